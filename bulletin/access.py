@@ -1,0 +1,20 @@
+"""Who may read what on the reader site. Checked in every reader view, for HTML and PDF."""
+
+from .models import Issue, Visibility
+from .roles import READER, has_role
+
+
+def is_internal(issue: Issue) -> bool:
+    return issue.visibility == Visibility.INTERNAL or (
+        not issue.visibility and issue.publication.default_visibility == Visibility.INTERNAL
+    )
+
+
+def can_read_internal(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (user.is_staff or has_role(user, READER))
+
+
+def can_view_issue(user, issue: Issue) -> bool:
+    if issue.status != Issue.Status.PUBLISHED:
+        return False
+    return not is_internal(issue) or can_read_internal(user)

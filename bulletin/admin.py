@@ -1,0 +1,101 @@
+from django.contrib import admin, messages
+
+from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section
+from .publishing import PublishError, publish_issue
+
+admin.site.site_header = "Bulletin 后台管理"
+admin.site.site_title = "Bulletin"
+admin.site.index_title = "刊物与编辑数据"
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["name", "position", "active", "required"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "publisher", "default_visibility", "first_serial_number", "last_serial_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["last_serial_number"]
+    inlines = [SectionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
+        ("版记", {"fields": ["confidentiality_notice", "distribution_scope", "sponsor", "publisher", "phone", "email"]}),
+        ("编号", {"fields": ["first_serial_number", "last_serial_number"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # The starting serial is set once: after the first publish it is history.
+        if obj is not None and obj.issues.filter(serial_number__isnull=False).exists():
+            fields.append("first_serial_number")
+        return fields
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "publication", "position", "active", "required"]
+    list_filter = ["publication", "active"]
+    list_editable = ["position", "active", "required"]
+
+
+class IssueArticleInline(admin.TabularInline):
+    model = IssueArticle
+    extra = 0
+    fields = ["article", "section", "position", "revision"]
+    readonly_fields = ["revision"]
+    autocomplete_fields = ["article"]
+
+
+class ErratumInline(admin.StackedInline):
+    model = Erratum
+    extra = 0
+    fields = ["text", "created_by", "approved_by", "published_at"]
+
+
+class IssueEventInline(admin.TabularInline):
+    model = IssueEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "actor", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "year", "month", "year_number", "serial_number", "status", "visibility"]
+    list_filter = ["publication", "status", "year", "visibility"]
+    readonly_fields = ["year_number", "serial_number", "published_at", "status"]
+    inlines = [IssueArticleInline, ErratumInline, IssueEventInline]
+    actions = ["publish_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Issue.Status.PUBLISHED:
+            fields += ["publication", "year", "month", "publication_date", "focus_article"]
+        return fields
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.status == Issue.Status.PUBLISHED:
+            return [ErratumInline, IssueEventInline]
+        return self.inlines
+
+    @admin.action(description="发布所选期刊（须已签发）")
+    def publish_selected(self, request, queryset):
+        for issue in queryset:
+            try:
+                publish_issue(issue, by=request.user)
+            except PublishError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"已发布：{issue}", messages.SUCCESS)
+
+
+@admin.register(Erratum)
+class ErratumAdmin(admin.ModelAdmin):
+    list_display = ["issue", "created_by", "published_at"]

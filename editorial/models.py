@@ -1,0 +1,216 @@
+"""Articles and everything before publication: revisions, review, comments, sign-off.
+
+State changes never happen by assigning `status` in a view: they go through
+editorial.workflow, which checks permissions and writes the audit trail.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审"
+        RETURNED = "returned", "退回"
+        APPROVED = "approved", "已通过"
+        PUBLISHED = "published", "已发布"
+
+    publication = models.ForeignKey(
+        "bulletin.Publication", on_delete=models.PROTECT, related_name="articles", verbose_name="刊物"
+    )
+    section = models.ForeignKey(
+        "bulletin.Section", on_delete=models.PROTECT, related_name="articles", verbose_name="栏目"
+    )
+    title = models.CharField("标题", max_length=200)
+    event_date = models.DateField("事件日期", null=True, blank=True)
+    body = models.TextField("正文", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles", verbose_name="作者"
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="最后编辑人",
+    )
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    review_level = models.PositiveSmallIntegerField(
+        "当前审核级别", default=0, help_text="待审时为正在进行的审核级别（1 起），其余状态为 0。"
+    )
+    # Optimistic locking: every save increments it; a form carrying an older version is a conflict.
+    version = models.PositiveIntegerField("版本号", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "稿件"
+        verbose_name_plural = "稿件"
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["status", "publication"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("editorial:article_edit", args=[self.pk])
+
+    @property
+    def event_date_label(self) -> str:
+        return f"{self.event_date.month}月{self.event_date.day}日" if self.event_date else ""
+
+    def latest_revision(self):
+        return self.revisions.order_by("-number").first()
+
+
+class Revision(models.Model):
+    """An immutable snapshot of an article; every save writes one."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions", verbose_name="稿件")
+    number = models.PositiveIntegerField("版本")
+    title = models.CharField("标题", max_length=200)
+    event_date = models.DateField("事件日期", null=True, blank=True)
+    section = models.ForeignKey(
+        "bulletin.Section", on_delete=models.PROTECT, related_name="+", verbose_name="栏目"
+    )
+    body = models.TextField("正文", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="保存人",
+    )
+    created_at = models.DateTimeField("保存时间", default=timezone.now)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "版本"
+        verbose_name_plural = "版本"
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} 第{self.number}版"
+
+    @property
+    def event_date_label(self) -> str:
+        return f"{self.event_date.month}月{self.event_date.day}日" if self.event_date else ""
+
+
+class ArticleTransition(models.Model):
+    """Audit trail of the workflow: who moved an article from which state to which, and why."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="transitions", verbose_name="稿件"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField("原状态", max_length=20, choices=Article.Status.choices)
+    to_status = models.CharField("新状态", max_length=20, choices=Article.Status.choices)
+    review_level = models.PositiveSmallIntegerField("审核级别", default=0)
+    comment = models.TextField("意见", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "流转记录"
+        verbose_name_plural = "流转记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.article}: {self.from_status} → {self.to_status}"
+
+
+class Comment(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments", verbose_name="稿件")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="评论人"
+    )
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "评论"
+        verbose_name_plural = "评论"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.body[:30]
+
+
+class ReviewLevel(models.Model):
+    """One level of review for a publication (初审, 复审, 终审): the group whose members review it."""
+
+    publication = models.ForeignKey(
+        "bulletin.Publication", on_delete=models.CASCADE, related_name="review_levels", verbose_name="刊物"
+    )
+    level = models.PositiveSmallIntegerField("级别", choices=[(1, "1"), (2, "2"), (3, "3")])
+    name = models.CharField("名称", max_length=20, default="审核")
+    group = models.ForeignKey(
+        "auth.Group", on_delete=models.PROTECT, related_name="+", verbose_name="审核组"
+    )
+
+    class Meta:
+        verbose_name = "审核级别"
+        verbose_name_plural = "审核级别"
+        ordering = ["publication", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "level"], name="unique_review_level"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=3), name="review_level_1_3"),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} {self.name}"
+
+
+class Image(models.Model):
+    """An uploaded picture, verified and stripped of metadata, in a web and a print rendition."""
+
+    web = models.ImageField("网页图", upload_to="images/web/%Y/%m/")
+    print_file = models.ImageField("印刷图", upload_to="images/print/%Y/%m/")
+    width = models.PositiveIntegerField("宽", default=0)
+    height = models.PositiveIntegerField("高", default=0)
+    original_name = models.CharField("原文件名", max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "图片"
+        verbose_name_plural = "图片"
+
+    def __str__(self):
+        return self.original_name or self.web.name
+
+
+class SignOff(models.Model):
+    """The office head's sign-off (签发) of an issue's exact content.
+
+    `content_hash` fingerprints what was signed; a later change to the issue voids the sign-off.
+    """
+
+    issue = models.ForeignKey(
+        "bulletin.Issue", on_delete=models.CASCADE, related_name="sign_offs", verbose_name="期刊"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="签发人"
+    )
+    signed_at = models.DateTimeField("签发时间", default=timezone.now)
+    content_hash = models.CharField("内容指纹", max_length=64)
+    comment = models.TextField("签发意见", blank=True)
+    voided_at = models.DateTimeField("失效时间", null=True, blank=True)
+    void_reason = models.CharField("失效原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "签发"
+        verbose_name_plural = "签发"
+        ordering = ["-signed_at"]
+
+    def __str__(self):
+        return f"{self.issue} 签发于 {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_valid(self):
+        return self.voided_at is None

@@ -1,0 +1,52 @@
+"""Sign-off (签发): the office head approves the exact content of an issue.
+
+The fingerprint covers everything a reader would see: order of sections and articles,
+the focus article, and each article's title, date and body. Any change gives a new
+fingerprint, which voids the sign-off.
+"""
+
+import hashlib
+import json
+
+from bulletin.models import Issue
+
+from .models import SignOff
+
+
+def issue_fingerprint(issue: Issue) -> str:
+    placements = issue.placements.select_related("article", "section").order_by(
+        "section__position", "section_id", "position", "pk"
+    )
+    payload = {
+        "issue": [issue.publication_id, issue.year, issue.month, issue.focus_article_id],
+        "articles": [
+            [
+                p.section_id,
+                p.section.name,
+                p.position,
+                p.article_id,
+                p.article.title,
+                p.article.event_date.isoformat() if p.article.event_date else None,
+                p.article.body,
+                p.article.status,
+            ]
+            for p in placements
+        ],
+    }
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def valid_sign_off(issue: Issue) -> SignOff | None:
+    return issue.sign_offs.filter(voided_at__isnull=True).order_by("-signed_at").first()
+
+
+def assert_signed_off(issue: Issue) -> SignOff:
+    from bulletin.publishing import PublishError
+
+    sign_off = valid_sign_off(issue)
+    if issue.status != Issue.Status.SIGNED_OFF or sign_off is None:
+        raise PublishError("本期尚未经主任签发，不能发布。")
+    if sign_off.content_hash != issue_fingerprint(issue):
+        raise PublishError("签发后本期内容有变动，签发已失效，请重新提交签发。")
+    return sign_off
