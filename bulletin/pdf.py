@@ -36,9 +36,30 @@ def load_pdf_css() -> str:
     return PDF_CSS_PATH.read_text(encoding="utf-8")
 
 
+def _get(obj, name, default=None):
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _bracketed(notice: str | None) -> str:
+    """"内部资料 注意保存" -> "（内部资料　注意保存）" as printed in the 版记."""
+    notice = (notice or "").strip()
+    if not notice:
+        return ""
+    if notice[0] in "（(" and notice[-1] in "）)":
+        notice = notice[1:-1].strip()
+    return "（" + " ".join(notice.split()).replace(" ", "\u3000") + "）"
+
+
 def render_issue_html(context: dict) -> str:
     """Render the print HTML (useful for debugging the layout in a browser)."""
     ctx = dict(context)
+    ctx["confidentiality_notice"] = _bracketed(
+        _get(ctx.get("publication"), "confidentiality_notice")
+    )
     ctx.setdefault("focus", None)
     ctx.setdefault("sections", [])
     ctx.setdefault("errata", [])

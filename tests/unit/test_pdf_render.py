@@ -348,3 +348,31 @@ def test_preview_watermark_on_every_page(rendered, rendered_preview):
 
 def test_render_time_is_reasonable(rendered):
     assert rendered.seconds < 30
+
+
+def test_minimal_context_with_objects(tmp_path):
+    """Objects with attributes work too; optional parts are simply left out."""
+    from types import SimpleNamespace as NS
+
+    entry = NS(
+        anchor="article-1",
+        title="示例区召开安全生产工作会议",
+        event_date=None,
+        body=mark_safe("<p>9月1日，示例区召开安全生产工作会议。</p>"),
+    )
+    context = {
+        "publication": NS(**{**PUBLICATION, "confidentiality_notice": ""}),
+        "issue": NS(year=2021, month=1, year_number=None, serial_number=None, publication_date=None),
+        "focus": None,
+        "sections": [NS(name="时政要点", entries=[entry])],
+        "errata": [],
+        "preview": False,
+    }
+    pdf = tmp_path / "minimal.pdf"
+    pdf.write_bytes(render_issue_pdf(context))
+    pages = [squash(t) for t in page_texts(pdf)]
+    assert "2021年1月" in pages[0]
+    assert "总第" not in pages[0] and "勘误" not in pages[0]
+    assert re.search(r"示例区召开安全生产工作会议\.{3,}3", pages[1])
+    assert "示例区召开安全生产工作会议" in pages[2] and "—3—" in pages[2]
+    assert "发放范围" in pages[-1] and "内部资料" not in pages[-1]
