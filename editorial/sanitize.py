@@ -188,8 +188,51 @@ def _tidy(nodes: list[_Element | str]) -> list[_Element | str]:
             continue  # <p></p>, <p>&nbsp;</p>, <p><br></p>, <p><o:p></o:p></p>
         if node.tag in _DROP_IF_EMPTY_INLINE and not node.children:
             continue
+        if node.tag in _BLOCK_TAGS:
+            _trim_edges(node)
         result.append(node)
-    return result
+    # Source indentation between blocks (Word emits plenty) is meaningless.
+    return [
+        node
+        for index, node in enumerate(result)
+        if not (isinstance(node, str) and _is_interblock_space(result, index))
+    ]
+
+
+def _is_block(node: _Element | str | None) -> bool:
+    return isinstance(node, _Element) and node.tag in _BLOCK_TAGS
+
+
+def _is_interblock_space(nodes: list[_Element | str], index: int) -> bool:
+    """Whitespace-only text node that touches a block sibling (or the edge)."""
+    text = nodes[index]
+    if not isinstance(text, str) or _HTML_SPACE_RE.sub("", text):
+        return False
+    before = nodes[index - 1] if index > 0 else None
+    after = nodes[index + 1] if index + 1 < len(nodes) else None
+    return _is_block(before) or _is_block(after)
+
+
+def _trim_edges(node: _Element) -> None:
+    """Strip ASCII whitespace at the very start and end of a block's text.
+
+    Word/WPS wrap source lines inside paragraphs; left in place the line
+    breaks render as stray spaces before the first character.  NBSP and
+    ideographic spaces are intentional indentation and are kept.
+    """
+    for from_start in (True, False):
+        current = node
+        while current.children:
+            index = 0 if from_start else -1
+            child = current.children[index]
+            if isinstance(child, _Element):
+                current = child
+                continue
+            trimmed = child.lstrip(" \t\n\r\f") if from_start else child.rstrip(" \t\n\r\f")
+            if trimmed:
+                current.children[index] = trimmed
+                break
+            del current.children[index]  # whitespace-only: drop and look further
 
 
 # --------------------------------------------------------------------------
@@ -265,14 +308,19 @@ def _iter_text(node: _Element | str) -> Iterator[str]:
     if node.tag == "br":
         yield "\n"
         return
+    if node.tag in {"td", "th"}:
+        # Cells of one row share a line, separated by a space; the <tr>
+        # (a block) ends the line.
+        for child in node.children:
+            yield from _iter_text(child)
+        yield " "
+        return
     block = node.tag in _BLOCK_TAGS
     if block:
         yield "\n"
     for child in node.children:
         yield from _iter_text(child)
-    if node.tag in {"td", "th"}:
-        yield " "  # keep adjacent cells apart; the row itself ends the line
-    elif block:
+    if block:
         yield "\n"
 
 
