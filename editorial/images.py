@@ -175,11 +175,15 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     return image
 
 
-def _render(image: Image.Image, width: int, fmt: str, icc_profile: bytes | None) -> bytes:
+def _render(
+    image: Image.Image, width: int, fmt: str, icc_profile: bytes | None
+) -> bytes:
     """Encode one rendition at most ``width`` pixels wide (never upscaled)."""
     if image.width > width:
         height = max(1, round(image.height * width / image.width))
-        image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        image = image.resize(
+            (width, height), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
     else:
         image = image.copy()
     # Start from empty metadata: some encoders fall back to image.info
@@ -191,7 +195,14 @@ def _render(image: Image.Image, width: int, fmt: str, icc_profile: bytes | None)
         options["icc_profile"] = icc_profile
     buffer = BytesIO()
     if fmt == "JPEG":
-        image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True, **options)
+        image.save(
+            buffer,
+            "JPEG",
+            quality=JPEG_QUALITY,
+            optimize=True,
+            progressive=True,
+            **options,
+        )
     else:
         image.save(buffer, "PNG", optimize=True, **options)
     return buffer.getvalue()

@@ -180,7 +180,9 @@ def _tidy(nodes: list[_Element | str]) -> list[_Element | str]:
         if node.tag == "div":
             # Word wraps paragraphs in <div class=WordSection1>; editors that
             # use <div> per line mean paragraphs.
-            if any(isinstance(c, _Element) and c.tag in _BLOCK_TAGS for c in node.children):
+            if any(
+                isinstance(c, _Element) and c.tag in _BLOCK_TAGS for c in node.children
+            ):
                 result.extend(node.children)
                 continue
             node.tag = "p"
@@ -228,7 +230,9 @@ def _trim_edges(node: _Element) -> None:
             if isinstance(child, _Element):
                 current = child
                 continue
-            trimmed = child.lstrip(" \t\n\r\f") if from_start else child.rstrip(" \t\n\r\f")
+            trimmed = (
+                child.lstrip(" \t\n\r\f") if from_start else child.rstrip(" \t\n\r\f")
+            )
             if trimmed:
                 current.children[index] = trimmed
                 break
@@ -282,7 +286,11 @@ def clean_html(html: str, *, media_url: str = "/media/") -> str:
             return value if _is_own_media(value, media_url) else None
         if attr in _NUMERIC_ATTRS:
             digits = value.strip()
-            if digits.isascii() and digits.isdigit() and len(digits) <= _NUMERIC_ATTRS[attr]:
+            if (
+                digits.isascii()
+                and digits.isdigit()
+                and len(digits) <= _NUMERIC_ATTRS[attr]
+            ):
                 return digits
             return None
         return value

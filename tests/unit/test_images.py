@@ -99,7 +99,9 @@ def test_small_images_are_never_upscaled():
 
 
 def test_custom_rendition_widths():
-    result = process_image(encode(photo(500, 100), "JPEG"), web_width=100, print_width=250, **LIMITS)
+    result = process_image(
+        encode(photo(500, 100), "JPEG"), web_width=100, print_width=250, **LIMITS
+    )
     assert reopen(result.web).size == (100, 20)
     assert reopen(result.print).size == (250, 50)
 
@@ -134,7 +136,9 @@ def test_png_metadata_stripped():
 
 def test_animated_gif_uses_first_frame():
     frames = [Image.new("P", (20, 10), colour) for colour in (1, 2, 3)]
-    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    data = encode(
+        frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0
+    )
     result = process_image(data, **LIMITS)
     assert result.original_format == "GIF"
     web = reopen(result.web)
@@ -206,7 +210,12 @@ def test_default_size_message():
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload))
+    )
 
 
 def png_with_declared_size(width: int, height: int) -> bytes:
@@ -216,7 +225,9 @@ def png_with_declared_size(width: int, height: int) -> bytes:
     length = struct.unpack(">I", data[start : start + 4])[0]
     payload = bytearray(data[start + 8 : start + 8 + length])
     payload[0:8] = struct.pack(">II", width, height)
-    return data[:start] + png_chunk(b"IHDR", bytes(payload)) + data[start + 12 + length :]
+    return (
+        data[:start] + png_chunk(b"IHDR", bytes(payload)) + data[start + 12 + length :]
+    )
 
 
 @pytest.mark.parametrize(
@@ -244,7 +255,9 @@ def test_png_declaring_huge_dimensions_rejected_without_decoding(monkeypatch, si
 
 def test_decompression_bomb_guard_applies_even_with_generous_limit():
     with pytest.raises(ImageRejected, match="像素过大"):
-        process_image(png_with_declared_size(10_000, 10_000), max_bytes=MB, max_pixels=10**12)
+        process_image(
+            png_with_declared_size(10_000, 10_000), max_bytes=MB, max_pixels=10**12
+        )
 
 
 def test_pixel_limit_checked_from_header():
@@ -256,7 +269,9 @@ def test_pixel_limit_checked_from_header():
 
 def test_tiny_pixel_limit():
     with pytest.raises(ImageRejected) as info:
-        process_image(encode(Image.new("RGB", (1, 1)), "PNG"), max_bytes=MB, max_pixels=0.5)
+        process_image(
+            encode(Image.new("RGB", (1, 1)), "PNG"), max_bytes=MB, max_pixels=0.5
+        )
     assert info.value.message == "图片像素过大（最大 0.5 像素），请缩小后再上传。"
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from editorial.sanitize import clean_html, count_words, html_to_text
 
-
 # -- scripts, handlers, styles ---------------------------------------------
 
 
@@ -74,7 +73,10 @@ def test_safe_links_kept_with_rel():
         '<p><a href="https://example.com/a?b=1&amp;c=2" title="T" target="_blank">x</a>'
         '<a href="mailto:news@example.com">m</a><a href="/articles/1/">r</a></p>'
     )
-    assert '<a href="https://example.com/a?b=1&amp;c=2" title="T" rel="noopener noreferrer">x</a>' in out
+    assert (
+        '<a href="https://example.com/a?b=1&amp;c=2" title="T" rel="noopener noreferrer">x</a>'
+        in out
+    )
     assert '<a href="mailto:news@example.com" rel="noopener noreferrer">m</a>' in out
     assert '<a href="/articles/1/" rel="noopener noreferrer">r</a>' in out
     assert "target" not in out
@@ -159,7 +161,10 @@ def test_custom_absolute_media_url():
 
 
 def test_image_only_paragraph_is_not_empty():
-    assert clean_html('<p><img src="/media/a.jpg"></p>') == '<p><img src="/media/a.jpg"></p>'
+    assert (
+        clean_html('<p><img src="/media/a.jpg"></p>')
+        == '<p><img src="/media/a.jpg"></p>'
+    )
 
 
 # -- structure ------------------------------------------------------------
@@ -192,7 +197,9 @@ def test_headings_mapped_to_site_levels():
 
 
 def test_unknown_tags_stripped_text_kept():
-    out = clean_html('<p><span style="color:red">红</span><font face="宋体">字</font></p>')
+    out = clean_html(
+        '<p><span style="color:red">红</span><font face="宋体">字</font></p>'
+    )
     assert out == "<p>红字</p>"
 
 
@@ -225,7 +232,9 @@ def test_entities_preserved_safely():
 
 
 def test_source_whitespace_between_and_around_blocks_trimmed():
-    out = clean_html("<div>\n  <p>\n   <b> 甲</b>乙\n  </p>\n  <ul>\n <li> x </li>\n</ul>\n</div>")
+    out = clean_html(
+        "<div>\n  <p>\n   <b> 甲</b>乙\n  </p>\n  <ul>\n <li> x </li>\n</ul>\n</div>"
+    )
     assert out == "<p><b>甲</b>乙</p><ul><li>x</li></ul>"
 
 
@@ -287,7 +296,10 @@ def test_html_to_text_blocks_on_separate_lines():
         "<p>换行前<br>换行后</p><ul><li>甲</li><li>乙</li></ul>"
         "<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>"
     )
-    assert html_to_text(html) == "标题\n第一段 加粗&实体 空格\n换行前\n换行后\n甲\n乙\n1 2\n3 4"
+    assert (
+        html_to_text(html)
+        == "标题\n第一段 加粗&实体 空格\n换行前\n换行后\n甲\n乙\n1 2\n3 4"
+    )
 
 
 def test_html_to_text_collapses_source_whitespace_and_skips_scripts():
