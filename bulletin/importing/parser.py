@@ -188,6 +188,7 @@ _RE_TABLE_SEP_CELL = re.compile(r"^:?-+:?$")
 _RE_PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:第\s*)?\d{1,3}(?:\s*页)?[-–—\s]*$")
 _RE_SERIAL = re.compile(r"总第([0-9零〇一二两三四五六七八九十百千]+)期")
 _RE_PUBDATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_RE_BARE_SERIAL = re.compile(r"^[(（]?第.{0,6}期[)）]?$")
 _RE_YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月(?![0-9])|第(\d{1,2})期)")
 _RE_EVENT_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 _RE_PARA_DATE_START = re.compile(
@@ -207,14 +208,27 @@ _COLOPHON_RES = [
     ("email", r"(?:电\s*子\s*)?邮\s*箱|[Ee]-?mail"),
 ]
 _RE_COLOPHON = [
-    (name, re.compile(rf"^(?:{pattern})\s*[：:]\s*(?P<value>.*)$")) for name, pattern in _COLOPHON_RES
+    (name, re.compile(rf"^(?:{pattern})\s*[：:]\s*(?P<value>.*)$"))
+    for name, pattern in _COLOPHON_RES
 ]
 
 _TOC_WRAP_MIN = 12  # min. chars before a table-row space for it to count as a wrap
 _TITLE_MAX = 40
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
@@ -303,7 +317,7 @@ def _title_ish(ln: _Line) -> bool:
         return False
     if _is_final(k) or k[-1] in "，,、" or "。" in k:
         return False
-    if _RE_EVENT_DATE.match(k) or _RE_PAGE_NUMBER.match(k):
+    if _RE_EVENT_DATE.match(k) or _RE_PAGE_NUMBER.match(k) or _RE_ENUM_START.match(k):
         return False
     if _masthead_pattern(ln):
         return False
@@ -311,8 +325,11 @@ def _title_ish(ln: _Line) -> bool:
 
 
 def _masthead_pattern(ln: _Line) -> bool:
+    """Is the line (almost) nothing but an issue date / serial number?"""
     k = ln.key
-    return bool(_RE_SERIAL.search(k) or _RE_PUBDATE.search(k) or _RE_YEAR_MONTH.search(k)) and len(k) <= 30
+    rest = _RE_SERIAL.sub("", _RE_PUBDATE.sub("", _RE_YEAR_MONTH.sub("", k)))
+    rest = re.sub(rf"[{_CJK_PUNCT}()\[\]]", "", rest)
+    return rest != k and len(rest) <= 2
 
 
 def _para_start(text: str) -> bool:
@@ -398,7 +415,9 @@ class _Parser:
     def __init__(self, text: str, known_sections, allow_new_sections: bool):
         text = text.lstrip("\ufeff")
         self.lines = [_make_line(i + 1, t) for i, t in enumerate(text.splitlines())]
-        self.known_sections = list(known_sections) if known_sections is not None else list(DEFAULT_SECTIONS)
+        self.known_sections = (
+            list(known_sections) if known_sections is not None else list(DEFAULT_SECTIONS)
+        )
         self.section_by_key = {_key(s): s for s in self.known_sections}
         self.allow_new_sections = allow_new_sections
         self.warnings: list[str] = []
@@ -413,7 +432,9 @@ class _Parser:
 
     # -- helpers ---------------------------------------------------------
     def _ignorable(self, ln: _Line) -> bool:
-        return ln.blank or ln.structural or (not ln.is_table and bool(_RE_PAGE_NUMBER.match(ln.raw)))
+        return (
+            ln.blank or ln.structural or (not ln.is_table and bool(_RE_PAGE_NUMBER.match(ln.raw)))
+        )
 
     def _next(self, i: int) -> int | None:
         for j in range(i + 1, len(self.lines)):
@@ -490,25 +511,32 @@ class _Parser:
         return issue
 
     def _toc_bounds(self, first: int) -> tuple[int, int]:
-        # backwards: a wrapped-title prefix directly above, then a heading
+        # backwards: a wrapped-title prefix above the first entry (directly
+        # above, or below a heading), then the heading itself
+        def heading(idx: int | None) -> bool:
+            if idx is None:
+                return False
+            ln = self.lines[idx]
+            return bool(self._section_of(ln)) or (
+                bool(_RE_HEADING_CAND.match(ln.key))
+                and not _masthead_pattern(ln)
+                and not ln.is_table
+            )
+
         start = first
         p = self._prev(first)
         if (
             p is not None
-            and p == first - 1
+            and not heading(p)
             and not self.lines[first].is_table
             and not self.lines[p].is_table
             and not _masthead_pattern(self.lines[p])
-            and not _RE_HEADING_CAND.match(self.lines[p].key)
+            and (p == first - 1 or heading(self._prev(p)))
         ):
             start = p
             p = self._prev(p)
-        if p is not None:
-            ln = self.lines[p]
-            if self._section_of(ln) or (
-                _RE_HEADING_CAND.match(ln.key) and not _masthead_pattern(ln) and not ln.is_table
-            ):
-                start = p
+        if heading(p):
+            start = p
         # forwards: until a heading repeats or a long paragraph shows up
         last = first
         seen: set[str] = set()
@@ -564,7 +592,7 @@ class _Parser:
             if m:
                 serial = _cn_number(m.group(1))
                 matched = True
-            elif "总第" in k or re.search(r"第\S*期", k) and not _RE_YEAR_MONTH.search(k):
+            elif "总第" in k or _RE_BARE_SERIAL.match(k):
                 raise ImportParseError(f"无法识别期号（总第N期）：“{ln.light}”。", ln.no)
             m = _RE_PUBDATE.search(k)
             if m:
@@ -640,8 +668,16 @@ class _Parser:
                 continue
             sec = self._section_of(ln)
             nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
-            direct_continuation = nxt is not None and not nxt.is_table and bool(self._toc_entry(nxt))
-            if not sec and not pending and _RE_HEADING_CAND.match(ln.key) and not ln.is_table and not direct_continuation:
+            direct_continuation = (
+                nxt is not None and not nxt.is_table and bool(self._toc_entry(nxt))
+            )
+            if (
+                not sec
+                and not pending
+                and _RE_HEADING_CAND.match(ln.key)
+                and not ln.is_table
+                and not direct_continuation
+            ):
                 sec = self._new_section(ln)
             if sec:
                 self._flush_unplaced(pending)
@@ -656,7 +692,7 @@ class _Parser:
                 pending.append(ln)
         self._flush_unplaced(pending)
         pages = [e.page for e in self.toc if e.page is not None]
-        if any(b < a for a, b in zip(pages, pages[1:])):
+        if any(b < a for a, b in zip(pages, pages[1:], strict=False)):
             self.warnings.append("目录页码不是递增的。")
 
     def _flush_unplaced(self, lines: list[_Line]) -> None:
@@ -719,14 +755,18 @@ class _Parser:
             if col:
                 name, value = col
                 if self.colophon.get(name):
-                    self.warnings.append(f"第 {ln.no} 行：刊尾“{COLOPHON_LABELS[name]}”重复，以后者为准。")
+                    self.warnings.append(
+                        f"第 {ln.no} 行：刊尾“{COLOPHON_LABELS[name]}”重复，以后者为准。"
+                    )
                 self.colophon[name] = value
                 in_colophon, last_colophon = True, name
                 i += 1
                 continue
             if in_colophon:
                 if last_colophon == "distribution_scope" and not _colophon_match(ln):
-                    self.colophon[last_colophon] = _join(self.colophon[last_colophon], _full(ln.light))
+                    self.colophon[last_colophon] = _join(
+                        self.colophon[last_colophon], _full(ln.light)
+                    )
                 else:
                     self.unplaced.append((ln.no, ln.light))
                 i += 1
@@ -766,7 +806,9 @@ class _Parser:
                 continue
             # a title that is not in the TOC?
             continuation = (
-                article is not None and article.body_paragraphs and not _is_final(article.body_paragraphs[-1])
+                article is not None
+                and article.body_paragraphs
+                and not _is_final(article.body_paragraphs[-1])
             )
             if has_toc and not continuation and _title_ish(ln) and "，" not in ln.key:
                 if j is not None and _date_para(self.lines[j]):
@@ -782,7 +824,9 @@ class _Parser:
                     article.body_paragraphs.append(text)
             i += 1
 
-    def _start_article(self, idx: list[int], entry: TocEntry | None, section: str | None) -> ParsedArticle:
+    def _start_article(
+        self, idx: list[int], entry: TocEntry | None, section: str | None
+    ) -> ParsedArticle:
         lines = [self.lines[k] for k in idx]
         body_rendering = lines[0].light
         for ln in lines[1:]:
@@ -834,7 +878,9 @@ class _Parser:
             art.event_month_day = (month, day)
             art.event_date = _resolve_event_date(issue.year, issue.month, month, day, explicit_year)
             if art.event_date is None:
-                self.warnings.append(f"第 {art.line_no} 行：“{art.title}”的日期 {month}月{day}日 无效。")
+                self.warnings.append(
+                    f"第 {art.line_no} 行：“{art.title}”的日期 {month}月{day}日 无效。"
+                )
         missing = [COLOPHON_LABELS[k] for k in COLOPHON_KEYS if not self.colophon.get(k)]
         if missing:
             self.warnings.append("刊尾信息缺少：" + "、".join(missing) + "。")
@@ -875,7 +921,9 @@ def docx_to_text(fileobj) -> str:
                         if id(cell._tc) in seen:
                             continue
                         seen.add(id(cell._tc))
-                        cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+                        cells.append(
+                            " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+                        )
                     rows.append("| " + " | ".join(cells) + " |")
                 blocks.append("\n".join(rows))
             elif child.tag == qn("w:sdt"):
@@ -892,7 +940,9 @@ def parse_docx(
 ) -> ParsedIssue:
     """Parse a Word (.docx) issue.  Line numbers in errors and in
     ``unplaced_lines`` refer to the text produced by :func:`docx_to_text`."""
-    return parse_text(docx_to_text(fileobj), known_sections=known_sections, allow_new_sections=allow_new_sections)
+    return parse_text(
+        docx_to_text(fileobj), known_sections=known_sections, allow_new_sections=allow_new_sections
+    )
 
 
 def format_report(parsed: ParsedIssue) -> str:
@@ -908,7 +958,9 @@ def format_report(parsed: ParsedIssue) -> str:
     by_section: dict[str | None, list[ParsedArticle]] = {}
     for art in parsed.articles:
         by_section.setdefault(art.section, []).append(art)
-    order: list[str | None] = list(parsed.sections) + [s for s in by_section if s not in parsed.sections]
+    order: list[str | None] = list(parsed.sections) + [
+        s for s in by_section if s not in parsed.sections
+    ]
     number = 0
     for sec in order:
         arts = by_section.get(sec, [])

@@ -53,7 +53,11 @@ def _sample_toc_titles(text: str) -> list[str]:
     second = lines.index(DEFAULT_SECTIONS[0], first + 1)
     titles, prev = [], ""
     for line in lines[first + 1 : second]:
-        cell = line.strip().strip("|").split("|")[0].strip() if line.strip().startswith("|") else line.strip()
+        cell = (
+            line.strip().strip("|").split("|")[0].strip()
+            if line.strip().startswith("|")
+            else line.strip()
+        )
         m = re.match(r"^(.*?)\.{3,}", cell)
         if m:
             titles.append(_nows(prev + m.group(1)))
@@ -101,7 +105,14 @@ def test_sample_article_sections(sample):
     counts = {s: 0 for s in DEFAULT_SECTIONS}
     for art in sample.articles:
         counts[art.section] += 1
-    assert counts == {"本期焦点": 1, "时政要点": 17, "创文看点": 3, "经济热点": 1, "文化亮点": 1, "民生视点": 4}
+    assert counts == {
+        "本期焦点": 1,
+        "时政要点": 17,
+        "创文看点": 3,
+        "经济热点": 1,
+        "文化亮点": 1,
+        "民生视点": 4,
+    }
     by_title = {a.title: a for a in sample.articles}
     assert by_title["徐立毅出席芝麻街双创园开园仪式"].section == "本期焦点"
     assert by_title["创建食品安全区 共享共建食安中原"].section == "民生视点"
@@ -130,7 +141,11 @@ def test_sample_page_break_paragraphs_merged(sample):
         for para in art.body_paragraphs:
             assert para[-1] in FINAL, (art.title, para[-10:])
     # body text is normalised: no "2020 年" style spacing left
-    assert not any(re.search(r"\d [\u4e00-\u9fff]|[\u4e00-\u9fff] \d", p) for a in sample.articles for p in a.body_paragraphs)
+    assert not any(
+        re.search(r"\d [\u4e00-\u9fff]|[\u4e00-\u9fff] \d", p)
+        for a in sample.articles
+        for p in a.body_paragraphs
+    )
 
 
 def test_sample_colophon(sample):
@@ -241,7 +256,12 @@ def test_invented_wrapped_titles(invented):
         "东城区举办2021年度基层党建业务培训班",  # table wrap space dropped
         "银杏社区 共建共享",  # genuine space kept
     ]
-    assert [a.section for a in invented.articles] == ["本期焦点", "时政要点", "时政要点", "时政要点"]
+    assert [a.section for a in invented.articles] == [
+        "本期焦点",
+        "时政要点",
+        "时政要点",
+        "时政要点",
+    ]
     assert [a.toc_page for a in invented.articles] == [2, 3, 4, 5]
     assert invented.articles[0].line_no == 25
 
@@ -259,7 +279,10 @@ def test_invented_split_paragraph_and_page_numbers(invented):
 
 def test_invented_spacing_and_dates(invented):
     visit = invented.articles[1]
-    assert visit.body_paragraphs[0] == "1月5日，区领导分组走访慰问2021年困难群众30户，送去米面油等慰问品。"
+    assert (
+        visit.body_paragraphs[0]
+        == "1月5日，区领导分组走访慰问2021年困难群众30户，送去米面油等慰问品。"
+    )
     assert visit.event_date == date(2021, 1, 5)
     # a December event in a January issue belongs to the previous year
     assert invented.articles[0].event_month_day == (12, 28)
@@ -286,6 +309,28 @@ def test_report_lists_warnings_and_unplaced_lines():
     assert parsed.unplaced_lines == [(no, "校对：某某")]
     assert f"第 {no} 行：校对：某某" in report
     assert "刊尾信息缺少：发放范围。" in report
+
+
+def test_toc_wrap_on_separate_paragraphs_and_subheadings():
+    # the first TOC title's halves are separate paragraphs (blank line between);
+    # an article contains an enumerated sub-heading followed by a dated paragraph
+    text = INVENTED.replace(
+        "燃气安全\n专项检查部署会.....2", "燃气安全\n\n专项检查部署会.....2"
+    ).replace(
+        "1月8日，东城区举办基层党建业务培训班，共 120 人参加。",
+        "1月8日，东城区举办基层党建业务培训班，共 120 人参加。\n\n二、培训安排\n\n1月9日，学员分组讨论。",
+    )
+    parsed = parse_text(text)
+    assert [a.title for a in parsed.articles][
+        0
+    ] == "东城区召开冬季供暖保障工作调度会暨燃气安全专项检查部署会"
+    assert parsed.office == "东城区档案信息中心"
+    assert parsed.articles[2].body_paragraphs == [
+        "1月8日，东城区举办基层党建业务培训班，共120人参加。",
+        "二、培训安排",
+        "1月9日，学员分组讨论。",
+    ]
+    assert parsed.unplaced_lines == []
 
 
 NO_TOC = """\
@@ -325,8 +370,14 @@ def test_no_toc():
         ("区政协组织委员开展社区民生专题调研活动", "时政要点"),
         ("西城区新增三处便民市场", "民生视点"),
     ]
-    assert [a.event_date for a in parsed.articles] == [date(2022, 2, 20), date(2022, 2, 25), date(2022, 2, 28)]
-    assert parsed.articles[1].body_paragraphs == ["2月25日，区政协组织委员到社区开展民生调研，走访居民二十余户。"]
+    assert [a.event_date for a in parsed.articles] == [
+        date(2022, 2, 20),
+        date(2022, 2, 25),
+        date(2022, 2, 28),
+    ]
+    assert parsed.articles[1].body_paragraphs == [
+        "2月25日，区政协组织委员到社区开展民生调研，走访居民二十余户。"
+    ]
     assert all(a.toc_page is None for a in parsed.articles)
 
 
@@ -361,7 +412,9 @@ def test_no_articles_raises():
 
 
 def test_body_title_not_in_toc_raises():
-    text = INVENTED.replace("区领导走访慰问困难群众\n\n1 月 5 日", "区领导走访慰问退役军人\n\n1 月 5 日")
+    text = INVENTED.replace(
+        "区领导走访慰问困难群众\n\n1 月 5 日", "区领导走访慰问退役军人\n\n1 月 5 日"
+    )
     with pytest.raises(ImportParseError) as exc:
         parse_text(text)
     assert "目录中找不到" in exc.value.message
@@ -408,13 +461,22 @@ def _build_docx() -> io.BytesIO:
     from docx.enum.text import WD_BREAK
 
     doc = docx.Document()
-    for text in ["南城区要闻月报", "2023年4月", "（总第 33 期）", "南城区史志研究室", "2023年4月18日"]:
+    for text in [
+        "南城区要闻月报",
+        "2023年4月",
+        "（总第 33 期）",
+        "南城区史志研究室",
+        "2023年4月18日",
+    ]:
         doc.add_paragraph(text)
     doc.add_paragraph("时政要点")
     table = doc.add_table(rows=0, cols=2)
     rows = [
         (["南城区召开一季度经济运行分析会....."], "2"),
-        (["南城区启动全民阅读月暨书香机关", "建设活动....."], "3"),  # wrapped: two paragraphs in a cell
+        (
+            ["南城区启动全民阅读月暨书香机关", "建设活动....."],
+            "3",
+        ),  # wrapped: two paragraphs in a cell
     ]
     for paragraphs, page in rows:
         cells = table.add_row().cells
@@ -423,7 +485,7 @@ def _build_docx() -> io.BytesIO:
             cells[0].add_paragraph(extra)
         cells[1].text = page
     doc.add_paragraph("民生视点")
-    doc.add_paragraph("湖滨公园改造工程完工.....4")
+    doc.add_paragraph("湖滨公园改造工程完工\t4")  # Word-style tab leader
 
     doc.add_paragraph("时政要点")
     doc.add_paragraph("南城区召开一季度经济运行分析会")
@@ -461,7 +523,63 @@ def test_parse_docx_with_table_toc():
         "3月30日，南城区召开一季度经济运行分析会，通报主要经济指标完成情况，部署二季度重点工作。"
     ]
     assert parsed.articles[1].event_date == date(2023, 4, 2)
-    assert parsed.articles[1].body_paragraphs == ["4月2日，南城区启动全民阅读月活动，发放图书500册。"]
+    assert parsed.articles[1].body_paragraphs == [
+        "4月2日，南城区启动全民阅读月活动，发放图书500册。"
+    ]
     assert parsed.colophon["sponsor"] == "南城区人民政府"
     assert parsed.colophon["phone"] == "020-7654321"
     assert parsed.unplaced_lines == []
+
+
+def test_sample_without_toc_gives_same_articles(sample, sample_text):
+    lines = sample_text.splitlines()
+    first = lines.index(DEFAULT_SECTIONS[0])
+    second = lines.index(DEFAULT_SECTIONS[0], first + 1)
+    parsed = parse_text("\n".join(lines[:first] + lines[second:]))
+    assert parsed.toc == []
+    assert [(a.title, a.section, a.event_date) for a in parsed.articles] == [
+        (a.title, a.section, a.event_date) for a in sample.articles
+    ]
+    assert [a.body_paragraphs for a in parsed.articles] == [
+        a.body_paragraphs for a in sample.articles
+    ]
+
+
+def test_sample_as_docx_matches_text(sample, sample_text):
+    """The sample rendered into Word (blocks as paragraphs, wraps as soft
+    breaks, TOC tables as Word tables) parses to the same issue."""
+    docx = pytest.importorskip("docx")
+    from docx.enum.text import WD_BREAK
+
+    doc = docx.Document()
+    for block in sample_text.split("\n\n"):
+        block = block.strip("\n")
+        if not block.strip():
+            continue
+        if block.lstrip().startswith("|"):
+            table = doc.add_table(rows=0, cols=2)
+            for row in block.split("\n"):
+                if set(row) <= set("|- "):
+                    continue
+                cells = [c.strip() for c in row.strip().strip("|").split("|")]
+                row_cells = table.add_row().cells
+                row_cells[0].text = cells[0]
+                row_cells[1].text = cells[1] if len(cells) > 1 else ""
+        else:
+            parts = block.split("\n")
+            para = doc.add_paragraph(parts[0])
+            for part in parts[1:]:
+                para.add_run().add_break(WD_BREAK.LINE)
+                para.add_run(part)
+    buf = io.BytesIO()
+    doc.save(buf)
+    buf.seek(0)
+    parsed = parse_docx(buf)
+    assert [(a.title, a.section, a.event_date, a.toc_page) for a in parsed.articles] == [
+        (a.title, a.section, a.event_date, a.toc_page) for a in sample.articles
+    ]
+    assert [a.body_paragraphs for a in parsed.articles] == [
+        a.body_paragraphs for a in sample.articles
+    ]
+    assert parsed.colophon == sample.colophon
+    assert parsed.serial_number == 97
