@@ -321,9 +321,8 @@ def test_toc_wrap_on_separate_paragraphs_and_subheadings():
         "1月8日，东城区举办基层党建业务培训班，共 120 人参加。\n\n二、培训安排\n\n1月9日，学员分组讨论。",
     )
     parsed = parse_text(text)
-    assert [a.title for a in parsed.articles][
-        0
-    ] == "东城区召开冬季供暖保障工作调度会暨燃气安全专项检查部署会"
+    first = parsed.articles[0]
+    assert first.title == "东城区召开冬季供暖保障工作调度会暨燃气安全专项检查部署会"
     assert parsed.office == "东城区档案信息中心"
     assert parsed.articles[2].body_paragraphs == [
         "1月8日，东城区举办基层党建业务培训班，共120人参加。",
