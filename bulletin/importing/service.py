@@ -204,13 +204,10 @@ def _resolve_sections(
     needed: list[str] = list(parsed.sections) + [
         a.section for a in parsed.articles if a.section and a.section not in parsed.sections
     ]
-    for article in parsed.articles:
-        if not article.section:
-            raise IssueImportError(f"“{article.title}”不属于任何栏目，无法导入。", article.line_no)
     position = max((s.position for s in existing.values()), default=0)
     sections: dict[str, Section] = {}
     for name in needed:
-        if name in sections:
+        if not name or name in sections:
             continue
         if name in existing:
             sections[name] = existing[name]
@@ -310,6 +307,10 @@ def import_parsed_issue(
         positions: dict[str, int] = {}
         focus = None
         for parsed_article in parsed.articles:
+            if not parsed_article.section:
+                raise IssueImportError(
+                    f"“{parsed_article.title}”不属于任何栏目，无法导入。", parsed_article.line_no
+                )
             section = sections[parsed_article.section]
             title = parsed_article.title.strip()
             if len(title) > Article._meta.get_field("title").max_length:
