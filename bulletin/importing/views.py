@@ -6,10 +6,11 @@ Only editors and the office head may import; the role is checked on every reques
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from bulletin.models import Publication
+from bulletin.models import Issue, Publication
+from bulletin.rendering import issue_layout
 from bulletin.roles import EDITOR, HEAD, has_role
 
 from . import staging
@@ -133,4 +134,13 @@ def confirm(request):
     )
     for warning in issue.import_warnings:
         messages.warning(request, warning)
-    return redirect(issue.get_absolute_url())
+    return redirect("importing:done", pk=issue.pk)
+
+
+@login_required
+def done(request, pk):
+    """The result of an import: where to see the issue (internal issues are not on the reader
+    site for every desk user, so the desk preview is linked as well)."""
+    _require_importer(request.user)
+    issue = get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
+    return render(request, "editorial/import_done.html", {"issue": issue, "layout": issue_layout(issue)})

@@ -441,11 +441,13 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_path):
     token = response.context["token"]
 
     response = client.post(reverse("importing:confirm"), {"token": token})
-    assert response.status_code == 302 and response.url == "/test-dsyb/97/"
     issue = Issue.objects.get(serial_number=97)
+    assert response.status_code == 302 and response.url == reverse("importing:done", args=[issue.pk])
     assert issue.placements.count() == 27
-    page = client.get(response.url)
-    assert "已导入" in page.content.decode()
+    page = client.get(response.url).content.decode()
+    assert "已导入" in page and "刊尾“主办”与刊物设置不一致" in page
+    assert 'href="/test-dsyb/97/"' in page
+    assert "徐立毅出席芝麻街双创园开园仪式" in client.get("/test-dsyb/97/").content.decode()
 
     # the staged file is gone: confirming again cannot import twice
     response = client.post(reverse("importing:confirm"), {"token": token}, follow=True)
@@ -492,12 +494,19 @@ def test_desk_import_is_for_editors_and_head_only(client, publication, reader, a
         assert client.get(reverse("importing:upload")).status_code == 403
         response = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk)
         assert response.status_code == 403
+    client.force_login(editor)
+    run_issue = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
+    client.post(reverse("importing:confirm"), {"token": run_issue})
+    imported = Issue.objects.get(serial_number=101)
+    client.force_login(reader)
+    assert client.get(reverse("importing:done", args=[imported.pk])).status_code == 403
+    imported_counts = counts()
     # an editor's staged file cannot be confirmed by a reader
     client.force_login(editor)
     token = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
     client.force_login(reader)
-    assert client.post(reverse("importing:confirm"), {"token": token}).status_code == 403
-    assert Issue.objects.count() == 0
+    assert client.post(reverse("importing:confirm"), {"token": token, "replace": "1"}).status_code == 403
+    assert counts() == imported_counts
 
 
 def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2):
