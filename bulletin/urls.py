@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/import/", include("bulletin.importing.urls")),
     path("desk/", include("editorial.urls")),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,344 @@
+"""Importing a back issue (往期) into the database: one transaction, all or nothing.
+
+The parser (bulletin.importing.parser) turns a file into a ParsedIssue; this module turns a
+ParsedIssue into a published Issue with its original numbers:
+
+* sections are the publication's own (matched by name); an unknown one is created only when
+  the caller asks for it (``create_sections``), otherwise the import is refused naming the line;
+* every article becomes an editorial.Article (status published, author = the importing user)
+  with a first Revision, placed in the issue in the file's order;
+* the focus article (本期焦点) is the first article of section 本期焦点, else the first article;
+* the issue is recorded with ``publish_back_issue`` (numbers checked under the publication
+  lock, revisions pinned). Its yearly number 第N期 is the issue's month: the office's monthly
+  numbers the issues of a year by month (2020年10月 = 2020年第10期), and the files carry no
+  separate yearly number;
+* the colophon fills the publication's empty colophon fields; a value that differs from what
+  the publication already has is reported as a warning and never overwritten.
+
+Importing an issue that already exists (same 总期号, or same year and month) is refused unless
+``replace=True``: then the old issue and its articles are deleted in the same transaction and
+the file is imported again with its own serial number.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from bulletin.models import Issue, IssueArticle, Publication, Section
+from bulletin.publishing import PublishError, publish_back_issue
+
+from .parser import (
+    COLOPHON_KEYS,
+    COLOPHON_LABELS,
+    ImportParseError,
+    ParsedIssue,
+    parse_docx,
+    parse_text,
+)
+
+__all__ = [
+    "FOCUS_SECTION",
+    "MAX_FILE_BYTES",
+    "ColophonCheck",
+    "IssueImportError",
+    "check_colophon",
+    "existing_issues",
+    "import_parsed_issue",
+    "parse_issue_file",
+]
+
+FOCUS_SECTION = "本期焦点"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+IMPORT_NOTE = "往期导入"
+
+_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WS = re.compile(r"\s+")
+
+
+class IssueImportError(ImportParseError):
+    """An import that is refused; ``str(err)`` is the Chinese message (with the line, if any)."""
+
+
+# --------------------------------------------------------------------------
+# reading files
+
+
+def parse_issue_file(
+    data: bytes, filename: str, *, publication: Publication, create_sections: bool = False
+) -> ParsedIssue:
+    """Parse an uploaded/opened issue file (.docx or UTF-8 text) for ``publication``.
+
+    Raises IssueImportError/ImportParseError with a Chinese message for anything unreadable.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise IssueImportError(f"文件过大（最大 {MAX_FILE_BYTES // (1024 * 1024)} MB）。")
+    known = list(publication.sections.values_list("name", flat=True))
+    name = (filename or "").lower()
+    if name.endswith(".doc") or data.startswith(_OLE2_SIGNATURE):
+        raise IssueImportError(
+            "不支持旧版 .doc 格式或加密的 Word 文件，请在 Word 中另存为 .docx 后再导入。"
+        )
+    if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
+        _check_docx(data)
+        try:
+            return parse_docx(io.BytesIO(data), known_sections=known, allow_new_sections=create_sections)
+        except ImportParseError:
+            raise
+        except Exception:  # lxml/zip errors inside a structurally plausible file
+            raise IssueImportError("无法读取该 Word 文件：文件已损坏或不是 .docx 格式。") from None
+    if not (name.endswith(".txt") or name.endswith(".text") or "." not in name.rsplit("/", 1)[-1]):
+        raise IssueImportError("只能导入 Word 文件（.docx）或 UTF-8 编码的纯文本文件（.txt）。")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise IssueImportError(
+            "文件不是 UTF-8 编码的纯文本（可在记事本或 WPS 中“另存为”UTF-8 编码后再导入）。", line
+        ) from None
+    if "\x00" in text:
+        raise IssueImportError("文件不是纯文本文件。")
+    return parse_text(text, known_sections=known, allow_new_sections=create_sections)
+
+
+def _check_docx(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            uncompressed = sum(info.file_size for info in infos)
+    except Exception:  # BadZipFile, truncated archive, …
+        raise IssueImportError("无法读取该 Word 文件：文件已损坏或不是 .docx 格式。") from None
+    if "word/document.xml" not in names:
+        raise IssueImportError("无法读取该 Word 文件：文件已损坏或不是 .docx 格式。")
+    # A few KB that inflate to gigabytes is a zip bomb, not an issue of a monthly.
+    if uncompressed > 20 * MAX_FILE_BYTES:
+        raise IssueImportError("Word 文件解压后过大，无法导入。")
+
+
+# --------------------------------------------------------------------------
+# checks that need the database but write nothing
+
+
+@dataclass
+class ColophonCheck:
+    fills: dict[str, str] = field(default_factory=dict)  # empty publication fields to fill
+    warnings: list[str] = field(default_factory=list)
+
+
+def _same(a: str, b: str) -> bool:
+    return _WS.sub("", a or "") == _WS.sub("", b or "")
+
+
+def check_colophon(parsed: ParsedIssue, publication: Publication) -> ColophonCheck:
+    """Compare the file's colophon (and name) with the publication's; writes nothing."""
+    result = ColophonCheck()
+    if parsed.publication_name and not _same(parsed.publication_name, publication.name):
+        result.warnings.append(
+            f"文件中的刊名“{parsed.publication_name}”与导入的刊物“{publication.name}”不一致。"
+        )
+    for key in COLOPHON_KEYS:
+        value = (parsed.colophon or {}).get(key)
+        if not value:
+            continue
+        label = COLOPHON_LABELS[key]
+        current = getattr(publication, key) or ""
+        if current:
+            if not _same(current, value):
+                result.warnings.append(
+                    f"刊尾“{label}”与刊物设置不一致（文件：{value}；现有：{current}），未修改刊物设置。"
+                )
+            continue
+        max_length = Publication._meta.get_field(key).max_length
+        if max_length and len(value) > max_length:
+            result.warnings.append(f"刊尾“{label}”过长（超过 {max_length} 字），未写入刊物设置。")
+            continue
+        if key == "email":
+            try:
+                validate_email(value)
+            except ValidationError:
+                result.warnings.append(f"刊尾“{label}”不是有效的邮箱地址（{value}），未写入刊物设置。")
+                continue
+        result.fills[key] = value
+    return result
+
+
+def existing_issues(parsed: ParsedIssue, publication: Publication) -> list[Issue]:
+    """Issues of the publication that the file would duplicate (same 总期号, or same month)."""
+    return list(
+        publication.issues.filter(serial_number=parsed.serial_number)
+        | publication.issues.filter(year=parsed.year, month=parsed.month)
+    )
+
+
+def duplicate_message(parsed: ParsedIssue, issues: list[Issue]) -> str:
+    labels = "、".join(str(issue) for issue in issues)
+    return (
+        f"{parsed.year}年{parsed.month}月（总第{parsed.serial_number}期）已存在：{labels}。"
+    )
+
+
+# --------------------------------------------------------------------------
+# the import
+
+
+def _body_html(paragraphs: list[str]) -> str:
+    from editorial.sanitize import clean_html
+
+    return clean_html("".join(f"<p>{html.escape(text)}</p>" for text in paragraphs))
+
+
+def _resolve_sections(
+    parsed: ParsedIssue, publication: Publication, create_sections: bool
+) -> dict[str, Section]:
+    existing = {section.name: section for section in publication.sections.all()}
+    needed: list[str] = list(parsed.sections) + [
+        a.section for a in parsed.articles if a.section and a.section not in parsed.sections
+    ]
+    position = max((s.position for s in existing.values()), default=0)
+    sections: dict[str, Section] = {}
+    for name in needed:
+        if not name or name in sections:
+            continue
+        if name in existing:
+            sections[name] = existing[name]
+            continue
+        first = next((a for a in parsed.articles if a.section == name), None)
+        if not create_sections:
+            raise IssueImportError(
+                f"刊物“{publication.name}”没有栏目“{name}”。如需新增栏目，请选择“允许新增栏目”。",
+                first.line_no if first else None,
+            )
+        position += 1
+        sections[name] = Section.objects.create(publication=publication, name=name, position=position)
+    return sections
+
+
+def _delete_for_replace(issues: list[Issue]) -> list[str]:
+    """Delete issues that a re-import replaces, with the articles that belong only to them.
+
+    Only published issues are replaced: a month that is being assembled on the desk holds
+    editors' unpublished work, and an issue with errata has a public correction history.
+    """
+    from editorial.models import Article
+
+    notes = []
+    for issue in issues:
+        if issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
+            raise IssueImportError(
+                f"{issue}正在编排中（{issue.get_status_display()}），不能用导入替换，请先在编辑部处理该期。"
+            )
+        if issue.errata.exists():
+            raise IssueImportError(f"{issue}已有勘误，不能替换。")
+        article_ids = list(issue.placements.values_list("article_id", flat=True))
+        # IssueArticle.article and .revision are PROTECT: placements go first.
+        issue.placements.all().delete()
+        issue.delete()
+        # An article also placed in another issue stays (only this placement is gone).
+        orphans = Article.objects.filter(pk__in=article_ids, placements__isnull=True)
+        count = orphans.count()
+        orphans.delete()
+        notes.append(f"已删除原有的{issue}（{count} 篇稿件）。")
+    return notes
+
+
+def import_parsed_issue(
+    parsed: ParsedIssue,
+    *,
+    publication: Publication,
+    by,
+    replace: bool = False,
+    create_sections: bool = False,
+) -> Issue:
+    """Create the published issue described by ``parsed``; all or nothing.
+
+    Returns the Issue; ``issue.import_warnings`` lists what the importer noticed but did not
+    refuse (colophon differences, replaced issues). Raises IssueImportError (Chinese, with the
+    line number where one applies) and leaves the database untouched.
+    """
+    from editorial.models import Article
+    from editorial.revisions import record_revision
+
+    if not parsed.articles:
+        raise IssueImportError("文件中没有文章。")
+    with transaction.atomic():
+        # Serialise imports (and publishes) of this publication: the duplicate check below
+        # must still hold when the numbers are written.
+        publication = Publication.objects.select_for_update().get(pk=publication.pk)
+        warnings: list[str] = []
+        clashes = existing_issues(parsed, publication)
+        if clashes:
+            if not replace:
+                raise IssueImportError(
+                    duplicate_message(parsed, clashes)
+                    + "如需用该文件替换原有内容，请选择“替换已有期刊”（命令行加 --replace）。"
+                )
+            warnings.extend(_delete_for_replace(clashes))
+
+        sections = _resolve_sections(parsed, publication, create_sections)
+
+        colophon = check_colophon(parsed, publication)
+        warnings.extend(colophon.warnings)
+        if colophon.fills:
+            for key, value in colophon.fills.items():
+                setattr(publication, key, value)
+            publication.save(update_fields=list(colophon.fills))
+
+        issue = Issue.objects.create(
+            publication=publication,
+            year=parsed.year,
+            month=parsed.month,
+            publication_date=parsed.publication_date,
+        )
+        if parsed.publication_date:
+            # The issue came out on its printed date, not on the day it was imported.
+            issue.published_at = timezone.make_aware(
+                datetime.datetime.combine(parsed.publication_date, datetime.time(9, 0))
+            )
+        positions: dict[str, int] = {}
+        focus = None
+        for parsed_article in parsed.articles:
+            if not parsed_article.section:
+                raise IssueImportError(
+                    f"“{parsed_article.title}”不属于任何栏目，无法导入。", parsed_article.line_no
+                )
+            section = sections[parsed_article.section]
+            title = parsed_article.title.strip()
+            if len(title) > Article._meta.get_field("title").max_length:
+                raise IssueImportError(f"标题过长：“{title[:30]}…”。", parsed_article.line_no)
+            article = Article.objects.create(
+                publication=publication,
+                section=section,
+                title=title,
+                event_date=parsed_article.event_date,
+                body=_body_html(parsed_article.body_paragraphs),
+                author=by,
+                last_edited_by=by,
+                status=Article.Status.PUBLISHED,
+            )
+            record_revision(article, by=by, note=IMPORT_NOTE)
+            position = positions.get(section.name, 0)
+            IssueArticle.objects.create(issue=issue, article=article, section=section, position=position)
+            positions[section.name] = position + 1
+            if focus is None and section.name == FOCUS_SECTION:
+                focus = article
+        issue.focus_article = focus or issue.placements.order_by("pk").first().article
+        issue.save()
+        try:
+            publish_back_issue(
+                issue, year_number=parsed.month, serial_number=parsed.serial_number, by=by
+            )
+        except PublishError as exc:
+            raise IssueImportError(str(exc)) from None
+    issue.refresh_from_db()
+    issue.import_warnings = warnings
+    return issue

@@ -1,0 +1,519 @@
+"""Importing back issues: the service, `manage.py import_issue` and the desk upload flow.
+
+The real sample issue is read from the shared seed directory at test time (never copied into
+the repository); every other fixture below is invented text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from bulletin.models import Issue, IssueArticle, Publication, Section
+from editorial.models import Article, Revision
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = REPO_ROOT.parent / "shared" / "seed" / "sample-issue-2020-10.txt"
+
+SECTION_COUNTS = {"本期焦点": 1, "时政要点": 17, "创文看点": 3, "经济热点": 1, "文化亮点": 1, "民生视点": 4}
+
+
+def _nows(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def sample_path() -> Path:
+    assert SAMPLE.exists(), f"the sample issue is expected at {SAMPLE}"
+    return SAMPLE
+
+
+def toc_titles(text: str) -> list[tuple[str, str]]:
+    """(section, title) of every TOC entry, read independently of the importer: between the
+    first two occurrences of 本期焦点, an entry ends in dots and a page number; a wrapped title
+    has its first half on the line above."""
+    lines = text.splitlines()
+    first = lines.index("本期焦点")
+    second = lines.index("本期焦点", first + 1)
+    entries, prev, section = [], "", None
+    for line in lines[first:second]:
+        cell = line.strip()
+        if cell.startswith("|"):
+            cell = cell.strip("|").split("|")[0].strip()
+        if cell in SECTION_COUNTS:
+            section, prev = cell, ""
+            continue
+        m = re.match(r"^(.*?)\.{3,}", cell)
+        if m:
+            entries.append((section, _nows(prev + m.group(1))))
+            prev = ""
+        elif cell and not set(cell) <= set("-| "):
+            prev = cell
+        else:
+            prev = ""
+    return entries
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_issue", *[str(a) for a in args], stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    return (
+        Issue.objects.count(), Article.objects.count(), Revision.objects.count(),
+        IssueArticle.objects.count(), Section.objects.count(),
+    )
+
+
+def placed(issue):
+    return [
+        (p.section.name, p.article.title)
+        for p in issue.placements.select_related("section", "article").order_by("section__position", "position")
+    ]
+
+
+# ---------------------------------------------------------------------------
+# the sample issue through the command
+
+
+def test_command_imports_sample(publication, editor, client, sample_path):
+    output = run(sample_path, "--as", "editor")
+
+    issue = Issue.objects.get(publication=publication)
+    assert (issue.year, issue.month, issue.year_number, issue.serial_number) == (2020, 10, 10, 97)
+    assert issue.status == Issue.Status.PUBLISHED
+    assert issue.publication_date == datetime.date(2020, 10, 15)
+    assert "已导入" in output and "总第97期" in output and "27 篇文章" in output
+
+    expected = toc_titles(sample_path.read_text(encoding="utf-8"))
+    assert len(expected) == 27
+    got = placed(issue)
+    assert [(section, _nows(title)) for section, title in got] == expected
+    by_section = {}
+    for section, _title in got:
+        by_section[section] = by_section.get(section, 0) + 1
+    assert by_section == SECTION_COUNTS
+    # a TOC-wrapped title is one title; a space kept by both renderings survives
+    titles = [title for _s, title in got]
+    assert "中原区委理论学习中心组召开2020年度第九次集体学习" in titles
+    assert "创建食品安全区 共享共建食安中原" in titles
+
+    focus = issue.focus_article
+    assert focus.title == "徐立毅出席芝麻街双创园开园仪式" and focus.section.name == "本期焦点"
+    assert focus.event_date == datetime.date(2020, 9, 17)
+    assert focus.body.startswith("<p>9月17日，")
+    assert focus.status == Article.Status.PUBLISHED and focus.author == editor
+    # every article has its first revision, pinned by the published issue
+    for placement in issue.placements.all():
+        assert placement.revision is not None and placement.revision.number == 1
+    publication.refresh_from_db()
+    assert publication.last_serial_number == 97
+    # the colophon differs from the publication's settings: reported, not overwritten
+    assert "刊尾“主办”与刊物设置不一致" in output
+    assert publication.sponsor == "测试区人民政府"
+
+    page = client.get("/test-dsyb/97/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for _section, title in got:
+        assert title in html
+    # the next regular publish continues the series after the imported number
+    from bulletin.publishing import _next_numbers
+
+    assert _next_numbers(publication, 2020).serial_number == 98
+
+
+def test_dry_run_writes_nothing(publication, editor, sample_path):
+    before = counts()
+    output = run(sample_path, "--dry-run")
+    assert counts() == before
+    assert "总第97期" in output
+    assert "【时政要点】（17 篇）" in output
+    assert "2020-09-17  徐立毅出席芝麻街双创园开园仪式" in output
+    assert "邮箱：zyqdfzyyy@163.com" in output
+    assert "未归类的行（0 行）" in output
+    assert "试运行：未写入任何内容。" in output
+
+
+def test_importing_twice_is_refused_and_replace_reimports(publication, editor, sample_path):
+    run(sample_path, "--as", "editor")
+    first = Issue.objects.get(publication=publication)
+    before = counts()
+
+    with pytest.raises(CommandError, match="总第97期）已存在"):
+        run(sample_path, "--as", "editor")
+    assert counts() == before
+
+    output = run(sample_path, "--as", "editor", "--replace")
+    assert "已删除原有的" in output
+    issue = Issue.objects.get(publication=publication)
+    assert issue.pk != first.pk
+    assert issue.serial_number == 97 and issue.year_number == 10
+    assert Article.objects.filter(publication=publication).count() == 27
+    assert issue.placements.count() == 27
+    assert counts() == before
+
+
+def test_replace_keeps_articles_placed_elsewhere(publication, editor, make_article, sample_path):
+    run(sample_path, "--as", "editor")
+    issue = Issue.objects.get(publication=publication)
+    shared = issue.placements.first().article
+    other = Issue.objects.create(publication=publication, year=2020, month=11)
+    IssueArticle.objects.create(issue=other, article=shared, section=shared.section)
+
+    run(sample_path, "--as", "editor", "--replace")
+    assert Article.objects.filter(pk=shared.pk).exists()
+    assert Article.objects.filter(publication=publication).count() == 28
+
+
+def test_replace_refuses_a_month_being_assembled(publication, editor, sample_path):
+    Issue.objects.create(publication=publication, year=2020, month=10)
+    before = counts()
+    with pytest.raises(CommandError, match="正在编排中"):
+        run(sample_path, "--as", "editor", "--replace")
+    assert counts() == before
+
+
+def test_command_needs_a_known_publication_and_user(publication, sample_path):
+    with pytest.raises(CommandError, match="没有网址标识为“nope”的刊物"):
+        run(sample_path, "--publication", "nope")
+    with pytest.raises(CommandError, match="没有超级用户"):
+        run(sample_path)
+    Publication.objects.create(name="另一份刊物", slug="other")
+    with pytest.raises(CommandError, match="有多个刊物"):
+        run(sample_path, "--dry-run")
+
+
+# ---------------------------------------------------------------------------
+# invented issues: wrapped titles, page-break debris, spacing, .docx, malformed files
+
+INVENTED_TXT = """\
+测试区大事月报
+
+2021年3月
+(总第 101 期)
+
+测试区地方史志办公室
+
+2021年3月12日
+
+本期焦点
+
+测试区召开春季植树造林动员大会暨生态廊道
+建设推进会.....2
+
+民生视点
+
+社区老年食堂新增三处就餐点.....3
+
+本期焦点
+
+测试区召开春季植树造林动员大会暨生态廊道
+建设推进会
+
+2 月 26 日，测试区召开 2021 年春季植树造林动员大会，区林业局、各街道负责人参加会议。会议要求各单位
+
+- 3 -
+
+落实责任，确保按时完成绿化任务。
+
+会议还部署了生态廊道建设的重点工作。
+
+民生视点
+
+社区老年食堂新增三处就餐点
+
+3月2日，区民政局在三个社区新增老年食堂就餐点，为老人提供平价午餐。
+
+（内部资料 注意保存）
+
+主 办：测试区人民政府
+编辑出版：测试区地方史志办公室
+电 话：0371-87654321
+邮 箱：new-office@example.org
+"""
+
+
+def write(tmp_path, name, content) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_text_with_wrapped_title_and_page_break(publication, editor, tmp_path):
+    publication.phone = ""
+    publication.save()
+    run(write(tmp_path, "2021-03.txt", INVENTED_TXT), "--as", "editor")
+
+    issue = Issue.objects.get(serial_number=101)
+    assert (issue.year, issue.month, issue.year_number) == (2021, 3, 3)
+    assert placed(issue) == [
+        ("本期焦点", "测试区召开春季植树造林动员大会暨生态廊道建设推进会"),
+        ("民生视点", "社区老年食堂新增三处就餐点"),
+    ]
+    focus = issue.focus_article
+    assert focus.event_date == datetime.date(2021, 2, 26)
+    # the paragraph split by the page break is one paragraph again; the page number is gone,
+    # and the spaces inside Chinese text are removed
+    assert focus.body == (
+        "<p>2月26日，测试区召开2021年春季植树造林动员大会，区林业局、各街道负责人参加会议。"
+        "会议要求各单位落实责任，确保按时完成绿化任务。</p>"
+        "<p>会议还部署了生态廊道建设的重点工作。</p>"
+    )
+    publication.refresh_from_db()
+    assert publication.phone == "0371-87654321"  # was empty: filled from the colophon
+    assert publication.email == "office@example.org"  # differs: kept
+
+
+def test_body_text_is_escaped(publication, editor, tmp_path):
+    text = INVENTED_TXT.replace(
+        "为老人提供平价午餐。", "为老人提供<script>alert(1)</script>平价午餐。"
+    )
+    run(write(tmp_path, "x.txt", text), "--as", "editor")
+    article = Article.objects.get(title="社区老年食堂新增三处就餐点")
+    assert "<script>" not in article.body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article.body
+
+
+def build_docx() -> bytes:
+    """An invented issue as Word: wrapped titles on two paragraphs, a page number paragraph
+    splitting a paragraph, spaces inside Chinese text, the TOC as a Word table."""
+    import docx
+
+    doc = docx.Document()
+    for line in ["测试区大事月报", "2022年5月", "（总第 115 期）", "测试区地方史志办公室", "2022年5月16日"]:
+        doc.add_paragraph(line)
+    doc.add_paragraph("时政要点")
+    table = doc.add_table(rows=0, cols=2)
+    for title, page in [
+        ("测试区召开优化营商环境工作推进会暨重点项目 集中签约仪式.....", "2"),
+        ("区人大常委会视察城市书房建设.....", "3"),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = title, page
+    doc.add_paragraph("文化亮点")
+    doc.add_paragraph("非遗展演走进社区.....4")
+
+    doc.add_paragraph("时政要点")
+    doc.add_paragraph("测试区召开优化营商环境工作推进会暨重点项目")
+    doc.add_paragraph("集中签约仪式")
+    doc.add_paragraph("4 月 20 日，测试区召开优化营商环境工作推进会，现场集中签约重点项目 8 个，")
+    doc.add_paragraph("3")
+    doc.add_paragraph("总投资约 40 亿元。")
+    doc.add_paragraph("区人大常委会视察城市书房建设")
+    doc.add_paragraph("4月27日，区人大常委会组织代表视察城市书房建设情况。")
+    doc.add_paragraph("文化亮点")
+    doc.add_paragraph("非遗展演走进社区")
+    doc.add_paragraph("5月3日，区文化馆组织非遗传承人走进社区开展展演活动。")
+    doc.add_paragraph("（内部资料 注意保存）")
+    doc.add_paragraph("主 办：测试区人民政府")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_command_imports_a_docx(publication, editor, tmp_path):
+    path = write(tmp_path, "2022-05.docx", build_docx())
+    run(path, "--as", "editor")
+    issue = Issue.objects.get(serial_number=115)
+    assert (issue.year, issue.month) == (2022, 5)
+    assert issue.publication_date == datetime.date(2022, 5, 16)
+    assert placed(issue) == [
+        ("时政要点", "测试区召开优化营商环境工作推进会暨重点项目集中签约仪式"),
+        ("时政要点", "区人大常委会视察城市书房建设"),
+        ("文化亮点", "非遗展演走进社区"),
+    ]
+    # no 本期焦点 in this issue: the focus is the first article
+    assert issue.focus_article.title.startswith("测试区召开优化营商环境")
+    assert issue.focus_article.body == (
+        "<p>4月20日，测试区召开优化营商环境工作推进会，现场集中签约重点项目8个，总投资约40亿元。</p>"
+    )
+    assert issue.focus_article.event_date == datetime.date(2022, 4, 20)
+
+
+def test_malformed_file_names_the_line_and_writes_nothing(publication, editor, tmp_path):
+    broken = INVENTED_TXT.replace("(总第 101 期)", "(总第 一O一 期)")
+    before = counts()
+    with pytest.raises(CommandError, match="第 4 行：无法识别期号"):
+        run(write(tmp_path, "broken.txt", broken), "--as", "editor")
+    assert counts() == before
+
+
+NO_SECTION_TXT = """\
+测试区大事月报
+
+2021年3月
+(总第 101 期)
+
+测试区地方史志办公室
+
+2021年3月12日
+
+区图书馆延长周末开放时间
+
+3月6日，区图书馆宣布周末开放时间延长至晚上九点。
+
+专题报道
+
+社区老年食堂新增三处就餐点
+
+3月2日，区民政局在三个社区新增老年食堂就餐点，为老人提供平价午餐。
+"""
+
+
+def test_error_during_import_rolls_back_a_replace(publication, editor, tmp_path):
+    """An error after the old issue was deleted and a new section was created undoes it all."""
+    run(write(tmp_path, "ok.txt", INVENTED_TXT), "--as", "editor")
+    before = counts()
+    old = Issue.objects.get(serial_number=101)
+    path = write(tmp_path, "no-section.txt", NO_SECTION_TXT)
+    with pytest.raises(CommandError, match="第 10 行：“区图书馆延长周末开放时间”不属于任何栏目"):
+        run(path, "--as", "editor", "--replace", "--create-sections")
+    assert counts() == before
+    assert Issue.objects.filter(pk=old.pk).exists()
+    assert not Section.objects.filter(name="专题报道").exists()
+
+
+def test_unknown_section_needs_create_sections(publication, editor, tmp_path):
+    text = INVENTED_TXT.replace("民生视点", "专题报道")
+    path = write(tmp_path, "new-section.txt", text)
+    before = counts()
+    with pytest.raises(CommandError, match=r"第 \d+ 行：未知栏目“专题报道”"):
+        run(path, "--as", "editor")
+    assert counts() == before
+
+    run(path, "--as", "editor", "--create-sections")
+    section = Section.objects.get(publication=publication, name="专题报道")
+    assert section.position > publication.sections.get(name="民生视点").position
+    assert placed(Issue.objects.get(serial_number=101))[-1] == ("专题报道", "社区老年食堂新增三处就餐点")
+
+
+def test_unreadable_files_are_refused_in_chinese(publication, editor, tmp_path):
+    with pytest.raises(CommandError, match="文件已损坏"):
+        run(write(tmp_path, "bad.docx", b"PK\x03\x04 not really a zip"), "--as", "editor")
+    with pytest.raises(CommandError, match="第 3 行：文件不是 UTF-8"):
+        run(write(tmp_path, "gbk.txt", "刊物\n\n".encode() + "二〇二〇年".encode("gbk")), "--as", "editor")
+    with pytest.raises(CommandError, match="另存为 .docx"):
+        run(write(tmp_path, "old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100), "--as", "editor")
+    with pytest.raises(CommandError, match="无法读取文件"):
+        run(tmp_path / "missing.txt", "--as", "editor")
+    assert Issue.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------
+# the desk: upload → preview → confirm
+
+
+def upload(client, name, content, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = content.encode() if isinstance(content, str) else content
+    return client.post(
+        reverse("importing:upload"),
+        {"file": SimpleUploadedFile(name, data), "publication": extra.pop("publication"), **extra},
+    )
+
+
+def test_desk_upload_preview_confirm(client, publication, editor, sample_path):
+    client.force_login(editor)
+    assert client.get(reverse("importing:upload")).status_code == 200
+
+    response = upload(client, "sample.txt", sample_path.read_bytes(), publication=publication.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "总第97期" in html
+    for _section, title in toc_titles(sample_path.read_text(encoding="utf-8")):
+        assert title in _nows(html)
+    assert "2020年9月17日" in html and "zyqdfzyyy@163.com" in html
+    assert "正文开头没有日期" in html  # the parser's warning is shown
+    assert Issue.objects.count() == 0  # the preview writes nothing
+    token = response.context["token"]
+
+    response = client.post(reverse("importing:confirm"), {"token": token})
+    issue = Issue.objects.get(serial_number=97)
+    assert response.status_code == 302 and response.url == reverse("importing:done", args=[issue.pk])
+    assert issue.placements.count() == 27
+    page = client.get(response.url).content.decode()
+    assert "已导入" in page and "刊尾“主办”与刊物设置不一致" in page
+    assert 'href="/test-dsyb/97/"' in page
+    assert "徐立毅出席芝麻街双创园开园仪式" in client.get("/test-dsyb/97/").content.decode()
+
+    # the staged file is gone: confirming again cannot import twice
+    response = client.post(reverse("importing:confirm"), {"token": token}, follow=True)
+    assert "预览已过期" in response.content.decode()
+    assert Issue.objects.count() == 1
+
+
+def test_desk_duplicate_needs_replace(client, publication, editor, tmp_path):
+    run(write(tmp_path, "a.txt", INVENTED_TXT), "--as", "editor")
+    before = counts()
+    client.force_login(editor)
+    response = upload(client, "again.txt", INVENTED_TXT, publication=publication.pk)
+    assert "已存在" in response.content.decode() and 'name="replace"' in response.content.decode()
+    token = response.context["token"]
+
+    response = client.post(reverse("importing:confirm"), {"token": token})
+    assert response.status_code == 409
+    assert "导入失败，未写入任何内容" in response.content.decode()
+    assert counts() == before
+
+    response = client.post(reverse("importing:confirm"), {"token": token, "replace": "1"})
+    assert response.status_code == 302
+    assert Issue.objects.filter(serial_number=101).count() == 1
+    assert counts() == before
+
+
+def test_desk_broken_file_gets_a_chinese_message(client, publication, head):
+    client.force_login(head)
+    response = upload(client, "broken.docx", b"PK\x03\x04garbage", publication=publication.pk)
+    assert response.status_code == 400
+    assert "文件已损坏" in response.content.decode()
+
+    broken = INVENTED_TXT.replace("(总第 101 期)", "(总第 一O一 期)")
+    response = upload(client, "broken.txt", broken, publication=publication.pk)
+    assert response.status_code == 400
+    assert "第 4 行：无法识别期号" in response.content.decode()
+    assert Issue.objects.count() == 0
+
+
+def test_desk_import_is_for_editors_and_head_only(client, publication, reader, approver, editor):
+    assert client.get(reverse("importing:upload")).status_code == 302  # to the login page
+    for user in (reader, approver):
+        client.force_login(user)
+        assert client.get(reverse("importing:upload")).status_code == 403
+        response = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk)
+        assert response.status_code == 403
+    client.force_login(editor)
+    run_issue = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
+    client.post(reverse("importing:confirm"), {"token": run_issue})
+    imported = Issue.objects.get(serial_number=101)
+    client.force_login(reader)
+    assert client.get(reverse("importing:done", args=[imported.pk])).status_code == 403
+    imported_counts = counts()
+    # an editor's staged file cannot be confirmed by a reader
+    client.force_login(editor)
+    token = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
+    client.force_login(reader)
+    assert client.post(reverse("importing:confirm"), {"token": token, "replace": "1"}).status_code == 403
+    assert counts() == imported_counts
+
+
+def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2):
+    client.force_login(editor)
+    token = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
+    client.force_login(editor2)
+    for bad in (token, "../../etc/passwd", ""):
+        response = client.post(reverse("importing:confirm"), {"token": bad}, follow=True)
+        assert "预览已过期" in response.content.decode()
+    assert Issue.objects.count() == 0
