@@ -160,6 +160,17 @@ class Issue(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def is_frozen(self) -> bool:
+        """Published or withdrawn: the content never changes again (corrections are errata)."""
+        return self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+
+    @property
+    def numbers_label(self) -> str:
+        if self.serial_number is None:
+            return ""
+        return f"第{self.year_number}期（总第{self.serial_number}期）"
+
+    @property
     def month_label(self) -> str:
         return f"{self.year}年{self.month}月"
 
@@ -170,17 +181,6 @@ class Issue(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.visibility == Visibility.INTERNAL
-
-    @property
-    def is_frozen(self) -> bool:
-        """Published or withdrawn: the content never changes again (corrections are errata)."""
-        return self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
-
-    @property
-    def numbers_label(self) -> str:
-        if self.serial_number is None:
-            return ""
-        return f"第{self.year_number}期（总第{self.serial_number}期）"
 
     def get_absolute_url(self):
         if self.serial_number is None:

@@ -13,7 +13,7 @@ def issue_layout(issue: Issue) -> dict:
         issue.placements.select_related("section", "article", "revision")
         .order_by("section__position", "section_id", "position", "pk")
     )
-    sections: "OrderedDict[int, dict]" = OrderedDict()
+    sections: OrderedDict[int, dict] = OrderedDict()
     focus = None
     for placement in placements:
         content = placement.content
@@ -46,7 +46,7 @@ def issue_layout(issue: Issue) -> dict:
     }
 
 
-def sort_by_issue_order(issue: Issue, groups: "OrderedDict[int, dict]") -> list[dict]:
+def sort_by_issue_order(issue: Issue, groups: dict[int, dict]) -> list[dict]:
     """The issue's own section order (set on the desk) first; the rest in configured order."""
     rank = {section_id: index for index, section_id in enumerate(issue.section_order or [])}
     # sorted() is stable: sections the issue has not ranked keep the configured order.
