@@ -7,14 +7,6 @@ from editorial.models import Article
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    # A transactional test flushes the role groups the data migration created.
-    from django.contrib.auth.models import Group
-
-    for name in ("editor", "approver", "head", "reader"):
-        Group.objects.get_or_create(name=name)
-
 
 def message_texts(page):
     return page.locator(".messages .message").all_inner_texts()
@@ -64,7 +56,7 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     assert page.get_by_text("本期焦点应为政务服务中心新大厅").is_visible()
     page.get_by_role("button", name="将《区政务服务中心启用新大厅》设为本期焦点").click()
     page.get_by_role("button", name="《区长调研重点项目》上移").click()
-    titles = page.locator("#section-%d .asm-title" % _section_id("时政要点")).all_inner_texts()
+    titles = page.locator(f"#section-{_section_id('时政要点')} .asm-title").all_inner_texts()
     assert titles == ["区长调研重点项目", "区委常委会召开会议"]
     page.get_by_role("button", name="提交主任签发").click()
     assert "已提交主任签发。" in message_texts(page)

@@ -11,15 +11,6 @@ from bulletin.publishing import PublishError, publish_issue
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    # A transactional test flushes the tables afterwards, including the role groups that the
-    # data migration created; the user fixtures need them.
-    from django.contrib.auth.models import Group
-
-    for name in ("editor", "approver", "head", "reader"):
-        Group.objects.get_or_create(name=name)
-
 
 def run_concurrently(calls):
     """Start every call at the same moment, each in its own thread (its own DB connection)."""
