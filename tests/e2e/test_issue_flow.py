@@ -86,3 +86,25 @@ def _section_id(name):
     from bulletin.models import Section
 
     return Section.objects.get(name=name).pk
+
+
+def test_drag_and_drop_reorders_a_section(page, live_server, login, make_article, editor):
+    from bulletin import publishing
+    from bulletin.models import Issue
+
+    issue = publishing.create_issue(
+        make_article(status=Article.Status.APPROVED, title="甲").publication, year=2020, month=11, by=editor
+    )
+    for title in ["甲", "乙", "丙"]:
+        article = Article.objects.filter(title=title).first() or make_article(
+            title=title, status=Article.Status.APPROVED
+        )
+        publishing.add_article(issue, article, by=editor)
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/issues/{issue.pk}/")
+    items = page.locator(f"#section-{_section_id('时政要点')} .asm-item")
+    with page.expect_navigation():  # dropping saves the new order at once
+        items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 3})
+    assert page.locator(f"#section-{_section_id('时政要点')} .asm-title").all_inner_texts() == ["丙", "甲", "乙"]
+    placements = Issue.objects.get(pk=issue.pk).placements.order_by("position")
+    assert [p.article.title for p in placements] == ["丙", "甲", "乙"]
