@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section
-from .publishing import PublishError, publish_issue
+from .publishing import IssueError, approve_erratum, publish_issue
 
 admin.site.site_header = "Bulletin 后台管理"
 admin.site.site_title = "Bulletin"
@@ -50,9 +50,16 @@ class IssueArticleInline(admin.TabularInline):
 
 
 class ErratumInline(admin.StackedInline):
+    """Errata are proposed and approved on the desk (or with the action below), never edited here."""
+
     model = Erratum
     extra = 0
+    can_delete = False
     fields = ["text", "created_by", "approved_by", "published_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class IssueEventInline(admin.TabularInline):
@@ -76,26 +83,54 @@ class IssueAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.status == Issue.Status.PUBLISHED:
-            fields += ["publication", "year", "month", "publication_date", "focus_article"]
+        if obj is not None and obj.is_frozen:
+            # Published issues are immutable: every field is history.
+            fields += ["publication", "year", "month", "publication_date", "focus_article", "visibility"]
+        elif obj is not None and obj.status != Issue.Status.DRAFT:
+            # Submitted/signed off: what the head sees is frozen; change it on the desk (which
+            # sends the issue back to draft) rather than behind the sign-off's back.
+            fields += ["publication", "year", "month", "focus_article"]
         return fields
 
     def get_inlines(self, request, obj):
-        if obj is not None and obj.status == Issue.Status.PUBLISHED:
+        if obj is not None and obj.status != Issue.Status.DRAFT:
             return [ErratumInline, IssueEventInline]
         return self.inlines
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.serial_number is not None:
+            return False  # numbers once given are never freed
+        return super().has_delete_permission(request, obj)
 
     @admin.action(description="发布所选期刊（须已签发）")
     def publish_selected(self, request, queryset):
         for issue in queryset:
             try:
                 publish_issue(issue, by=request.user)
-            except PublishError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+            except IssueError as exc:
+                self.message_user(request, f"{issue}：{exc}", messages.ERROR)
             else:
                 self.message_user(request, f"已发布：{issue}", messages.SUCCESS)
 
 
 @admin.register(Erratum)
 class ErratumAdmin(admin.ModelAdmin):
-    list_display = ["issue", "created_by", "published_at"]
+    list_display = ["issue", "created_by", "approved_by", "published_at"]
+    readonly_fields = ["issue", "text", "created_by", "approved_by", "published_at"]
+    actions = ["approve_selected"]
+
+    def has_add_permission(self, request):
+        return False  # proposed on the desk, on the published issue's page
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.published_at is None
+
+    @admin.action(description="批准并发布所选勘误")
+    def approve_selected(self, request, queryset):
+        for erratum in queryset:
+            try:
+                approve_erratum(erratum, by=request.user)
+            except IssueError as exc:
+                self.message_user(request, f"{erratum}：{exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"已发布勘误：{erratum}", messages.SUCCESS)

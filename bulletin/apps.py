@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BulletinConfig(AppConfig):
     name = "bulletin"
     verbose_name = "刊物与发布"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -124,6 +124,9 @@ class Issue(models.Model):
         related_name="+",
         verbose_name="本期焦点",
     )
+    # Section ids in the order this issue shows them; empty (or missing ids) falls back to the
+    # publication's configured order (Section.position). Changed only through bulletin.publishing.
+    section_order = models.JSONField("本期栏目顺序", default=list, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
@@ -155,6 +158,17 @@ class Issue(models.Model):
         if not self.visibility and self.publication_id:
             self.visibility = self.publication.default_visibility
         super().save(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        """Published or withdrawn: the content never changes again (corrections are errata)."""
+        return self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+
+    @property
+    def numbers_label(self) -> str:
+        if self.serial_number is None:
+            return ""
+        return f"第{self.year_number}期（总第{self.serial_number}期）"
 
     @property
     def month_label(self) -> str:
@@ -267,11 +281,13 @@ class IssueEvent(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", "创建"
         SUBMITTED = "submitted", "提交签发"
+        REOPENED = "reopened", "修改后改回编排"
         RETURNED = "returned", "退回"
         SIGNED_OFF = "signed_off", "签发"
         SIGN_OFF_VOIDED = "sign_off_voided", "签发失效"
         PUBLISHED = "published", "发布"
         WITHDRAWN = "withdrawn", "撤回"
+        ERRATUM_PROPOSED = "erratum_proposed", "提出勘误"
         ERRATUM = "erratum", "发布勘误"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events", verbose_name="期刊")

@@ -13,7 +13,7 @@ def issue_layout(issue: Issue) -> dict:
         issue.placements.select_related("section", "article", "revision")
         .order_by("section__position", "section_id", "position", "pk")
     )
-    sections: "OrderedDict[int, dict]" = OrderedDict()
+    sections: OrderedDict[int, dict] = OrderedDict()
     focus = None
     for placement in placements:
         content = placement.content
@@ -31,6 +31,7 @@ def issue_layout(issue: Issue) -> dict:
         group["entries"].append(entry)
         if placement.article_id == issue.focus_article_id:
             focus = entry
+    sections = sort_by_issue_order(issue, sections)
     errata = [
         {"text": e.text, "published_at": e.published_at}
         for e in issue.errata.filter(published_at__isnull=False)
@@ -39,10 +40,18 @@ def issue_layout(issue: Issue) -> dict:
         "publication": issue.publication,
         "issue": issue,
         "focus": focus,
-        "sections": list(sections.values()),
+        "sections": sections,
         "errata": errata,
         "preview": issue.status != Issue.Status.PUBLISHED,
     }
+
+
+def sort_by_issue_order(issue: Issue, groups: dict[int, dict]) -> list[dict]:
+    """The issue's own section order (set on the desk) first; the rest in configured order."""
+    rank = {section_id: index for index, section_id in enumerate(issue.section_order or [])}
+    # sorted() is stable: sections the issue has not ranked keep the configured order.
+    ordered = sorted(groups.items(), key=lambda item: rank.get(item[0], len(rank)))
+    return [group for _, group in ordered]
 
 
 def flat_entries(layout: dict) -> list[dict]:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("issues/<int:pk>/preview/", views.issue_preview, name="issue_preview"),
     path("images/upload/", views.image_upload, name="image_upload"),
+    path("issues/", include("editorial.issue_urls")),
 ]

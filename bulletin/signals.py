@@ -1,0 +1,69 @@
+"""Safety nets around the issue lifecycle (the rules themselves live in bulletin.publishing).
+
+- Any save of an article, a placement or an issue re-checks a signed-off issue's fingerprint:
+  a change made outside the services (admin, shell, the article workflow) voids the sign-off.
+- A published or withdrawn issue's placements and content fields cannot be changed at all.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from .models import Issue, IssueArticle
+from .publishing import IssueError, check_sign_off
+
+# Fields whose change would alter what a published issue is (status changes are the services').
+FROZEN_FIELDS = ["publication_id", "year", "month", "focus_article_id", "section_order",
+                 "year_number", "serial_number"]
+
+
+def _frozen(issue_id) -> bool:
+    return Issue.objects.filter(
+        pk=issue_id, status__in=[Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN]
+    ).exists()
+
+
+@receiver(pre_save, sender=IssueArticle)
+@receiver(pre_delete, sender=IssueArticle)
+def refuse_changes_to_published_placements(sender, instance, **kwargs):
+    if instance.issue_id and _frozen(instance.issue_id):
+        raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")
+
+
+@receiver(pre_save, sender=Issue)
+def refuse_changes_to_published_issue(sender, instance, **kwargs):
+    if not instance.pk:
+        return
+    old = Issue.objects.filter(pk=instance.pk).values("status", *FROZEN_FIELDS).first()
+    if old is None or old["status"] not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
+        return
+    if any(old[field] != getattr(instance, field) for field in FROZEN_FIELDS):
+        raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")
+
+
+@receiver(post_save, sender=IssueArticle)
+@receiver(post_delete, sender=IssueArticle)
+def recheck_after_placement_change(sender, instance, **kwargs):
+    check_sign_off(instance.issue_id, reason="签发后本期稿件编排有变动")
+
+
+@receiver(post_save, sender=Issue)
+def recheck_after_issue_change(sender, instance, created, **kwargs):
+    if not created and instance.status == Issue.Status.SIGNED_OFF:
+        check_sign_off(instance.pk, reason="签发后本期设置有变动")
+
+
+def recheck_after_article_change(sender, instance, created, **kwargs):
+    if created:
+        return
+    issue_ids = Issue.objects.filter(
+        placements__article=instance, status=Issue.Status.SIGNED_OFF
+    ).values_list("pk", flat=True)
+    for issue_id in list(issue_ids):
+        check_sign_off(issue_id, reason=f"签发后稿件《{instance.title}》被修改")
+
+
+def connect():
+    from editorial.models import Article
+
+    post_save.connect(recheck_after_article_change, sender=Article,
+                      dispatch_uid="bulletin.recheck_after_article_change")

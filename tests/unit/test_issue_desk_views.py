@@ -1,0 +1,132 @@
+"""The desk's issue pages over HTTP: permissions on the server, messages, double submission."""
+
+import pytest
+from django.urls import reverse
+
+from bulletin import publishing
+from bulletin.models import Issue
+from editorial.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_editor_creates_and_assembles_an_issue(client, publication, editor, make_article):
+    focus = make_article(title="焦点稿件", section="本期焦点", status=Article.Status.APPROVED)
+    client.force_login(editor)
+    response = client.post(reverse("editorial:issue_list"), {"publication": publication.pk, "year": 2020, "month": 10})
+    issue = Issue.objects.get(year=2020, month=10)
+    assert response.url == reverse("editorial:issue_detail", args=[issue.pk])
+    page = client.get(response.url)
+    assert "焦点稿件" in page.content.decode()  # offered as a candidate
+    assembly = reverse("editorial:issue_assemble", args=[issue.pk])
+    client.post(assembly, {"op": f"add:{focus.pk}"})
+    client.post(assembly, {"op": f"focus:{focus.pk}"})
+    issue.refresh_from_db()
+    assert issue.focus_article == focus
+    response = client.post(reverse("editorial:issue_submit", args=[issue.pk]), follow=True)
+    assert "已提交主任签发。" in messages_of(response)
+
+
+def test_submit_shows_what_is_missing(client, publication, editor):
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    client.force_login(editor)
+    response = client.post(reverse("editorial:issue_submit", args=[issue.pk]), follow=True)
+    shown = messages_of(response)
+    assert "必备栏目“本期焦点”还没有稿件。" in shown
+    assert "还没有指定本期焦点文章。" in shown
+    assert "必备栏目“本期焦点”还没有稿件。" in response.content.decode()
+
+
+def test_editor_cannot_sign_off_even_by_posting(client, signed_off_issue, editor, head):
+    issue = signed_off_issue()
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
+    issue.sign_offs.all().delete()
+    client.force_login(editor)
+    response = client.post(
+        reverse("editorial:issue_signoff", args=[issue.pk]), {"action": "sign_off", "fingerprint": "x"}, follow=True
+    )
+    assert "您没有签发的权限。" in messages_of(response)
+    assert not issue.sign_offs.exists()
+
+
+def test_outsiders_cannot_open_the_desk(client, signed_off_issue, reader):
+    issue = signed_off_issue()
+    client.force_login(reader)
+    assert client.get(reverse("editorial:issue_detail", args=[issue.pk])).status_code == 403
+    assert client.post(reverse("editorial:issue_publish", args=[issue.pk])).status_code == 403
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SIGNED_OFF
+
+
+def test_head_signs_off_what_was_shown(client, signed_off_issue, head, editor):
+    issue = signed_off_issue()
+    issue.sign_offs.all().delete()
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
+    client.force_login(head)
+    url = reverse("editorial:issue_signoff", args=[issue.pk])
+    shown = client.get(url).context["fingerprint"]
+    article = issue.placements.last().article
+    article.title = "有人在主任看过后改了标题"
+    article.save()
+    response = client.post(url, {"action": "sign_off", "fingerprint": shown}, follow=True)
+    assert "您查看之后本期内容有变动，请重新查看后再签发。" in messages_of(response)
+    shown = client.get(url).context["fingerprint"]
+    response = client.post(url, {"action": "sign_off", "fingerprint": shown, "comment": "同意"}, follow=True)
+    assert "已签发" in messages_of(response)[0]
+    assert issue.sign_offs.get().comment == "同意"
+
+
+def test_double_submitted_publish_form_publishes_once(client, signed_off_issue, head):
+    issue = signed_off_issue()
+    client.force_login(head)
+    page = client.get(reverse("editorial:issue_detail", args=[issue.pk]))
+    sign_off_id = page.context["sign_off"].pk
+    url = reverse("editorial:issue_publish", args=[issue.pk])
+    first = client.post(url, {"sign_off": sign_off_id}, follow=True)
+    second = client.post(url, {"sign_off": sign_off_id}, follow=True)
+    assert "已发布：2020年10月 第1期（总第97期）。" in messages_of(first)
+    assert any("已经发布" in m for m in messages_of(second))
+    issue.refresh_from_db()
+    assert issue.serial_number == 97
+    assert Issue.objects.filter(serial_number__isnull=False).count() == 1
+    assert issue.events.filter(action="published").count() == 1
+
+
+def test_publish_form_from_a_voided_sign_off_is_refused(client, signed_off_issue, head):
+    issue = signed_off_issue()
+    old = issue.sign_offs.get().pk
+    article = issue.placements.first().article
+    article.body = "<p>改过了</p>"
+    article.save()
+    client.force_login(head)
+    response = client.post(reverse("editorial:issue_publish", args=[issue.pk]), {"sign_off": old}, follow=True)
+    assert "本期尚未经主任签发，不能发布。" in messages_of(response)
+    issue.refresh_from_db()
+    assert issue.serial_number is None
+
+
+def test_previews_are_watermarked(client, signed_off_issue, editor):
+    issue = signed_off_issue()
+    client.force_login(editor)
+    html = client.get(reverse("editorial:issue_preview", args=[issue.pk])).content.decode()
+    assert "预览 — 未签发" in html and "2020年10月 稿件1" in html
+    response = client.get(reverse("editorial:issue_pdf_preview", args=[issue.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_first_serial_number_is_read_only_in_admin_after_a_publish(client, publication, signed_off_issue, head, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    url = reverse("admin:bulletin_publication_change", args=[publication.pk])
+    assert 'name="first_serial_number"' in client.get(url).content.decode()
+    publishing.publish_issue(signed_off_issue(), by=head)
+    assert 'name="first_serial_number"' not in client.get(url).content.decode()
+    issue = Issue.objects.get()
+    page = client.get(reverse("admin:bulletin_issue_change", args=[issue.pk])).content.decode()
+    assert 'name="month"' not in page and 'name="placements-TOTAL_FORMS"' not in page
+    assert client.get(reverse("admin:bulletin_issue_delete", args=[issue.pk])).status_code == 403

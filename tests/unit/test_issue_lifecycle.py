@@ -1,0 +1,328 @@
+"""The issue lifecycle: assembly rules, sign-off and its voiding, numbering, freeze, withdrawal, errata."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from bulletin import publishing
+from bulletin.models import Issue, IssueEvent
+from bulletin.publishing import IssueError, PublishError
+from bulletin.rendering import issue_layout
+from editorial.models import Article
+
+pytestmark = pytest.mark.django_db
+
+APPROVED = Article.Status.APPROVED
+
+
+@pytest.fixture
+def issue(publication, editor):
+    return publishing.create_issue(publication, year=2020, month=10, by=editor)
+
+
+def ready_issue(issue, make_article, editor):
+    """Place a focus article and a second one: the issue is ready for sign-off."""
+    focus = make_article(title="焦点稿件", section="本期焦点", status=APPROVED)
+    other = make_article(title="时政稿件", section="时政要点", status=APPROVED)
+    publishing.add_article(issue, focus, by=editor)
+    publishing.add_article(issue, other, by=editor)
+    publishing.set_focus(issue, focus.pk, by=editor)
+    return focus, other
+
+
+def signed(issue, make_article, editor, head):
+    articles = ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    publishing.sign_off(issue, by=head)
+    return articles
+
+
+def actions(issue):
+    return list(issue.events.order_by("pk").values_list("action", flat=True))
+
+
+# --- assembly -------------------------------------------------------------------------------
+
+
+def test_one_issue_per_publication_and_month(publication, issue, editor):
+    with pytest.raises(IssueError, match="已有一期"):
+        publishing.create_issue(publication, year=2020, month=10, by=editor)
+    with pytest.raises(IssueError, match="月份"):
+        publishing.create_issue(publication, year=2020, month=13, by=editor)
+
+
+def test_only_approved_articles_can_be_placed(issue, make_article, editor):
+    draft = make_article(title="草稿", status=Article.Status.DRAFT)
+    with pytest.raises(IssueError, match="尚未审核通过"):
+        publishing.add_article(issue, draft, by=editor)
+    assert issue.placements.count() == 0
+
+
+def test_article_cannot_be_in_two_issues(publication, issue, make_article, editor):
+    article = make_article(status=APPROVED)
+    publishing.add_article(issue, article, by=editor)
+    november = publishing.create_issue(publication, year=2020, month=11, by=editor)
+    assert article not in publishing.addable_articles(november)
+    with pytest.raises(IssueError, match="已编入 2020年10月"):
+        publishing.add_article(november, article, by=editor)
+
+
+def test_submit_lists_everything_missing(issue, make_article, editor):
+    returned = make_article(title="被退回的稿件", status=APPROVED)
+    publishing.add_article(issue, returned, by=editor)
+    Article.objects.filter(pk=returned.pk).update(status=Article.Status.RETURNED)
+    with pytest.raises(IssueError) as refused:
+        publishing.submit_for_sign_off(issue, by=editor)
+    problems = refused.value.problems
+    assert "《被退回的稿件》尚未审核通过（当前状态：退回）。" in problems
+    assert "必备栏目“本期焦点”还没有稿件。" in problems
+    assert "还没有指定本期焦点文章。" in problems
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.DRAFT
+
+
+def test_ready_issue_can_be_submitted(issue, make_article, editor):
+    ready_issue(issue, make_article, editor)
+    assert publishing.assembly_problems(issue) == []
+    publishing.submit_for_sign_off(issue, by=editor)
+    assert issue.status == Issue.Status.SUBMITTED
+    assert actions(issue) == ["created", "submitted"]
+
+
+def test_order_of_articles_and_sections_is_what_readers_see(issue, make_article, editor):
+    focus, first = ready_issue(issue, make_article, editor)
+    second = make_article(title="第二篇时政", section="时政要点", status=APPROVED)
+    publishing.add_article(issue, second, by=editor)
+    publishing.move_article(issue, second.pk, "up", by=editor)
+    section = issue.publication.sections.get(name="时政要点")
+    publishing.move_section(issue, section.pk, "up", by=editor)
+    layout = issue_layout(issue)
+    assert [s["name"] for s in layout["sections"]] == ["时政要点", "本期焦点"]
+    assert [e["title"] for e in layout["sections"][0]["entries"]] == ["第二篇时政", "时政稿件"]
+    # Drag and drop sends the whole order of one section.
+    publishing.reorder_section(issue, section.pk, [first.pk, second.pk], by=editor)
+    layout = issue_layout(issue)
+    assert [e["title"] for e in layout["sections"][0]["entries"]] == ["时政稿件", "第二篇时政"]
+    with pytest.raises(IssueError, match="刷新"):
+        publishing.reorder_section(issue, section.pk, [first.pk], by=editor)
+
+
+def test_removing_the_focus_article_clears_the_focus(issue, make_article, editor):
+    focus, _ = ready_issue(issue, make_article, editor)
+    publishing.remove_article(issue, focus.pk, by=editor)
+    assert issue.focus_article_id is None
+    assert "还没有指定本期焦点文章。" in publishing.assembly_problems(issue)
+
+
+def test_roles_are_checked_by_the_services(issue, make_article, editor, approver, head, reader):
+    article = make_article(status=APPROVED)
+    with pytest.raises(IssueError, match="权限"):
+        publishing.add_article(issue, article, by=reader)
+    ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    for user in (editor, approver):
+        with pytest.raises(IssueError, match="权限"):
+            publishing.sign_off(issue, by=user)
+    with pytest.raises(IssueError, match="权限"):
+        publishing.return_issue(issue, by=editor, comment="不行")
+    publishing.sign_off(issue, by=head)
+    with pytest.raises(IssueError, match="权限"):
+        publishing.publish_issue(issue, by=approver)
+
+
+# --- sign-off ---------------------------------------------------------------------------------
+
+
+def test_head_returns_with_a_comment(issue, make_article, editor, head):
+    ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    with pytest.raises(IssueError, match="退回意见"):
+        publishing.return_issue(issue, by=head, comment="  ")
+    publishing.return_issue(issue, by=head, comment="焦点换成时政稿件")
+    assert issue.status == Issue.Status.DRAFT
+    event = issue.events.get(action=IssueEvent.Action.RETURNED)
+    assert (event.actor, event.comment) == (head, "焦点换成时政稿件")
+
+
+def test_sign_off_records_who_and_the_exact_content(issue, make_article, editor, head):
+    from editorial.signoff import issue_fingerprint
+
+    signed(issue, make_article, editor, head)
+    record = issue.sign_offs.get()
+    assert record.signed_by == head and record.is_valid
+    assert record.content_hash == issue_fingerprint(issue)
+    assert issue.status == Issue.Status.SIGNED_OFF
+    assert actions(issue)[-1] == "signed_off"
+
+
+def test_sign_off_refused_if_content_changed_since_the_head_looked(issue, make_article, editor, head):
+    from editorial.signoff import issue_fingerprint
+
+    ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    seen = issue_fingerprint(issue)
+    article = Article.objects.get(title="时政稿件")
+    article.body = "<p>提交后又改了正文。</p>"
+    article.save()
+    with pytest.raises(IssueError, match="重新查看"):
+        publishing.sign_off(issue, by=head, fingerprint=seen)
+    assert not issue.sign_offs.exists()
+
+
+@pytest.mark.parametrize("change", ["order", "focus", "remove", "section", "article_edit", "article_status"])
+def test_any_change_after_sign_off_voids_it(change, issue, make_article, editor, head):
+    focus, other = signed(issue, make_article, editor, head)
+    extra = make_article(title="第三篇", section="时政要点", status=APPROVED)
+    if change == "order":
+        # Placed after sign-off through the model (not the service): the safety net catches it.
+        from bulletin.models import IssueArticle
+
+        IssueArticle.objects.create(issue=issue, article=extra, section=extra.section, position=5)
+    elif change == "focus":
+        publishing.set_focus(issue, other.pk, by=editor)
+    elif change == "remove":
+        publishing.remove_article(issue, other.pk, by=editor)
+    elif change == "section":
+        publishing.change_section(issue, other.pk, issue.publication.sections.get(name="民生视点").pk, by=editor)
+    elif change == "article_edit":
+        other.title = "签发后改了标题"
+        other.save()
+    elif change == "article_status":
+        other.status = Article.Status.RETURNED
+        other.save()
+    issue.refresh_from_db()
+    record = issue.sign_offs.get()
+    assert record.voided_at is not None and record.void_reason.startswith("签发后")
+    assert issue.status == Issue.Status.DRAFT
+    assert IssueEvent.Action.SIGN_OFF_VOIDED in actions(issue)
+    with pytest.raises(PublishError, match="签发"):
+        publishing.publish_issue(issue, by=head)
+
+
+def test_a_no_op_keeps_the_sign_off(issue, make_article, editor, head):
+    focus, other = signed(issue, make_article, editor, head)
+    publishing.move_article(issue, focus.pk, "up", by=editor)  # already first
+    publishing.set_focus(issue, focus.pk, by=editor)  # already the focus
+    other.save()  # saved without a change
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SIGNED_OFF
+    assert issue.sign_offs.get().is_valid
+
+
+def test_change_while_submitted_sends_back_to_draft(issue, make_article, editor):
+    focus, other = ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    publishing.set_focus(issue, other.pk, by=editor)
+    assert issue.status == Issue.Status.DRAFT
+    assert actions(issue)[-1] == "reopened"
+
+
+# --- publishing, numbering and freezing -------------------------------------------------------
+
+
+def test_numbers_consecutive_across_years(publication, signed_off_issue, head):
+    published = []
+    for year, month in [(2020, 11), (2020, 12), (2021, 1), (2021, 2), (2022, 1)]:
+        published.append(publishing.publish_issue(signed_off_issue(year=year, month=month), by=head))
+    assert [(i.year, i.year_number, i.serial_number) for i in published] == [
+        (2020, 1, 97), (2020, 2, 98), (2021, 1, 99), (2021, 2, 100), (2022, 1, 101),
+    ]
+    publication.refresh_from_db()
+    assert publication.last_serial_number == 101
+
+
+def test_withdrawn_issue_keeps_its_numbers_and_is_hidden(client, signed_off_issue, head, editor):
+    first = publishing.publish_issue(signed_off_issue(month=10), by=head)
+    url = f"/test-dsyb/{first.serial_number}/"
+    assert client.get(url).status_code == 200
+    with pytest.raises(IssueError, match="权限"):
+        publishing.withdraw_issue(first, by=editor, reason="错误")
+    with pytest.raises(IssueError, match="撤回原因"):
+        publishing.withdraw_issue(first, by=head, reason="")
+    publishing.withdraw_issue(first, by=head, reason="内容涉密，撤回")
+    assert client.get(url).status_code == 404
+    assert "2020年10月" not in client.get("/test-dsyb/").content.decode()
+    second = publishing.publish_issue(signed_off_issue(month=11), by=head)
+    assert (second.year_number, second.serial_number) == (2, 98)  # no reuse of 第1期 / 总第97期
+    with pytest.raises(PublishError, match="已撤回"):
+        publishing.publish_issue(first, by=head)
+    assert actions(first)[-1] == "withdrawn"
+
+
+def test_publishing_twice_gives_one_number(signed_off_issue, head):
+    issue = signed_off_issue()
+    stale = Issue.objects.get(pk=issue.pk)
+    publishing.publish_issue(issue, by=head)
+    with pytest.raises(PublishError, match="已经发布"):
+        publishing.publish_issue(stale, by=head)
+    assert Issue.objects.filter(serial_number__isnull=False).count() == 1
+    assert issue.events.filter(action="published").count() == 1
+
+
+def test_freeze_holds_after_the_article_is_edited(client, issue, make_article, editor, head):
+    focus, other = signed(issue, make_article, editor, head)
+    publishing.publish_issue(issue, by=head)
+    assert Article.objects.get(pk=other.pk).status == Article.Status.PUBLISHED
+    other.refresh_from_db()
+    other.title = "发布后改的标题"
+    other.body = "<p>发布后改的正文。</p>"
+    other.save()
+    html = client.get(f"/test-dsyb/{issue.serial_number}/").content.decode()
+    assert "时政稿件" in html and "时政稿件的正文" in html
+    assert "发布后改" not in html
+
+
+def test_published_issue_is_immutable(issue, make_article, editor, head):
+    from bulletin.models import IssueArticle
+
+    focus, other = signed(issue, make_article, editor, head)
+    publishing.publish_issue(issue, by=head)
+    extra = make_article(title="迟到的稿件", status=APPROVED)
+    with pytest.raises(IssueError, match="已发布"):
+        publishing.add_article(issue, extra, by=editor)
+    with pytest.raises(IssueError, match="已发布"):
+        publishing.set_focus(issue, other.pk, by=editor)
+    # Model-level safety net (the admin or a shell going around the services).
+    with pytest.raises(IssueError, match="已发布"), transaction.atomic():
+        IssueArticle.objects.filter(issue=issue).first().delete()
+    issue.month = 11
+    with pytest.raises(IssueError, match="已发布"), transaction.atomic():
+        issue.save()
+    assert issue.placements.count() == 2
+
+
+def test_publish_issue_command(signed_off_issue, head, reader):
+    issue = signed_off_issue()
+    with pytest.raises(CommandError, match="权限"):
+        call_command("publish_issue", str(issue.pk), "--as", "reader")
+    with pytest.raises(CommandError, match="没有用户"):
+        call_command("publish_issue", str(issue.pk), "--as", "nobody")
+    call_command("publish_issue", str(issue.pk), "--as", "head")
+    issue.refresh_from_db()
+    assert (issue.status, issue.serial_number) == (Issue.Status.PUBLISHED, 97)
+    with pytest.raises(CommandError, match="已经发布"):
+        call_command("publish_issue", str(issue.pk), "--as", "head")
+
+
+# --- errata -----------------------------------------------------------------------------------
+
+
+def test_erratum_proposed_by_editor_published_by_head(client, signed_off_issue, head, editor):
+    issue = publishing.publish_issue(signed_off_issue(), by=head)
+    erratum = publishing.propose_erratum(issue, text="稿件1中“9月17日”应为“9月18日”。", by=editor)
+    url = f"/test-dsyb/{issue.serial_number}/"
+    assert "应为“9月18日”" not in client.get(url).content.decode()
+    with pytest.raises(IssueError, match="权限"):
+        publishing.approve_erratum(erratum, by=editor)
+    publishing.approve_erratum(erratum, by=head)
+    html = client.get(url).content.decode()
+    assert html.index("应为“9月18日”") < html.index('class="toc"')  # at the top of the issue
+    assert issue_layout(issue)["errata"][0]["text"].startswith("稿件1中")
+    assert actions(issue)[-2:] == ["erratum_proposed", "erratum"]
+    with pytest.raises(IssueError, match="已经发布"):
+        publishing.approve_erratum(erratum, by=head)
+
+
+def test_no_erratum_on_an_unpublished_issue(issue, editor):
+    with pytest.raises(IssueError, match="已发布"):
+        publishing.propose_erratum(issue, text="更正", by=editor)
