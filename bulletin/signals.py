@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from .models import Issue, IssueArticle
-from .publishing import IssueError, check_sign_off
+from .publishing import IssueError, check_sign_off, is_being_replaced
 
 # Fields whose change would alter what a published issue is (status changes are the services').
 FROZEN_FIELDS = ["publication_id", "year", "month", "focus_article_id", "section_order",
@@ -25,7 +25,7 @@ def _frozen(issue_id) -> bool:
 @receiver(pre_save, sender=IssueArticle)
 @receiver(pre_delete, sender=IssueArticle)
 def refuse_changes_to_published_placements(sender, instance, **kwargs):
-    if instance.issue_id and _frozen(instance.issue_id):
+    if instance.issue_id and _frozen(instance.issue_id) and not is_being_replaced(instance.issue_id):
         raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")
 
 

@@ -35,7 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bulletin.models import Issue, IssueArticle, Publication, Section
-from bulletin.publishing import PublishError, publish_back_issue
+from bulletin.publishing import PublishError, delete_replaced_back_issue, publish_back_issue
 
 from .parser import (
     COLOPHON_KEYS,
@@ -239,10 +239,7 @@ def _delete_for_replace(issues: list[Issue]) -> list[str]:
             )
         if issue.errata.exists():
             raise IssueImportError(f"{issue}已有勘误，不能替换。")
-        article_ids = list(issue.placements.values_list("article_id", flat=True))
-        # IssueArticle.article and .revision are PROTECT: placements go first.
-        issue.placements.all().delete()
-        issue.delete()
+        article_ids = delete_replaced_back_issue(issue)
         # An article also placed in another issue stays (only this placement is gone).
         orphans = Article.objects.filter(pk__in=article_ids, placements__isnull=True)
         count = orphans.count()
