@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section
+from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, SearchTerm, Section
 from .publishing import PublishError, publish_issue
 
 admin.site.site_header = "Bulletin 后台管理"
@@ -99,3 +99,13 @@ class IssueAdmin(admin.ModelAdmin):
 @admin.register(Erratum)
 class ErratumAdmin(admin.ModelAdmin):
     list_display = ["issue", "created_by", "published_at"]
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    """The publication's own dictionary: names and places jieba must keep whole."""
+
+    list_display = ["word", "publication", "freq", "updated_at"]
+    list_filter = ["publication"]
+    search_fields = ["word"]
+    fields = ["publication", "word", "freq"]
