@@ -212,3 +212,18 @@ def test_rebuild_command(corpus, client):
 def test_search_box_in_header(client, publication):
     html = client.get("/").content.decode()
     assert 'action="/search/"' in html
+
+
+@pytest.mark.django_db
+def test_query_goes_through_the_fulltext_index(corpus):
+    from django.db import connection
+
+    from bulletin.search import search
+    from bulletin.search_models import ArticleIndex
+
+    parsed, results = search(ArticleIndex.objects.all(), "河长制 会议")
+    sql, _ = results.query.sql_with_params()
+    assert ("MATCH" in sql) if connection.vendor == "sqlite" else ("@@" in sql)
+    assert [r.title for r in results] == ["全区河长制工作会议召开"]
+    # Words need not be adjacent: both must occur, in any order.
+    assert [r.title for r in search(ArticleIndex.objects.all(), "会议 河长制")[1]] == ["全区河长制工作会议召开"]
