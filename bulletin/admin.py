@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section
+from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, SearchTerm, Section
 from .publishing import IssueError, approve_erratum, publish_issue
 
 admin.site.site_header = "Bulletin 后台管理"
@@ -134,3 +134,13 @@ class ErratumAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{erratum}：{exc}", messages.ERROR)
             else:
                 self.message_user(request, f"已发布勘误：{erratum}", messages.SUCCESS)
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    """The publication's own dictionary: names and places jieba must keep whole."""
+
+    list_display = ["word", "publication", "freq", "updated_at"]
+    list_filter = ["publication"]
+    search_fields = ["word"]
+    fields = ["publication", "word", "freq"]

@@ -9,3 +9,4 @@ class BulletinConfig(AppConfig):
         from . import signals
 
         signals.connect()
+        from . import search_signals  # noqa: F401  (connects the search index signals)

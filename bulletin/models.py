@@ -306,3 +306,7 @@ class IssueEvent(models.Model):
 
     def __str__(self):
         return f"{self.issue} {self.get_action_display()}"
+
+
+# Search models live in their own module; imported here so Django registers them.
+from .search_models import ArticleIndex, SearchTerm  # noqa: E402, F401

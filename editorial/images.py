@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import BinaryIO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 __all__ = ["ImageRejected", "ProcessedImage", "process_image"]
 
@@ -142,7 +142,14 @@ def _decode(content: bytes, max_pixels: float) -> Image.Image:
                 raise ImageRejected(_MSG_INVALID)
             # Decoding catches what verify() cannot, e.g. a truncated JPEG
             # ("image file is truncated").  GIF/WebP: first frame only.
-            image.load()
+            # WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES = True when imported
+            # (any PDF render), which would let truncated uploads through: force it off here.
+            previous = ImageFile.LOAD_TRUNCATED_IMAGES
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            try:
+                image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = previous
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -175,6 +175,17 @@ def test_truncated_jpeg_rejected():
         process_image(data[: len(data) // 2], **LIMITS)
 
 
+def test_truncated_jpeg_rejected_after_weasyprint_was_imported():
+    # WeasyPrint turns on Pillow's global LOAD_TRUNCATED_IMAGES when imported (PDF rendering).
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = encode(photo(400, 300), "JPEG")
+    with pytest.raises(ImageRejected, match="不是有效的图片"):
+        process_image(data[: len(data) // 2], **LIMITS)
+
+
 def test_png_with_bad_crc_rejected():
     data = bytearray(encode(photo(), "PNG"))
     idat = data.index(b"IDAT")

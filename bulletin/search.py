@@ -1,0 +1,292 @@
+"""Chinese full-text search over articles.
+
+Text is cut into words by jieba (dictionary mode, no HMM guessing, so the same word is cut the
+same way in an article and in a query) plus each publication's own dictionary (SearchTerm,
+edited in admin). The index (ArticleIndex) is kept fresh by signals on Article, IssueArticle
+and Issue, and can be rebuilt with ``manage.py rebuild_search_index``.
+
+Matching: the index holds jieba's words *and* every Chinese character on its own. A query is
+cut into words the same way; a row matches when it contains every query word literally
+(substring check, so word boundaries that jieba draws differently in a longer sentence never
+lose a hit). The full-text index narrows the candidates first: every character of the query
+must be an indexed token (PostgreSQL tsvector @@ with GIN, SQLite FTS5 MATCH), and ranking
+uses the words and characters (ts_rank / bm25). A one-character query is just one such token.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from . import search_backend
+from .search_models import ArticleIndex, SearchTerm
+
+# A "term" is a run of letters/digits/ideographs; quotes and punctuation separate terms.
+TERM_RE = re.compile(r"[^\W_]+")
+CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+MAX_QUERY_TERMS = 10
+MAX_QUERY_LENGTH = 100
+
+_lock = threading.Lock()
+_tokenizer = None
+_loaded_terms: dict[str, int | None] = {}
+_loaded_stamp = None
+
+
+def _jieba():
+    """The process's jieba tokenizer, created lazily (building its prefix dict costs ~1 s)."""
+    global _tokenizer
+    if _tokenizer is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        _tokenizer = tokenizer
+    return _tokenizer
+
+
+def _sync_dictionary(tokenizer):
+    """Bring the tokenizer's extra words in line with SearchTerm (all publications).
+
+    One small aggregate query decides whether anything changed since the last call, so an
+    edit in admin takes effect in every process without a restart.
+    """
+    global _loaded_terms, _loaded_stamp
+    stamp = SearchTerm.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    stamp = (stamp["n"], stamp["last"])
+    if stamp == _loaded_stamp:
+        return
+    wanted = dict(SearchTerm.objects.values_list("word", "freq"))
+    wanted = {word.strip(): freq for word, freq in wanted.items() if word.strip()}
+    for word in set(_loaded_terms) - set(wanted):
+        tokenizer.del_word(word)
+    for word, freq in wanted.items():
+        if word not in _loaded_terms or _loaded_terms[word] != freq:
+            # Without a frequency jieba computes one just high enough to keep the word whole.
+            tokenizer.add_word(word, freq=freq or None)
+    _loaded_terms = wanted
+    _loaded_stamp = stamp
+
+
+def segmenter():
+    with _lock:
+        tokenizer = _jieba()
+        _sync_dictionary(tokenizer)
+        return tokenizer
+
+
+def _words(tokens) -> list[str]:
+    return [t for t in (tok.strip() for tok in tokens) if t and TERM_RE.fullmatch(t)]
+
+
+def segment_document(text: str, tokenizer=None) -> str:
+    """Words of a document for the index, search-engine style (long words also as parts)."""
+    tokenizer = tokenizer or segmenter()
+    words = _words(tokenizer.cut_for_search(text, HMM=False))
+    # Single characters too, so any substring of Chinese text can be found through the index.
+    characters = CJK_RE.findall(text)
+    return " ".join(words + characters).lower()
+
+
+def segment_query(text: str, tokenizer=None) -> list[str]:
+    tokenizer = tokenizer or segmenter()
+    return [w.lower() for w in _words(tokenizer.cut(text, HMM=False))]
+
+
+# --------------------------------------------------------------------------- indexing
+
+
+def _published_placement(article):
+    """The placement whose pinned revision readers see (the latest issue if several)."""
+    return (
+        article.placements.filter(revision__isnull=False)
+        .select_related("issue", "revision", "revision__section")
+        .order_by("-issue__year", "-issue__month", "-pk")
+        .first()
+    )
+
+
+def index_article(article, tokenizer=None) -> ArticleIndex:
+    from editorial.sanitize import html_to_text
+
+    placement = _published_placement(article)
+    if placement is not None:
+        content, issue, section_id = placement.revision, placement.issue, placement.section_id
+        year = issue.year
+    else:
+        content, issue, section_id = article, None, article.section_id
+        year = article.event_date.year if article.event_date else None
+    text = html_to_text(content.body or "")
+    tokenizer = tokenizer or segmenter()
+    # The title is segmented twice so that a match in the title ranks above one in the body.
+    segmented = " ".join(
+        part for part in (
+            segment_document(content.title, tokenizer),
+            segment_document(content.title, tokenizer),
+            segment_document(text, tokenizer),
+        ) if part
+    )
+    row, _ = ArticleIndex.objects.update_or_create(
+        article=article,
+        defaults={
+            "publication_id": article.publication_id,
+            "section_id": section_id,
+            "issue": issue,
+            "title": content.title,
+            "text": text,
+            "segmented": segmented,
+            "event_date": content.event_date,
+            "year": year,
+        },
+    )
+    return row
+
+
+def reindex_articles(articles) -> int:
+    tokenizer = segmenter()
+    count = 0
+    for article in articles:
+        index_article(article, tokenizer)
+        count += 1
+    return count
+
+
+def rebuild_index() -> int:
+    from editorial.models import Article
+
+    search_backend.ensure_structures()
+    ArticleIndex.objects.all().delete()
+    return reindex_articles(Article.objects.order_by("pk").iterator())
+
+
+# --------------------------------------------------------------------------- querying
+
+
+@dataclass
+class ParsedQuery:
+    raw: str
+    terms: list[str] = field(default_factory=list)  # as typed, punctuation and quotes removed
+    needles: list[str] = field(default_factory=list)  # must each occur literally
+    keys: list[str] = field(default_factory=list)  # Chinese characters: full-text AND filter
+    words: list[str] = field(default_factory=list)  # multi-character words, for ranking
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    raw = (raw or "")[:MAX_QUERY_LENGTH]
+    parsed = ParsedQuery(raw=raw.strip())
+    parsed.terms = TERM_RE.findall(raw.lower())[:MAX_QUERY_TERMS]
+    if not parsed.terms:
+        return parsed
+    tokenizer = segmenter()
+    needles, words = [], []
+    for term in parsed.terms:
+        run = ""  # consecutive single characters (an unknown name: 杜/建/强) form one needle
+        for word in segment_query(term, tokenizer):
+            if len(word) == 1:
+                run += word
+                continue
+            if run:
+                needles.append(run)
+                run = ""
+            needles.append(word)
+            words.append(word)
+        if run:
+            needles.append(run)
+    parsed.needles = list(dict.fromkeys(needles))
+    parsed.words = list(dict.fromkeys(words))
+    parsed.keys = list(dict.fromkeys(CJK_RE.findall("".join(parsed.needles))))
+    return parsed
+
+
+def _substring_filter(queryset, needles):
+    condition = Q()
+    for needle in needles:
+        condition &= Q(title__icontains=needle) | Q(text__icontains=needle)
+    return queryset.filter(condition)
+
+
+def _substring_ranked(queryset, needles):
+    from django.db.models import Case, IntegerField, When
+
+    title_hits = [When(title__icontains=n, then=Value(1)) for n in needles]
+    rank = sum(
+        (Case(w, default=Value(0), output_field=IntegerField()) for w in title_hits),
+        Value(0),
+    )
+    return _substring_filter(queryset, needles).annotate(rank=rank)
+
+
+def match(queryset, parsed: ParsedQuery):
+    """Rows of `queryset` matching the query, annotated with `rank` (higher is better)."""
+    if parsed.empty:
+        return queryset.none()
+    if parsed.keys and search_backend.supports_fulltext():
+        candidates = search_backend.fulltext_filter(
+            queryset, parsed.keys, rank_tokens=[*parsed.words, *parsed.keys]
+        )
+        return _substring_filter(candidates, parsed.needles)
+    # Latin letters or digits only (or a database without full text): a plain scan.
+    return _substring_ranked(queryset, parsed.needles)
+
+
+def search(queryset, raw: str, *, sort: str = "relevance"):
+    parsed = parse_query(raw)
+    if parsed.empty:
+        return parsed, queryset.none()
+    results = match(queryset, parsed)
+    if sort == "date":
+        results = results.order_by("-event_date", "-pk")
+    else:
+        results = results.order_by("-rank", "-event_date", "-pk")
+    return parsed, results
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def _needles(parsed: ParsedQuery) -> list[str]:
+    needles = {*parsed.terms, *parsed.needles}
+    return sorted((n for n in needles if n), key=len, reverse=True)
+
+
+def highlight(text: str, parsed: ParsedQuery) -> SafeString:
+    """Escape `text` and wrap every occurrence of a query term in <mark>."""
+    needles = _needles(parsed)
+    if not needles or not text:
+        return escape(text or "")
+    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append("<mark>" + escape(m.group(0)) + "</mark>")
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return mark_safe("".join(out))
+
+
+def snippet(text: str, parsed: ParsedQuery, width: int = 90) -> SafeString:
+    """A window of the text around the first hit, highlighted; the opening if no hit."""
+    text = " ".join((text or "").split())
+    needles = _needles(parsed)
+    lowered = text.lower()
+    hits = [i for i in (lowered.find(n) for n in needles) if i >= 0]
+    start = max(0, min(hits) - width // 3) if hits else 0
+    end = min(len(text), start + width)
+    piece = text[start:end]
+    result = highlight(piece, parsed)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return mark_safe(prefix + result + suffix)
+

@@ -1,0 +1,130 @@
+"""The chronicle (大事记): published articles of a period by event date, as page, PDF and .docx."""
+
+import datetime
+import io
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from bulletin.chronicle import first_sentence
+from bulletin.models import Issue, IssueArticle, Visibility
+from bulletin.publishing import publish_back_issue
+from editorial.models import Article
+
+
+@pytest.fixture
+def publish(publication, make_article):
+    def make(year, month, articles, visibility=Visibility.PUBLIC):
+        publication.refresh_from_db()
+        issue = Issue.objects.create(publication=publication, year=year, month=month, visibility=visibility)
+        for position, (title, event_date) in enumerate(articles):
+            article = make_article(
+                title=title, event_date=event_date, status=Article.Status.APPROVED,
+                body=f"<p>{title}的第一句话。第二句不进摘要！</p><p>另一段。</p>",
+            )
+            IssueArticle.objects.create(issue=issue, article=article, section=article.section, position=position)
+        return publish_back_issue(issue, year_number=month, serial_number=publication.next_serial_number())
+
+    return make
+
+
+@pytest.fixture
+def year_2021(publish, make_article):
+    # Issues out of order and articles out of order inside them: the chronicle sorts by event date.
+    publish(2021, 6, [("六月稿：防汛演练", datetime.date(2021, 6, 20)), ("未注日期的稿件", None),
+                      ("五月稿：补记", datetime.date(2021, 5, 30))])
+    publish(2021, 3, [("三月稿：植树节", datetime.date(2021, 3, 12)), ("一月稿：新年慰问", datetime.date(2021, 1, 2))])
+    publish(2022, 1, [("跨年稿：年末总结", datetime.date(2021, 12, 31)), ("次年稿", datetime.date(2022, 1, 5))])
+    publish(2021, 9, [("内部稿：专题会议", datetime.date(2021, 9, 1))], visibility=Visibility.INTERNAL)
+    make_article(title="草稿不进大事记", event_date=datetime.date(2021, 4, 1))
+
+
+EXPECTED = ["一月稿：新年慰问", "三月稿：植树节", "五月稿：补记", "六月稿：防汛演练", "跨年稿：年末总结"]
+
+
+def test_first_sentence():
+    assert first_sentence("9月17日，会议召开。会议要求……") == "9月17日，会议召开。"
+    assert first_sentence("没有句号的标题式正文") == "没有句号的标题式正文"
+    assert first_sentence("真的吗？是的。") == "真的吗？"
+    assert first_sentence("") == ""
+
+
+@pytest.mark.django_db
+def test_chronicle_page_lists_entries_by_event_date_undated_last(client, year_2021):
+    response = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021]))
+    assert response.status_code == 200
+    chronicle = response.context["chronicle"]
+    assert [e.title for e in chronicle.dated] == EXPECTED
+    assert [e.title for e in chronicle.undated] == ["未注日期的稿件"]
+    html = response.content.decode()
+    positions = [html.index(t) for t in [*EXPECTED, "未注日期的稿件"]]
+    assert positions == sorted(positions)
+    assert "缺少事件日期" in html
+    assert "一月稿：新年慰问的第一句话。" in html and "第二句不进摘要" not in html
+    assert "1月2日" in html
+    first = chronicle.dated[0]
+    assert client.get(first.url).status_code == 200  # the link leads to the article
+    assert "内部稿" not in html and "登录</a>后可查看" in html
+    assert "草稿不进大事记" not in html
+
+
+@pytest.mark.django_db
+def test_chronicle_shows_internal_entries_to_readers(client, year_2021, reader):
+    client.force_login(reader)
+    chronicle = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021])).context["chronicle"]
+    assert "内部稿：专题会议" in [e.title for e in chronicle.dated]
+
+
+@pytest.mark.django_db
+def test_chronicle_date_range(client, year_2021):
+    url = reverse("reader:chronicle", args=["test-dsyb", 2021])
+    chronicle = client.get(url, {"start": "2021-03-01", "end": "2021-05-31"}).context["chronicle"]
+    assert [e.title for e in chronicle.dated] == ["三月稿：植树节", "五月稿：补记"]
+    assert chronicle.undated == []  # its issue (June) is outside the range
+
+    response = client.get(url, {"start": "2021-12-01", "end": "2021-01-01"})
+    assert response.status_code == 200
+    assert "起始日期晚于结束日期" in response.content.decode()
+    assert client.get(url, {"start": "garbage"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_chronicle_unknown_publication_is_404_and_does_not_clash_with_issues(client, year_2021):
+    assert client.get("/no-such/chronicle/2021/").status_code == 404
+    assert client.get(reverse("reader:issue", args=["test-dsyb", 97])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_chronicle_pdf(client, year_2021, tmp_path):
+    response = client.get(reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    pdf = tmp_path / "chronicle.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    compact = "".join(text.split())
+    positions = [compact.index(t) for t in [*EXPECTED, "未注日期的稿件"]]
+    assert positions == sorted(positions)
+    assert "内部稿" not in compact
+    assert "2021年1月2日" in compact
+
+
+@pytest.mark.django_db
+def test_chronicle_docx(client, year_2021):
+    import docx
+
+    response = client.get(reverse("reader:chronicle_docx", args=["test-dsyb", 2021]), {"end": "2021-06-30"})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    document = docx.Document(io.BytesIO(response.content))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "大事记" in paragraphs[0]
+    body = "\n".join(paragraphs)
+    expected = ["一月稿：新年慰问", "三月稿：植树节", "五月稿：补记", "六月稿：防汛演练", "未注日期的稿件"]
+    positions = [body.index(t) for t in expected]
+    assert positions == sorted(positions)
+    assert "跨年稿" not in body  # outside the chosen range
+    # East Asian font set so Word shows the text in 宋体/黑体 rather than a fallback.
+    assert 'w:eastAsia="宋体"' in document.styles["Normal"].element.xml

@@ -1,0 +1,229 @@
+"""Search over articles (reader site and desk) on whichever database the run uses."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from bulletin.models import Issue, IssueArticle, SearchTerm, Visibility
+from bulletin.publishing import publish_back_issue, publish_issue
+from bulletin.search import parse_query, segment_document
+from editorial.models import Article, SignOff
+from editorial.signoff import issue_fingerprint
+
+RIVER = "<p>4月3日，区长杜建强主持召开全区河长制工作会议。会议要求各级河长履职尽责。</p>"
+PARK = "<p>5月8日，碧沙岗公园完成改造提升，市民可免费入园。</p>"
+MARKET = "<p>6月1日，区市场监管局开展夏季食品安全检查。</p>"
+
+
+@pytest.fixture
+def publish(publication, make_article, head):
+    """Publish an issue of the given (title, body, section, event_date) articles."""
+    def make(year, month, articles, visibility=Visibility.PUBLIC, via_sign_off=False):
+        publication.refresh_from_db()
+        issue = Issue.objects.create(publication=publication, year=year, month=month, visibility=visibility)
+        for position, (title, body, section, event_date) in enumerate(articles):
+            article = make_article(
+                title=title, body=body, section=section, event_date=event_date,
+                status=Article.Status.APPROVED,
+            )
+            IssueArticle.objects.create(issue=issue, article=article, section=article.section, position=position)
+        if via_sign_off:
+            issue.status = Issue.Status.SIGNED_OFF
+            issue.save()
+            SignOff.objects.create(issue=issue, signed_by=head, content_hash=issue_fingerprint(issue))
+            publish_issue(issue, by=head)
+            publication.refresh_from_db()
+            return issue
+        return publish_back_issue(
+            issue, year_number=month, serial_number=publication.next_serial_number()
+        )
+
+    return make
+
+
+@pytest.fixture
+def corpus(publish):
+    public = publish(2021, 4, [
+        ("全区河长制工作会议召开", RIVER, "时政要点", datetime.date(2021, 4, 3)),
+        ("碧沙岗公园改造完成", PARK, "民生视点", datetime.date(2021, 5, 8)),
+    ], via_sign_off=True)
+    internal = publish(2022, 6, [
+        ("夏季食品安全检查", MARKET + "<p>杜建强到现场督导。</p>", "经济热点", datetime.date(2022, 6, 1)),
+    ], visibility=Visibility.INTERNAL)
+    return public, internal
+
+
+def titles(response):
+    return [r["row"].title for r in response.context["results"]]
+
+
+@pytest.mark.django_db
+def test_search_finds_name_and_policy_term(client, corpus):
+    response = client.get(reverse("reader:search"), {"q": "杜建强"})
+    assert response.status_code == 200
+    assert titles(response) == ["全区河长制工作会议召开"]
+
+    response = client.get(reverse("reader:search"), {"q": "河长制"})
+    assert titles(response) == ["全区河长制工作会议召开"]
+    html = response.content.decode()
+    assert "<mark>河长制</mark>" in html
+    assert "/test-dsyb/97/" in html  # links to the article in its issue
+
+
+@pytest.mark.django_db
+def test_internal_issue_hidden_from_anonymous_but_found_by_reader(client, corpus, reader):
+    response = client.get(reverse("reader:search"), {"q": "杜建强"})
+    assert "夏季食品安全检查" not in titles(response)
+    assert "内部资料不在检索范围内" in response.content.decode()
+
+    client.force_login(reader)
+    response = client.get(reverse("reader:search"), {"q": "杜建强"})
+    assert set(titles(response)) == {"全区河长制工作会议召开", "夏季食品安全检查"}
+
+
+@pytest.mark.django_db
+def test_unpublished_and_withdrawn_not_found_by_readers(client, corpus, make_article):
+    make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
+    public, _ = corpus
+    response = client.get(reverse("reader:search"), {"q": "杜建强"})
+    assert titles(response) == ["全区河长制工作会议召开"]
+
+    public.status = Issue.Status.WITHDRAWN
+    public.save()
+    response = client.get(reverse("reader:search"), {"q": "杜建强"})
+    assert titles(response) == []
+    assert "没有找到" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_filters_and_sorting(client, corpus, reader):
+    client.force_login(reader)
+    url = reverse("reader:search")
+    assert titles(client.get(url, {"q": "杜建强", "year": 2022})) == ["夏季食品安全检查"]
+    assert titles(client.get(url, {"q": "杜建强", "section": "时政要点"})) == ["全区河长制工作会议召开"]
+    assert titles(client.get(url, {"q": "杜建强", "publication": "no-such"})) == []
+    assert titles(client.get(url, {"q": "杜建强", "sort": "date"})) == [
+        "夏季食品安全检查", "全区河长制工作会议召开",
+    ]
+    # Relevance: the name in the title body counts; a title match ranks first.
+    assert titles(client.get(url, {"q": "食品安全"}))[0] == "夏季食品安全检查"
+
+
+@pytest.mark.django_db
+def test_one_character_and_quote_only_queries(client, corpus):
+    url = reverse("reader:search")
+    response = client.get(url, {"q": "园"})
+    assert response.status_code == 200
+    assert titles(response) == ["碧沙岗公园改造完成"]
+
+    for query in ['"', "“”", "'\"《》，。", "   "]:
+        response = client.get(url, {"q": query})
+        assert response.status_code == 200
+        assert titles(response) == []
+    assert "只输入标点或引号" in client.get(url, {"q": "“”"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_quoted_query_and_hostile_input_are_harmless(client, corpus):
+    url = reverse("reader:search")
+    assert titles(client.get(url, {"q": "“河长制”"})) == ["全区河长制工作会议召开"]
+    for query in ['河长制" OR "x', "杜建强 & | ! ( ) :*", "NEAR(a b)", "a" * 500]:
+        assert client.get(url, {"q": query}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_snippets_escape_article_text(client, publish):
+    publish(2021, 7, [("脚本测试", "<p>杜建强说 &lt;script&gt;alert(1)&lt;/script&gt; 不会执行。</p>",
+                       "时政要点", datetime.date(2021, 7, 1))])
+    html = client.get(reverse("reader:search"), {"q": "杜建强"}).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+    assert "<mark>杜建强</mark>" in html
+
+
+@pytest.mark.django_db
+def test_publication_dictionary_keeps_a_name_whole(client, publication, publish):
+    assert "杜建强" not in segment_document("杜建强出席会议").split()
+
+    publish(2021, 4, [("区长出席会议", RIVER, "时政要点", datetime.date(2021, 4, 3))])
+    SearchTerm.objects.create(publication=publication, word="杜建强")
+    assert "杜建强" in segment_document("杜建强出席会议").split()
+    assert parse_query("杜建强").words == ["杜建强"]  # one word, no longer three characters
+    # Articles already indexed were re-cut, so the whole word is found through the index.
+    assert "杜建强" in publication.articles.get().search_index.segmented.split()
+    assert titles(client.get(reverse("reader:search"), {"q": "杜建强"})) == ["区长出席会议"]
+
+    SearchTerm.objects.filter(word="杜建强").delete()
+    assert "杜建强" not in segment_document("杜建强出席会议").split()
+
+
+@pytest.mark.django_db
+def test_desk_search_covers_drafts_and_is_for_desk_roles_only(client, corpus, make_article, editor, reader):
+    make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
+    url = reverse("editorial:search")
+    assert client.get(url, {"q": "杜建强"}).status_code == 302  # to the login page
+
+    client.force_login(reader)
+    assert client.get(url, {"q": "杜建强"}).status_code == 403
+
+    client.force_login(editor)
+    response = client.get(url, {"q": "杜建强"})
+    assert set(titles(response)) == {"全区河长制工作会议召开", "夏季食品安全检查", "草稿：杜建强调研"}
+    assert "草稿" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_edits_reindex_the_draft(client, make_article, editor):
+    article = make_article(title="初稿", body="<p>内容待定。</p>")
+    client.force_login(editor)
+    url = reverse("editorial:search")
+    assert titles(client.get(url, {"q": "河长制"})) == []
+    article.body = "<p>改为河长制工作。</p>"
+    article.save()
+    assert titles(client.get(url, {"q": "河长制"})) == ["初稿"]
+
+
+@pytest.mark.django_db
+def test_readers_see_the_published_revision_not_later_edits(client, publish):
+    issue = publish(2021, 4, [("全区河长制工作会议召开", RIVER, "时政要点", datetime.date(2021, 4, 3))])
+    article = issue.placements.get().article
+    article.body = "<p>发布后改写：黄河湿地。</p>"
+    article.save()
+    url = reverse("reader:search")
+    assert titles(client.get(url, {"q": "河长制"})) == ["全区河长制工作会议召开"]
+    assert titles(client.get(url, {"q": "黄河湿地"})) == []
+
+
+@pytest.mark.django_db
+def test_rebuild_command(corpus, client):
+    from django.core.management import call_command
+
+    from bulletin.search_models import ArticleIndex
+
+    ArticleIndex.objects.all().delete()
+    assert titles(client.get(reverse("reader:search"), {"q": "杜建强"})) == []
+    call_command("rebuild_search_index")
+    assert ArticleIndex.objects.count() == 3
+    assert titles(client.get(reverse("reader:search"), {"q": "杜建强"})) == ["全区河长制工作会议召开"]
+
+
+@pytest.mark.django_db
+def test_search_box_in_header(client, publication):
+    html = client.get("/").content.decode()
+    assert 'action="/search/"' in html
+
+
+@pytest.mark.django_db
+def test_query_goes_through_the_fulltext_index(corpus):
+    from django.db import connection
+
+    from bulletin.search import search
+    from bulletin.search_models import ArticleIndex
+
+    parsed, results = search(ArticleIndex.objects.all(), "河长制 会议")
+    sql, _ = results.query.sql_with_params()
+    assert ("MATCH" in sql) if connection.vendor == "sqlite" else ("@@" in sql)
+    assert [r.title for r in results] == ["全区河长制工作会议召开"]
+    # Words need not be adjacent: both must occur, in any order.
+    assert [r.title for r in search(ArticleIndex.objects.all(), "会议 河长制")[1]] == ["全区河长制工作会议召开"]
