@@ -82,6 +82,10 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True) -> Issue:
             issue=locked, action=IssueEvent.Action.PUBLISHED, actor=by,
             comment=f"第{numbers.year_number}期，总第{numbers.serial_number}期",
         )
+        # Render and store the PDF once the publish has committed; never makes publishing fail.
+        from .pdf_store import schedule_issue_pdf
+
+        schedule_issue_pdf(locked)
     issue.refresh_from_db()
     return issue
 
