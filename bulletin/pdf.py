@@ -54,6 +54,24 @@ def _bracketed(notice: str | None) -> str:
     return "（" + " ".join(notice.split()).replace(" ", "\u3000") + "）"
 
 
+def _weasyprint():
+    """Import WeasyPrint without leaving Pillow lenient for the rest of the process.
+
+    WeasyPrint sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True when imported; that global
+    would make the upload checks (editorial.images) accept truncated JPEGs in any process
+    that has rendered a PDF. Images reaching the PDF were verified on upload already.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML, FontConfiguration
+
+
 def render_issue_html(context: dict) -> str:
     """Render the print HTML (useful for debugging the layout in a browser)."""
     ctx = dict(context)
@@ -77,8 +95,7 @@ def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=
     ``request.build_absolute_uri("/")`` or a ``file://`` media root. ``url_fetcher``
     replaces WeasyPrint's (bulletin.pdf_store resolves media from disk and nothing else).
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
+    HTML, FontConfiguration = _weasyprint()
 
     html = render_issue_html(context)
     font_config = FontConfiguration()
