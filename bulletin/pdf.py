@@ -54,11 +54,31 @@ def _bracketed(notice: str | None) -> str:
     return "（" + " ".join(notice.split()).replace(" ", "\u3000") + "）"
 
 
+def _weasyprint():
+    """Import WeasyPrint without leaving Pillow lenient for the rest of the process.
+
+    WeasyPrint sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True when imported; that global
+    would make the upload checks (editorial.images) accept truncated JPEGs in any process
+    that has rendered a PDF. Images reaching the PDF were verified on upload already.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML, FontConfiguration
+
+
 def render_issue_html(context: dict) -> str:
     """Render the print HTML (useful for debugging the layout in a browser)."""
     ctx = dict(context)
-    ctx["confidentiality_notice"] = _bracketed(
-        _get(ctx.get("publication"), "confidentiality_notice")
+    # A public issue does not print "内部资料" (contexts without `is_internal` keep the notice).
+    internal = _get(ctx.get("issue"), "is_internal", True)
+    ctx["confidentiality_notice"] = (
+        _bracketed(_get(ctx.get("publication"), "confidentiality_notice")) if internal else ""
     )
     ctx.setdefault("focus", None)
     ctx.setdefault("sections", [])
@@ -68,17 +88,18 @@ def render_issue_html(context: dict) -> str:
     return render_to_string(TEMPLATE_NAME, ctx)
 
 
-def render_issue_pdf(context: dict, *, base_url: str | None = None) -> bytes:
+def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None) -> bytes:
     """Render an issue to PDF bytes.
 
     ``base_url`` resolves relative URLs in article bodies (images); pass
-    ``request.build_absolute_uri("/")`` or a ``file://`` media root.
+    ``request.build_absolute_uri("/")`` or a ``file://`` media root. ``url_fetcher``
+    replaces WeasyPrint's (bulletin.pdf_store resolves media from disk and nothing else).
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
+    HTML, FontConfiguration = _weasyprint()
 
     html = render_issue_html(context)
     font_config = FontConfiguration()
-    return HTML(string=html, base_url=base_url or BASE_DIR.as_uri() + "/").write_pdf(
+    options = {"url_fetcher": url_fetcher} if url_fetcher is not None else {}
+    return HTML(string=html, base_url=base_url or BASE_DIR.as_uri() + "/", **options).write_pdf(
         font_config=font_config
     )

@@ -513,6 +513,10 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
             locked, IssueEvent.Action.PUBLISHED, by,
             f"第{numbers.year_number}期，总第{numbers.serial_number}期",
         )
+        # Render and store the PDF once the publish has committed; never makes publishing fail.
+        from .pdf_store import schedule_issue_pdf
+
+        schedule_issue_pdf(locked)
     issue.refresh_from_db()
     return issue
 
@@ -607,5 +611,9 @@ def approve_erratum(erratum: Erratum, *, by) -> Erratum:
     locked.published_at = timezone.now()
     locked.save(update_fields=["approved_by", "published_at"])
     _event(locked.issue, IssueEvent.Action.ERRATUM, by, locked.text)
+    from .pdf_store import invalidate_issue_pdf
+
+    # The stored PDF carries the errata: drop the old file, render the new one after commit.
+    invalidate_issue_pdf(locked.issue)
     erratum.refresh_from_db()
     return erratum

@@ -119,6 +119,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Rendered PDFs of issues live outside MEDIA_ROOT so that an internal issue's PDF has no
 # guessable public URL; they are served through a view that checks visibility.
 PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
+# When the PDF of a newly published issue is rendered: "thread" (after commit, in the
+# background), "sync" (after commit, in the publishing request) or "off" (on first download).
+BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
 
 # Upload limits (images and .docx). Decompression bombs are refused by pixel count.
 BULLETIN_MAX_UPLOAD_BYTES = env.int("BULLETIN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
