@@ -57,7 +57,7 @@ def test_internal_issue_asks_for_login_then_shows_issue_and_pdf(page, live_serve
 
     page.fill("#id_username", "reader")
     page.fill("#id_password", "pw-reader")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     assert page.url.endswith(issue.get_absolute_url())
     assert page.locator(".masthead-internal").inner_text() == "内部资料"
