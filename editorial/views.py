@@ -4,6 +4,7 @@ Views are thin: they parse forms and render; every change goes through editorial
 which checks permissions and writes the audit trail.
 """
 
+import html
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -447,10 +448,18 @@ def article_import_new(request):
         return redirect("editorial:article_new")
     section = form.cleaned_data["section"]
     stem = upload.name.rsplit(".", 1)[0][:200] or "未命名稿件"
+    body = result.html
+    if result.title:
+        # The heading that became the title is not repeated as the body's first line.
+        for tag in ("h2", "h3", "h4", "p"):
+            first = f"<{tag}>{html.escape(result.title, quote=False)}</{tag}>"
+            if body.startswith(first):
+                body = body[len(first):]
+                break
     try:
         article = workflow.create_article(
             by=request.user, publication=section.publication, section=section,
-            title=result.title or stem, body=result.html, note="从 Word 导入",
+            title=result.title or stem, body=body, note="从 Word 导入",
         )
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
