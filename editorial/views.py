@@ -284,21 +284,30 @@ def article_detail(request, pk):
     _require_desk(request.user)
     article = _article(pk)
     user = request.user
+    level = workflow.current_level(article)
+    # Offer only the actions of the user's role; a greyed-out button then explains a real
+    # obstacle (four-eyes rule, empty body) rather than "you are not a reviewer".
+    offered = [workflow.SUBMIT] if has_role(user, EDITOR) else []
+    if workflow.is_reviewer(user, level):
+        offered += [workflow.APPROVE, workflow.RETURN]
     actions = {
         action: {"label": workflow.ACTION_LABELS[action], "refusal": workflow.refusal(action, user, article)}
-        for action in workflow.USER_ACTIONS
+        for action in offered
         if article.status in workflow.SOURCES[action]
     }
+    transitions = list(article.transitions.select_related("actor").order_by("-created_at", "-pk"))
+    for entry in transitions:
+        entry.label = workflow.ACTION_LABELS.get(entry.action, entry.action)
     context = {
         "article": article,
         "words": count_words(article.body),
         # Bodies are cleaned when saved; cleaning again on display also covers rows written by scripts.
         "body_html": clean_html(article.body, media_url=settings.MEDIA_URL),
         "actions": actions,
-        "level": workflow.current_level(article),
+        "level": level,
         "levels": workflow.levels_of(article.publication),
         "can_edit": workflow.can_edit(user, article),
-        "transitions": article.transitions.select_related("actor").order_by("-created_at", "-pk"),
+        "transitions": transitions,
         "revisions": article.revisions.select_related("created_by").order_by("-number"),
         "comments": article.comments.select_related("author"),
         "comment_form": CommentForm(),

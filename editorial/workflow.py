@@ -218,7 +218,8 @@ def can_edit(user, article: Article) -> bool:
 
 
 def _lock(article: Article) -> Article:
-    return Article.objects.select_for_update().select_related("publication", "last_edited_by").get(pk=article.pk)
+    # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    return Article.objects.select_for_update().get(pk=article.pk)
 
 
 def _audit(article: Article, *, by, action: str, from_status: str, comment: str = "") -> ArticleTransition:

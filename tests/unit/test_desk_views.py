@@ -471,3 +471,24 @@ def test_admin_edit_goes_through_the_workflow(client, approver, editor, make_art
     assert response.status_code == 200 and "已发布" in text(response)
     article.refresh_from_db()
     assert article.title == "后台改标题"
+
+
+@pytest.mark.django_db
+def test_review_page_explains_the_four_eyes_rule(client, editor, approver, make_article):
+    article = make_article()
+    workflow.submit(article, by=editor)
+    workflow.save_article(article, by=approver, version=article.version, body="<p>审核人改过。</p>")
+    client.force_login(approver)
+    response = client.get(reverse("editorial:article_detail", args=[article.pk]))
+    assert response.context["actions"]["approve"]["refusal"].startswith("您是这篇稿件的最后修改人")
+    assert re.search(r"<button[^>]*disabled[^>]*>审核通过</button>", text(response))
+    # The server refuses it too, whatever the browser sends.
+    response = client.post(
+        reverse("editorial:article_transition", args=[article.pk]),
+        {"action": "approve", "version": article.version}, follow=True,
+    )
+    assert any("最后修改人" in m for m in messages_of(response))
+    article.refresh_from_db()
+    assert article.status == S.SUBMITTED
+    client.force_login(editor)
+    assert set(client.get(reverse("editorial:article_detail", args=[article.pk])).context["actions"]) == set()
