@@ -163,6 +163,7 @@ def _edit_context(request, article, form):
         "comment_form": CommentForm(),
         "comments": article.comments.select_related("author"),
         "autosave": article.status in (Status.DRAFT, Status.RETURNED),
+        "autosave_seconds": getattr(settings, "BULLETIN_AUTOSAVE_SECONDS", 20),
     }
 
 

@@ -70,5 +70,6 @@
       .catch(function () { dirty = true; setStatus("自动保存失败（网络错误），将稍后重试。", true); })
       .finally(function () { saving = false; });
   }
-  if (autosaveUrl) window.setInterval(autosave, 20000);
+  var seconds = parseInt(form.getAttribute("data-autosave-seconds"), 10) || 20;
+  if (autosaveUrl) window.setInterval(autosave, seconds * 1000);
 })();

@@ -112,3 +112,43 @@ def test_editor_writes_approver_returns_editor_revises_approver_approves(
         ("submit", "editor"), ("return", "approver"), ("revise", "editor"),
         ("submit", "editor"), ("approve", "approver"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_autosave_and_a_conflict_in_two_browsers(
+    page, browser, live_server, login, make_article, editor, editor2, settings
+):
+    settings.BULLETIN_AUTOSAVE_SECONDS = 1
+    article = make_article(title="两人同时编辑的稿件", body="<p>原来的正文。</p>")
+    url = f"{live_server.url}/desk/articles/{article.pk}/edit/"
+
+    login(page, "editor")
+    page.goto(url)
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("李编辑补充。")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('已自动保存')")
+    article.refresh_from_db()
+    assert article.version == 2 and "李编辑补充。" in article.body
+
+    # A second editor opens the article; the first one keeps typing (autosaved as version 3);
+    # the second one's save is based on version 2: conflict page.
+    other = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    login(other, "editor2")
+    other.goto(url)
+    other.locator(".ck-editor__editable").wait_for()
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("再补一句。")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('第3版')")
+    other.locator(".ck-editor__editable").click()
+    other.keyboard.press("Control+Home")
+    other.keyboard.type("王编辑的开头。")
+    other.click("button[name=then][value='']")
+    other.locator(".conflict-banner").wait_for()
+    assert "保存冲突" in other.locator("h1").inner_text()
+    assert "王编辑的开头。" in other.locator(".ck-editor__editable").inner_text()  # nothing lost
+    assert "再补一句。" in other.locator(".current-version").inner_text()
+    article.refresh_from_db()
+    assert "王编辑的开头" not in article.body and article.version == 3
+    other.context.close()
