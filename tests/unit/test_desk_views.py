@@ -492,3 +492,14 @@ def test_review_page_explains_the_four_eyes_rule(client, editor, approver, make_
     assert article.status == S.SUBMITTED
     client.force_login(editor)
     assert set(client.get(reverse("editorial:article_detail", args=[article.pk])).context["actions"]) == set()
+
+
+@pytest.mark.django_db
+def test_package_upload_url_also_strips_exif(client, django_user_model):
+    staff = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(staff)
+    response = client.post("/ckeditor5/image_upload/", {"upload": SimpleUploadedFile("p.jpg", jpeg_with_gps())})
+    assert response.status_code == 200
+    image = Image.objects.get()
+    with image.web.open("rb") as handle:
+        assert ExifTags.IFD.GPSInfo not in PILImage.open(handle).getexif()

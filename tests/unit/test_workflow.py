@@ -362,3 +362,14 @@ def test_restore_an_older_revision_as_a_new_one(editor, make_article):
     ]
     with pytest.raises(workflow.WorkflowError, match="相同"):
         workflow.restore_revision(article, article.revisions.get(number=3), by=editor, version=3)
+
+
+@pytest.mark.django_db
+def test_review_queue_follows_the_levels(three_levels, editor, make_article):
+    from editorial.views import awaiting_review
+
+    r1, r2, _ = three_levels
+    article = _submitted(make_article, editor)
+    assert list(awaiting_review(r1)) == [article] and list(awaiting_review(r2)) == []
+    workflow.approve(article, by=r1)
+    assert list(awaiting_review(r1)) == [] and list(awaiting_review(r2)) == [article]
