@@ -68,7 +68,7 @@ class CommentForm(forms.Form):
 
 class DocxImportForm(forms.Form):
     docx = forms.FileField(label="Word 文件（.docx）")
-    section = forms.ModelChoiceField(label="栏目", queryset=Section.objects.none(), required=False)
+    section = forms.ModelChoiceField(label="栏目", queryset=Section.objects.none(), required=False, empty_label="请选择栏目")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
