@@ -174,7 +174,7 @@ def _conflict(request, article, form, exc):
         event_date=data["event_date"],
         event_date_label=f"{data['event_date'].month}月{data['event_date'].day}日" if data["event_date"] else "",
         section=data["section"],
-        body=workflow._clean_body(data["body"]),
+        body=workflow.clean_body(data["body"]),
     )
     current = exc.current
     # Re-offer the user's own text, now based on the current version: saving it again is a
@@ -469,7 +469,7 @@ def article_import_new(request):
     try:
         article = workflow.create_article(
             by=request.user, publication=section.publication, section=section,
-            title=result.title or stem, body=body, note="从 Word 导入",
+            title=(result.title or stem)[:200], body=body, note="从 Word 导入",
         )
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)

@@ -302,7 +302,7 @@ def return_to_author(article, *, by, comment, version=None):
 CONTENT_FIELDS = ("title", "event_date", "section", "body")
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     return clean_html(body or "", media_url=settings.MEDIA_URL)
 
 
@@ -316,7 +316,7 @@ def create_article(*, by, publication, section, title, body="", event_date=None,
             section=section,
             title=title.strip(),
             event_date=event_date,
-            body=_clean_body(body),
+            body=clean_body(body),
             author=by,
             last_edited_by=by,
             status=Status.DRAFT,
@@ -337,7 +337,7 @@ def save_article(article: Article, *, by, version: int | None, note: str = "", *
     if unknown:
         raise TypeError(f"unknown fields: {unknown}")
     if "body" in changes:
-        changes["body"] = _clean_body(changes["body"])
+        changes["body"] = clean_body(changes["body"])
     if "title" in changes:
         changes["title"] = (changes["title"] or "").strip()
         if not changes["title"]:
