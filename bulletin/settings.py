@@ -158,6 +158,9 @@ CKEDITOR_5_CONFIGS = {
 }
 CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
 CKEDITOR_5_UPLOAD_FILE_VIEW_NAME = "editorial:image_upload"
+# django-ckeditor-5's widget reads the upload view's name under this spelling: without it the
+# editor would post images to the package's own, unverified upload view.
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = CKEDITOR_5_UPLOAD_FILE_VIEW_NAME
 CKEDITOR_5_ALLOW_ALL_FILE_TYPES = False
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
 

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
+from . import workflow
 from .models import Article, ArticleTransition, Comment, Image, ReviewLevel, Revision, SignOff
-from .revisions import record_revision
 
 
 class RevisionInline(admin.TabularInline):
@@ -26,22 +27,109 @@ class TransitionInline(admin.TabularInline):
         return False
 
 
+class ArticleAdminForm(forms.ModelForm):
+    """Checks permissions and the optimistic lock before the workflow saves."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    request = None  # set per request by ArticleAdmin.get_form
+
+    class Meta:
+        model = Article
+        fields = ["publication", "section", "title", "event_date", "body", "author"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        user = self.request.user
+        try:
+            if self.instance.pk:
+                current = Article.objects.get(pk=self.instance.pk)
+                workflow.check_can_edit(user, current)
+                expected = data.get("expected_version")
+                if expected is not None and expected != current.version:
+                    raise workflow.EditConflict(current)
+            else:
+                workflow.check_can_create(user)
+        except workflow.WorkflowError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return data
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = ["title", "publication", "section", "event_date", "status", "author", "updated_at"]
     list_filter = ["publication", "status", "section"]
     search_fields = ["title"]
     readonly_fields = ["status", "review_level", "version", "last_edited_by"]
     inlines = [RevisionInline, TransitionInline]
+    actions = ["submit_selected", "approve_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["publication", "author"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request  # modelform_factory made a fresh class for this request
+        return form
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = getattr(obj, "author", None) or request.user
-        obj.last_edited_by = request.user
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        record_revision(obj, by=request.user, note="后台保存")
+        # Every save goes through the workflow: sanitising, permission and version checks,
+        # status effects (editing an approved article sends it back to review), a revision.
+        try:
+            if change:
+                article = Article.objects.get(pk=obj.pk)
+                saved = workflow.save_article(
+                    article,
+                    by=request.user,
+                    version=form.cleaned_data.get("expected_version") or article.version,
+                    note="后台保存",
+                    title=obj.title, event_date=obj.event_date, section=obj.section, body=obj.body,
+                )
+            else:
+                saved = workflow.create_article(
+                    by=request.user, publication=obj.publication, section=obj.section,
+                    title=obj.title, event_date=obj.event_date, body=obj.body, note="后台保存",
+                )
+                if obj.author_id and obj.author_id != saved.author_id:
+                    Article.objects.filter(pk=saved.pk).update(author_id=obj.author_id)
+                    saved.author_id = obj.author_id
+        except workflow.WorkflowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            if obj.pk:
+                obj.refresh_from_db()
+            return
+        obj.pk = saved.pk
+        for field in ("title", "body", "status", "review_level", "version", "last_edited_by_id",
+                      "author_id", "created_at", "updated_at"):
+            setattr(obj, field, getattr(saved, field))
+
+    def _run(self, request, queryset, action):
+        done = 0
+        for article in queryset:
+            try:
+                workflow.perform(action, article, by=request.user)
+            except workflow.WorkflowError as exc:
+                self.message_user(request, f"《{article.title}》：{exc.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"已对 {done} 篇稿件执行“{workflow.ACTION_LABELS[action]}”。", messages.SUCCESS)
+
+    @admin.action(description="提交审核")
+    def submit_selected(self, request, queryset):
+        self._run(request, queryset, workflow.SUBMIT)
+
+    @admin.action(description="审核通过（须为当前审核级别的审核人，且不是作者或最后修改人）")
+    def approve_selected(self, request, queryset):
+        self._run(request, queryset, workflow.APPROVE)
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk}

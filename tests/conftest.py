@@ -16,8 +16,6 @@ SECTION_NAMES = ["本期焦点", "时政要点", "创文看点", "经济热点",
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_ROOT = tmp_path / "private"
-    # Tests that publish do not render PDFs in background threads; PDF tests opt in ("sync").
-    settings.BULLETIN_PDF_ON_PUBLISH = "off"
 
 
 @pytest.fixture
@@ -38,13 +36,13 @@ def publication(db):
     )
     for index, name in enumerate(SECTION_NAMES):
         Section.objects.create(publication=pub, name=name, position=index + 1, required=index == 0)
-    ReviewLevel.objects.create(publication=pub, level=1, name="审核", group=_role_group("approver"))
+    ReviewLevel.objects.create(publication=pub, level=1, name="审核", group=role_group("approver"))
     return pub
 
 
-def _role_group(name):
-    # get_or_create: a transactional test (browser, concurrency) flushes the tables afterwards,
-    # including the role groups the data migration created.
+def role_group(name):
+    # The role groups come from a data migration; the flush after a transaction=True (browser)
+    # test deletes them, so later tests in the same run recreate them.
     return Group.objects.get_or_create(name=name)[0]
 
 
@@ -53,7 +51,7 @@ def make_user(username, *roles, **extra):
 
     user = get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
     for role in roles:
-        user.groups.add(_role_group(role))
+        user.groups.add(role_group(role))
     return user
 
 
