@@ -132,9 +132,9 @@ def build_chronicle(publication: Publication, start: datetime.date, end: datetim
 
 
 def render_pdf(chronicle: Chronicle, base_url: str) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from .pdf import weasyprint_api
 
+    HTML, FontConfiguration = weasyprint_api()
     html = render_to_string("pdf/chronicle.html", {"chronicle": chronicle, "base_url": base_url})
     return HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())
 

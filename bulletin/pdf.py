@@ -54,7 +54,7 @@ def _bracketed(notice: str | None) -> str:
     return "（" + " ".join(notice.split()).replace(" ", "\u3000") + "）"
 
 
-def _weasyprint():
+def weasyprint_api():
     """Import WeasyPrint without leaving Pillow lenient for the rest of the process.
 
     WeasyPrint sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True when imported; that global
@@ -95,7 +95,7 @@ def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=
     ``request.build_absolute_uri("/")`` or a ``file://`` media root. ``url_fetcher``
     replaces WeasyPrint's (bulletin.pdf_store resolves media from disk and nothing else).
     """
-    HTML, FontConfiguration = _weasyprint()
+    HTML, FontConfiguration = weasyprint_api()
 
     html = render_issue_html(context)
     font_config = FontConfiguration()

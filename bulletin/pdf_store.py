@@ -92,9 +92,9 @@ def media_url_fetcher(url: str, timeout: int = 10, ssl_context=None):
     Article bodies are cleaned to reference our own media; anything else (a stray external
     URL) is refused rather than fetched at render time.
     """
-    from .pdf import _weasyprint
+    from .pdf import weasyprint_api
 
-    _weasyprint()  # imported first through the guard that keeps Pillow strict
+    weasyprint_api()  # imported first through the guard that keeps Pillow strict
     from weasyprint import default_url_fetcher
 
     if url.startswith("data:"):

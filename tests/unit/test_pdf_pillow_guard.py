@@ -4,9 +4,9 @@ from PIL import ImageFile
 
 
 def test_rendering_a_pdf_keeps_truncated_images_refused():
-    from bulletin.pdf import _weasyprint
+    from bulletin.pdf import weasyprint_api
 
-    _weasyprint()
+    weasyprint_api()
     import weasyprint  # noqa: F401  (already imported: the module-level flag is not set again)
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
