@@ -16,6 +16,8 @@ SECTION_NAMES = ["本期焦点", "时政要点", "创文看点", "经济热点",
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_ROOT = tmp_path / "private"
+    # Tests that publish do not render PDFs in background threads; PDF tests opt in ("sync").
+    settings.BULLETIN_PDF_ON_PUBLISH = "off"
 
 
 @pytest.fixture
