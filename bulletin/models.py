@@ -159,6 +159,11 @@ class Issue(models.Model):
             self.visibility = self.publication.default_visibility
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        if self.serial_number is None:
+            return reverse("editorial:issue_preview", args=[self.pk])
+        return reverse("reader:issue", args=[self.publication.slug, self.serial_number])
+
     @property
     def is_frozen(self) -> bool:
         """Published or withdrawn: the content never changes again (corrections are errata)."""
@@ -181,11 +186,6 @@ class Issue(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.visibility == Visibility.INTERNAL
-
-    def get_absolute_url(self):
-        if self.serial_number is None:
-            return reverse("editorial:issue_preview", args=[self.pk])
-        return reverse("reader:issue", args=[self.publication.slug, self.serial_number])
 
     def get_pdf_url(self):
         return reverse("reader:issue_pdf", args=[self.publication.slug, self.serial_number])
