@@ -86,8 +86,8 @@ def download_filename(issue: Issue) -> str:
     return name + ".pdf"
 
 
-def media_url_fetcher(url: str, timeout: int = 10, ssl_context=None):
-    """Resolve images for WeasyPrint from MEDIA_ROOT only; never fetch from the network.
+def media_url_fetcher():
+    """A WeasyPrint URL fetcher that reads images from MEDIA_ROOT only, never the network.
 
     Article bodies are cleaned to reference our own media; anything else (a stray external
     URL) is refused rather than fetched at render time.
@@ -95,24 +95,36 @@ def media_url_fetcher(url: str, timeout: int = 10, ssl_context=None):
     from .pdf import weasyprint_api
 
     weasyprint_api()  # imported first through the guard that keeps Pillow strict
-    from weasyprint import default_url_fetcher
+    from weasyprint.urls import URLFetcher
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    path = unquote(urlsplit(url).path)
-    media_url = urlsplit(settings.MEDIA_URL).path
-    media_root = Path(settings.MEDIA_ROOT).resolve()
-    if media_url and media_url in path:
-        relative = path.split(media_url, 1)[1]
-        candidate = (media_root / relative).resolve()
-        if candidate.is_relative_to(media_root) and candidate.is_file():
-            return default_url_fetcher(candidate.as_uri(), timeout=timeout, ssl_context=ssl_context)
-    raise ValueError(f"PDF 渲染不加载外部资源：{url}")
+    class MediaOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = unquote(urlsplit(url).path)
+            media_url = urlsplit(settings.MEDIA_URL).path
+            media_root = Path(settings.MEDIA_ROOT).resolve()
+            if media_url and media_url in path:
+                relative = _print_rendition(path.split(media_url, 1)[1])
+                candidate = (media_root / relative).resolve()
+                if candidate.is_relative_to(media_root) and candidate.is_file():
+                    return super().fetch(candidate.as_uri(), headers)
+            raise ValueError(f"PDF 渲染不加载外部资源：{url}")
+
+    return MediaOnlyFetcher(allowed_protocols=("data", "file"))
+
+
+def _print_rendition(relative: str) -> str:
+    """Article bodies show the web rendition of an image; the PDF prints the sharper one."""
+    from editorial.models import Image
+
+    image = Image.objects.filter(web=relative).only("print_file").first()
+    return image.print_file.name if image is not None and image.print_file else relative
 
 
 def render_pdf_bytes(issue: Issue) -> bytes:
     layout = issue_layout(issue)
-    return render_issue_pdf(layout, url_fetcher=media_url_fetcher)
+    return render_issue_pdf(layout, url_fetcher=media_url_fetcher())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from bulletin import publishing
 from bulletin.models import Erratum, Issue, Publication
-from bulletin.pdf import render_issue_pdf
+from bulletin.pdf_store import render_pdf_bytes
 from bulletin.publishing import IssueError
 from bulletin.rendering import issue_layout
 from bulletin.roles import APPROVER, EDITOR, HEAD, has_role
@@ -268,7 +268,8 @@ def issue_pdf_preview(request, pk):
     """The PDF exactly as it will print, watermarked until the issue is published."""
     _require_desk(request.user)
     issue = _issue(pk)
-    pdf = render_issue_pdf(issue_layout(issue), base_url=request.build_absolute_uri("/"))
+    # Same renderer as the stored edition: images from MEDIA_ROOT (print renditions), no HTTP.
+    pdf = render_pdf_bytes(issue)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{issue.year}-{issue.month:02d}.pdf"'
     response["Cache-Control"] = "no-store"

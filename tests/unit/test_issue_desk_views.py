@@ -130,3 +130,20 @@ def test_first_serial_number_is_read_only_in_admin_after_a_publish(client, publi
     page = client.get(reverse("admin:bulletin_issue_change", args=[issue.pk])).content.decode()
     assert 'name="month"' not in page and 'name="placements-TOTAL_FORMS"' not in page
     assert client.get(reverse("admin:bulletin_issue_delete", args=[issue.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_pdf_preview_is_watermarked_and_refused_to_readers(client, signed_off_issue, editor, reader, tmp_path):
+    import subprocess
+
+    issue = signed_off_issue()
+    client.force_login(reader)
+    assert client.get(f"/desk/issues/{issue.pk}/preview.pdf").status_code == 403
+    client.force_login(editor)
+    response = client.get(f"/desk/issues/{issue.pk}/preview.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "preview.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "2020年10月 稿件1" in text
+    assert "预" in text and "签" in text  # the rotated "预览 — 未签发" watermark
