@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bulletin.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,7 +84,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Django's Redis cache that treats an unreachable Redis as a miss (bulletin/cache.py).
+            "BACKEND": "bulletin.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -114,6 +122,10 @@ STORAGES = {
     },
 }
 
+# A `{% static %}` name missing from the manifest (e.g. a source map a vendored bundle
+# mentions but does not ship) falls back to the unhashed URL instead of a 500 page.
+WHITENOISE_MANIFEST_STRICT = False
+
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Rendered PDFs of issues live outside MEDIA_ROOT so that an internal issue's PDF has no
@@ -127,15 +139,39 @@ BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
 BULLETIN_MAX_UPLOAD_BYTES = env.int("BULLETIN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 BULLETIN_MAX_IMAGE_PIXELS = env.int("BULLETIN_MAX_IMAGE_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploaded files above this size are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Requests announcing a larger body are refused with a 413 page before anything is read
+# (bulletin.middleware.RequestSizeLimitMiddleware); the per-file limit above is checked later.
+BULLETIN_MAX_REQUEST_BYTES = env.int("BULLETIN_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+
+# Uploaded images (MEDIA_ROOT) are served by Django itself when DEBUG is off unless a reverse
+# proxy serves MEDIA_URL (then set SERVE_MEDIA=false): right for a single-box deployment.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+
+# The admin's address; set ADMIN_URL to something less guessable in production.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+
+CSRF_FAILURE_VIEW = "bulletin.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# An editorial session lasts a working day, not Django's default two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# No page of the site is meant to be framed (clickjacking).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
+    # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Off by default: the proxy usually redirects to HTTPS itself; set true if it does not.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+    # HSTS is opt-in: once browsers have seen it the site cannot go back to plain HTTP.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 CKEDITOR_5_CONFIGS = {
     "default": {
@@ -164,9 +200,20 @@ CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = CKEDITOR_5_UPLOAD_FILE_VIEW_NAME
 CKEDITOR_5_ALLOW_ALL_FILE_TYPES = False
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
 
+# Everything goes to stdout (12-factor; gunicorn/docker collect it). django.request logs every
+# 5xx with its traceback at ERROR and 4xx at WARNING; django.security logs refused hosts/CSRF.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "django.request": {"level": "WARNING"},
+        "django.security": {"level": "WARNING"},
+    },
 }

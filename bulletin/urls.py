@@ -1,14 +1,17 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from editorial import views as editorial_views
 
-from . import views
+from . import health
+from .media import serve_media
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/import/", include("bulletin.importing.urls")),
@@ -17,11 +20,14 @@ urlpatterns = [
     # ours too, so every image upload is verified and re-encoded whichever URL is used.
     path("ckeditor5/image_upload/", editorial_views.image_upload),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("bulletin.reader_urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG or settings.SERVE_MEDIA:
+    # Uploaded images. In production on a single box Django serves them (bulletin/media.py);
+    # behind a reverse proxy that serves MEDIA_URL itself, set SERVE_MEDIA=false.
+    # Inserted before the reader site's catch-all "<slug>/" patterns.
+    urlpatterns.insert(
+        -1, re_path(r"^{}(?P<path>.+)$".format(re.escape(settings.MEDIA_URL.lstrip("/"))), serve_media)
+    )

@@ -11,7 +11,7 @@ import logging
 from itertools import groupby
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -22,10 +22,6 @@ from .models import Issue, Publication, Visibility
 from .rendering import flat_entries, published_layout
 
 logger = logging.getLogger(__name__)
-
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def _published_issue_or_login(request, slug, serial):

@@ -1,0 +1,220 @@
+"""Production behaviour: error pages in Chinese, the request-size guard, media, health, headers."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db.utils import OperationalError
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import path
+
+import bulletin.urls
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.django_db
+
+
+def _boom(request):
+    raise RuntimeError("deliberate failure for the 500 page")
+
+
+def _forbidden(request):
+    raise PermissionDenied
+
+
+def _echo(request):
+    return HttpResponse(f"got {len(request.body)}")
+
+
+# A URLconf with views that fail on purpose, on top of the real one.
+urlpatterns = [
+    path("boom/", _boom),
+    path("forbidden/", _forbidden),
+    path("echo/", _echo),
+    *bulletin.urls.urlpatterns,
+]
+
+
+@pytest.fixture
+def prod(settings):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = __name__
+    return settings
+
+
+def test_404_is_a_chinese_page_in_the_site_layout(prod, client):
+    response = client.get("/no-such-publication/97/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "页面不存在" in html
+    assert "返回首页" in html
+    assert 'class="site-header"' in html  # extends base.html
+
+
+def test_403_shows_the_reason_in_chinese(prod, client, outsider):
+    client.force_login(outsider)
+    response = client.get("/desk/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "无权访问" in html
+    assert "您没有使用编辑部的权限。" in html
+    assert 'class="site-header"' in html
+
+
+def test_403_without_a_reason_says_so_generically(prod, client):
+    response = client.get("/forbidden/")
+    assert response.status_code == 403
+    assert "您没有访问此页面的权限" in response.content.decode()
+
+
+def test_500_is_self_contained_chinese_and_logged(prod, caplog):
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.get("/boom/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "服务器内部错误" in html
+    assert "/static/" not in html  # nothing that could fail a second time
+    assert "deliberate failure" not in html  # no traceback for the visitor
+    record = next(r for r in caplog.records if r.name == "django.request")
+    assert record.levelno == logging.ERROR and record.exc_info  # the traceback goes to the log
+
+
+def test_csrf_failure_page_explains_and_asks_to_refresh(prod, editor):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "editor", "password": "pw-editor"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "页面已过期" in html
+    assert "刷新页面" in html
+    assert "_auth_user_id" not in client.session  # nothing happened
+
+
+def test_request_above_the_size_limit_is_refused_unread(prod, client):
+    prod.BULLETIN_MAX_REQUEST_BYTES = 50 * 1024 * 1024
+    # The test client would send the body; the header alone must be enough to refuse it.
+    with mock.patch("django.core.handlers.wsgi.LimitedStream.read") as read:
+        response = client.post(
+            "/echo/", data=b"x", content_type="application/octet-stream",
+            CONTENT_LENGTH=str(200 * 1024 * 1024),
+        )
+    assert response.status_code == 413
+    read.assert_not_called()
+    html = response.content.decode()
+    assert "上传内容过大" in html
+    assert "200 MB" in html and "50 MB" in html
+
+
+def test_request_under_the_size_limit_passes(prod, client):
+    prod.BULLETIN_MAX_REQUEST_BYTES = 1024
+    response = client.post("/echo/", data=b"x" * 1000, content_type="application/octet-stream")
+    assert response.status_code == 200
+    assert response.content == b"got 1000"
+    response = client.post("/echo/", data=b"x" * 1025, content_type="application/octet-stream")
+    assert response.status_code == 413
+
+
+def test_uploaded_media_is_served_when_debug_is_off(prod, client):
+    image = Path(prod.MEDIA_ROOT) / "images" / "web" / "2020" / "10" / "photo.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    response = client.get("/media/images/web/2020/10/photo.png")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["Content-Type"] == "image/png"
+    assert "max-age" in response["Cache-Control"]
+
+
+def test_media_view_refuses_paths_outside_media_root(prod):
+    secret = Path(prod.MEDIA_ROOT).parent / "secret.txt"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("TOP-SECRET-CONTENT-42")
+    (Path(prod.MEDIA_ROOT) / "images").mkdir(parents=True)
+    client = Client(raise_request_exception=False)
+    for url in ["/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/images/%2e%2e/%2e%2e/secret.txt",
+                "/media//etc/passwd", "/media/%2Fetc%2Fpasswd"]:
+        response = client.get(url)
+        assert response.status_code in (400, 404), url
+        assert b"TOP-SECRET" not in response.content and b"root:" not in response.content
+    assert "请求无效" in client.get("/media/images/%2e%2e/%2e%2e/secret.txt").content.decode()
+
+
+def test_healthz_reports_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_healthz_is_503_when_the_database_is_down(client):
+    with mock.patch("bulletin.health.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert b"database" in response.content
+
+
+def test_pages_may_not_be_framed_and_send_security_headers(prod, client):
+    response = client.get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_login_does_not_redirect_to_another_site(client, editor):
+    response = client.post(
+        "/accounts/login/?next=https://evil.example/",
+        {"username": "editor", "password": "pw-editor", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+    response = client.post(
+        "/accounts/login/", {"username": "editor", "password": "pw-editor", "next": "//evil.example/x"}
+    )
+    assert "evil.example" not in response["Location"]
+
+
+def test_unreachable_redis_is_a_cache_miss_not_an_error(caplog):
+    from bulletin.cache import ResilientRedisCache
+
+    # Port 1 on localhost: connection refused at once.
+    cache = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    with caplog.at_level(logging.WARNING, logger="bulletin.cache"):
+        assert cache.get("k", "fallback") == "fallback"
+        cache.set("k", "v")
+        assert cache.add("k", "v") is False
+        assert cache.get_many(["k"]) == {}
+        assert cache.delete("k") is False
+    assert "Redis cache get failed" in caplog.text
+
+
+def _manage(*args, **env_overrides):
+    drop = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update({"DEBUG": "false", "SECRET_KEY": "x" * 60 + "-production-like-key", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_is_clean_with_https_settings():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECURE_HSTS_SECONDS="31536000", SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="true", SECURE_HSTS_PRELOAD="true",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_defaults_leave_only_the_proxy_choices():
+    # HSTS and the HTTPS redirect are deliberate opt-ins (README); nothing else may warn.
+    result = _manage("check", "--deploy")
+    warned = {code for code in ("W004", "W008", "W009", "W012", "W016", "W019", "W020") if code in result.stderr + result.stdout}
+    assert warned == {"W004", "W008"}, result.stdout + result.stderr
