@@ -1,12 +1,37 @@
-"""Refuse oversized request bodies before Django reads them.
+"""Refuse oversized request bodies before Django parses them.
 
 Django already streams uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE to disk, and the upload
 views check each file's size; this guard stops a 200 MB post at the door instead, so it costs
-neither memory nor a temporary file, and the user gets a page in Chinese rather than a reset.
+neither memory nor a temporary file, and the user gets a message in Chinese.
+
+A browser only shows a response once it has sent its request body: if the server answers and
+closes the connection early, the user sees "connection reset" instead of the page. So the body
+is read and thrown away in small chunks (constant memory, no file) before answering, up to
+DRAIN_MAX_BYTES; a still larger request is answered without draining. A reverse proxy in front
+should refuse such bodies itself (nginx: client_max_body_size), see README.
 """
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
+
+CHUNK_BYTES = 64 * 1024
+DRAIN_MAX_BYTES = 512 * 1024 * 1024
+
+
+def _drain(request, length: int) -> None:
+    stream = request.META.get("wsgi.input")
+    if stream is None or length > DRAIN_MAX_BYTES:
+        return
+    remaining = length
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except OSError:  # the client gave up; nothing to answer
+        pass
 
 
 class RequestSizeLimitMiddleware:
@@ -19,14 +44,18 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if limit and length > limit:
+        if not limit or length <= limit:
+            return self.get_response(request)
+
+        _drain(request, length)
+        limit_mb, size_mb = limit // (1024 * 1024), length // (1024 * 1024)
+        if "text/html" in request.headers.get("Accept", ""):
             response = render(
-                request,
-                "413.html",
-                {"limit_mb": limit // (1024 * 1024), "size_mb": length // (1024 * 1024)},
-                status=413,
+                request, "413.html", {"limit_mb": limit_mb, "size_mb": size_mb}, status=413
             )
-            # The body is left unread: tell the client (and gunicorn) not to reuse the connection.
-            response["Connection"] = "close"
-            return response
-        return self.get_response(request)
+        else:
+            # Uploads from scripts (CKEditor's image upload, autosave) read a JSON error.
+            message = f"上传内容过大（约 {size_mb} MB，最大 {limit_mb} MB），未被接收。"
+            response = JsonResponse({"error": {"message": message}}, status=413)
+        response["Connection"] = "close"
+        return response

@@ -97,19 +97,55 @@ def test_csrf_failure_page_explains_and_asks_to_refresh(prod, editor):
     assert "_auth_user_id" not in client.session  # nothing happened
 
 
-def test_request_above_the_size_limit_is_refused_unread(prod, client):
+class ZeroStream:
+    """A request body of `size` zero bytes that is never held in memory; records each read."""
+
+    def __init__(self, size):
+        self.left = size
+        self.reads = []
+
+    def read(self, n=-1):
+        n = self.left if n is None or n < 0 else min(n, self.left)
+        self.reads.append(n)
+        self.left -= n
+        return b"\0" * n
+
+
+def test_a_200_mb_upload_is_refused_in_chinese_in_constant_memory(prod, editor):
+    from django.test import RequestFactory
+
+    from bulletin.middleware import CHUNK_BYTES, RequestSizeLimitMiddleware
+
     prod.BULLETIN_MAX_REQUEST_BYTES = 50 * 1024 * 1024
-    # The test client would send the body; the header alone must be enough to refuse it.
-    with mock.patch("django.core.handlers.wsgi.LimitedStream.read") as read:
-        response = client.post(
-            "/echo/", data=b"x", content_type="application/octet-stream",
-            CONTENT_LENGTH=str(200 * 1024 * 1024),
-        )
+    size = 200 * 1024 * 1024
+    body = ZeroStream(size)
+    request = RequestFactory().post(
+        "/desk/images/upload/", content_type="multipart/form-data; boundary=x",
+        HTTP_ACCEPT="text/html,application/xhtml+xml",
+    )
+    request.META.update({"CONTENT_LENGTH": str(size), "wsgi.input": body})
+    request.user = editor
+    view_called = []
+    response = RequestSizeLimitMiddleware(lambda r: view_called.append(r))(request)
+
     assert response.status_code == 413
-    read.assert_not_called()
+    assert not view_called  # nothing parsed, nothing stored
     html = response.content.decode()
-    assert "上传内容过大" in html
-    assert "200 MB" in html and "50 MB" in html
+    assert "上传内容过大" in html and "200 MB" in html and "50 MB" in html
+    # The body was read to the end (so the browser gets to see the page) in small chunks.
+    assert body.left == 0
+    assert max(body.reads) <= CHUNK_BYTES
+
+
+def test_oversized_script_upload_gets_a_json_error(prod, client, editor):
+    prod.BULLETIN_MAX_REQUEST_BYTES = 1024
+    client.force_login(editor)
+    response = client.post(
+        "/desk/images/upload/", data=b"x" * 4096, content_type="application/octet-stream",
+        HTTP_ACCEPT="*/*",
+    )
+    assert response.status_code == 413
+    assert "上传内容过大" in response.json()["error"]["message"]
 
 
 def test_request_under_the_size_limit_passes(prod, client):
@@ -218,3 +254,17 @@ def test_check_deploy_defaults_leave_only_the_proxy_choices():
     result = _manage("check", "--deploy")
     warned = {code for code in ("W004", "W008", "W009", "W012", "W016", "W019", "W020") if code in result.stderr + result.stdout}
     assert warned == {"W004", "W008"}, result.stdout + result.stderr
+
+
+def test_oversized_form_upload_shows_the_page_to_the_signed_in_user(prod, client, editor):
+    prod.BULLETIN_MAX_REQUEST_BYTES = 1024
+    client.force_login(editor)
+    response = client.post(
+        "/desk/import/", data=b"x" * 4096, content_type="multipart/form-data; boundary=zz",
+        HTTP_ACCEPT="text/html",
+    )
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "上传内容过大" in html
+    assert "李编辑" in html  # the header still shows who is signed in
+    assert not (Path(prod.PRIVATE_ROOT) / "imports").exists() or not any((Path(prod.PRIVATE_ROOT) / "imports").iterdir())
