@@ -1,12 +1,43 @@
+# Bulletin: gunicorn + WhiteNoise in one image. See docker-compose.yml for PostgreSQL and Redis.
 FROM python:3.11-slim-bookworm
+
+# WeasyPrint needs Pango; Noto CJK are the Song/Hei faces of the PDF; libharfbuzz-subset0 lets
+# WeasyPrint subset fonts with HarfBuzz (fontTools would be ~10x slower).
 RUN apt-get update && apt-get install -y --no-install-recommends \
       fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/data/media \
+    PRIVATE_ROOT=/data/private
+
 WORKDIR /app
+# Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml ./
 COPY bulletin ./bulletin
 COPY editorial ./editorial
-RUN pip install --no-cache-dir .
-COPY . .
-ENV PYTHONUNBUFFERED=1
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+
+# Static files are collected (hashed, compressed) at build time: the running container never
+# writes to /app. The key below exists only for this step; the real one comes from the env.
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+# Run as an unprivileged user; uploads and rendered PDFs live on the /data volume.
+RUN useradd --system --uid 1000 --home-dir /app bulletin \
+    && mkdir -p /data/media /data/private \
+    && chown -R bulletin:bulletin /data
+USER bulletin
+VOLUME ["/data"]
+
 EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+# Migrations run at start (docker-compose.yml); then gunicorn, logging to stdout.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn bulletin.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --timeout 120 --access-logfile - --error-logfile -"]

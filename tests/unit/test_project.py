@@ -49,3 +49,50 @@ def test_docker_compose_defines_web_db_and_redis():
     assert "SECRET_KEY" in env
     assert services["db"]["image"].startswith("postgres")
     assert services["redis"]["image"].startswith("redis")
+
+
+def _dockerfile_instructions():
+    """(instruction, argument) pairs of the Dockerfile, continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [tuple(line.split(None, 1)) for line in lines]
+
+
+def test_dockerfile_builds_a_complete_non_root_image():
+    steps = _dockerfile_instructions()
+    runs = " ".join(arg for op, arg in steps if op == "RUN")
+    # The PDF's fonts and WeasyPrint's native libraries.
+    for package in ["fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "libpangoft2-1.0-0"]:
+        assert package in runs
+    # Everything the running site reads from BASE_DIR is in the image, and exists in the repo.
+    copied = [arg.split()[0] for op, arg in steps if op == "COPY"]
+    for source in ["pyproject.toml", "manage.py", "bulletin", "editorial", "templates", "static"]:
+        assert source in copied
+        assert (ROOT / source).exists()
+    # Static files are hashed and compressed at build time, with DEBUG off (manifest storage).
+    assert "DEBUG=false" in runs and "collectstatic --noinput" in runs
+    # Runs unprivileged, with uploads and PDFs on a volume it owns.
+    users = [arg for op, arg in steps if op == "USER"]
+    assert users and users[-1] not in {"root", "0"}
+    assert any(op == "VOLUME" and "/data" in arg for op, arg in steps)
+    assert "chown" in runs and "/data" in runs
+    env = " ".join(arg for op, arg in steps if op == "ENV")
+    assert "MEDIA_ROOT=/data/media" in env and "PRIVATE_ROOT=/data/private" in env
+    assert any(op == "HEALTHCHECK" and "/healthz" in arg for op, arg in steps)
+    cmd = next(arg for op, arg in steps if op == "CMD")
+    assert "migrate" in cmd and "gunicorn" in cmd
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", "db.sqlite3", "media/", "var/", "staticfiles/"} <= ignored
+
+
+def test_compose_keeps_uploads_on_a_volume_and_does_not_write_into_the_image():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]
+    assert any(volume.endswith(":/data") for volume in web["volumes"])
+    assert web["environment"]["MEDIA_ROOT"].startswith("/data/")
+    # The container user cannot write to /app: static files come from the image build.
+    assert "collectstatic" not in web["command"]
+    assert web["environment"]["DEBUG"] == "false"
