@@ -21,7 +21,7 @@ COPY pyproject.toml ./
 COPY bulletin ./bulletin
 COPY editorial ./editorial
 RUN pip install .
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 
@@ -39,5 +39,5 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
-# Migrations run at start (docker-compose.yml); then gunicorn, logging to stdout.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn bulletin.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --timeout 120 --access-logfile - --error-logfile -"]
+# Migrations run at start; then gunicorn with gunicorn.conf.py (logs to stdout, jieba warmed).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn bulletin.wsgi:application --bind 0.0.0.0:8000"]

@@ -65,8 +65,8 @@ def test_dockerfile_builds_a_complete_non_root_image():
     for package in ["fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "libpangoft2-1.0-0"]:
         assert package in runs
     # Everything the running site reads from BASE_DIR is in the image, and exists in the repo.
-    copied = [arg.split()[0] for op, arg in steps if op == "COPY"]
-    for source in ["pyproject.toml", "manage.py", "bulletin", "editorial", "templates", "static"]:
+    copied = {name for op, arg in steps if op == "COPY" for name in arg.split()[:-1]}
+    for source in ["pyproject.toml", "manage.py", "gunicorn.conf.py", "bulletin", "editorial", "templates", "static"]:
         assert source in copied
         assert (ROOT / source).exists()
     # Static files are hashed and compressed at build time, with DEBUG off (manifest storage).

@@ -1,0 +1,82 @@
+"""Benchmark: publishing an issue of 30 articles, and rendering its PDF.
+
+    python bench/publish.py [--articles 30] [--runs 3]
+
+Runs in a throw-away test database (bench/_setup.py). Each run assembles and signs off a fresh
+issue, then times:
+  publish     publish_issue() alone: numbering under the publication lock, pinning revisions
+              (what the head waits for with BULLETIN_PDF_ON_PUBLISH=thread, the default)
+  pdf         rendering and storing the issue's PDF (ensure_issue_pdf: WeasyPrint + fonts)
+  download    the first PDF download through the reader view afterwards (file already stored)
+  publish+pdf publish_issue() with BULLETIN_PDF_ON_PUBLISH=sync (PDF rendered in the request)
+"""
+
+import argparse
+import statistics
+import time
+import warnings
+
+from _setup import bench_database, big_issue, load_demo, machine_note
+
+
+def main():
+    warnings.filterwarnings("ignore", message="No directory at")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    with bench_database():
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from bulletin import pdf_store, publishing
+
+        publication = load_demo()
+        head = get_user_model().objects.get(username="head")
+        reader = Client()
+        reader.force_login(get_user_model().objects.get(username="reader"))
+        figures = {"publish": [], "pdf": [], "download": [], "publish+pdf": []}
+        queries = 0
+        pdf_kib = 0
+        month = 0
+        for _ in range(args.runs):
+            month += 1
+            issue = big_issue(publication, year=2027, month=month, count=args.articles, publish=False)
+            settings.BULLETIN_PDF_ON_PUBLISH = "off"
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                issue = publishing.publish_issue(issue, by=head)
+                figures["publish"].append(time.perf_counter() - started)
+            queries = len(captured)
+            started = time.perf_counter()
+            path = pdf_store.ensure_issue_pdf(issue)
+            figures["pdf"].append(time.perf_counter() - started)
+            pdf_kib = path.stat().st_size / 1024
+            started = time.perf_counter()
+            response = reader.get(f"/{publication.slug}/{issue.serial_number}.pdf")
+            b"".join(response.streaming_content)
+            figures["download"].append(time.perf_counter() - started)
+            assert response.status_code == 200
+
+            month += 1
+            issue = big_issue(publication, year=2027, month=month, count=args.articles, publish=False)
+            settings.BULLETIN_PDF_ON_PUBLISH = "sync"
+            started = time.perf_counter()
+            issue = publishing.publish_issue(issue, by=head)
+            figures["publish+pdf"].append(time.perf_counter() - started)
+            assert pdf_store.pdf_path(issue).is_file()
+
+        print(machine_note())
+        print(f"issue of {args.articles} articles, {args.runs} runs; PDF {pdf_kib:.0f} KiB; "
+              f"publish_issue: {queries} queries")
+        for name, values in figures.items():
+            print(f"{name:12} median {statistics.median(values):7.3f} s   best {min(values):7.3f} s   "
+                  f"worst {max(values):7.3f} s")
+
+
+if __name__ == "__main__":
+    main()
