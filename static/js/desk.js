@@ -9,14 +9,19 @@
   var body = form.querySelector("textarea[name=body]");
   var dirty = false, saving = false, paused = false, submitting = false;
   var pendingSubmit = null;  // a form submitted while an autosave was in flight
-  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+  // Mirrors editorial.sanitize.count_words, so the live count does not jump after a save:
+  // one per CJK character, one per run of other letters/digits (any script, e.g. full-width
+  // digits), blocks and line breaks separate words.
+  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2fa1f}\u{30000}-\u{3134f}]/gu;
+  var WORD = /[\p{L}\p{N}]+(?:['\u2019.\-][\p{L}\p{N}]+)*/gu;
+  var BLOCK_END = /<\/(?:p|div|h[1-6]|blockquote|ul|ol|li|table|thead|tbody|tr|th|td|figure|figcaption)>|<(?:br|hr)\b[^>]*>/gi;
 
   function count(html) {
     var div = document.createElement("div");
-    div.innerHTML = html;
+    div.innerHTML = html.replace(BLOCK_END, "$& ");
     var text = div.textContent || "";
     var cjk = (text.match(CJK) || []).length;
-    var words = (text.replace(CJK, " ").match(/[A-Za-z0-9]+(?:['.\-][A-Za-z0-9]+)*/g) || []).length;
+    var words = (text.replace(CJK, " ").match(WORD) || []).length;
     return cjk + words;
   }
   function editorData() {

@@ -74,3 +74,20 @@ def test_autosave_says_when_the_login_has_expired(page, live_server, login, make
     type_at_end(page, "还没保存的字。")
     page.wait_for_function("document.getElementById('autosave-status').textContent.includes('登录已过期')")
     assert Article.objects.get(pk=article.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_word_count_is_the_count_the_server_stores(page, live_server, login, make_article, settings):
+    from editorial.sanitize import count_words
+
+    settings.BULLETIN_AUTOSAVE_SECONDS = 600  # the count shown is the page's own, not the server's answer
+    body = "<p>Report 2026</p><p>2027 plan</p><p>２０２６年，区委</p><ul><li>don’t</li><li>stop</li></ul>"
+    article = make_article(title="字数", body="<p>原来的正文。</p>")
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    page.locator(".ck-editor__editable").wait_for()
+    page.evaluate("(html) => Object.values(window.editors)[0].setData(html)", body)
+    expected = count_words(body)
+    assert expected == 10
+    page.wait_for_function("document.getElementById('word-count').textContent !== '3'")
+    assert page.locator("#word-count").inner_text() == str(expected)
