@@ -154,8 +154,6 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # The admin's address; set ADMIN_URL to something less guessable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 
-CSRF_FAILURE_VIEW = "bulletin.errors.csrf_failure"
-
 SESSION_COOKIE_HTTPONLY = True
 # An editorial session lasts a working day, not Django's default two weeks.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)

@@ -72,6 +72,8 @@ class DocxImportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
+        # Shown beside the article form, which has its own "section": ids must not collide.
+        kwargs.setdefault("auto_id", "import-%s")
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = Section.objects.filter(active=True).select_related("publication")
 

@@ -6,17 +6,22 @@
   var countEl = document.getElementById("word-count");
   var statusEl = document.getElementById("autosave-status");
   var autosaveUrl = form.getAttribute("data-autosave-url");
-  var versionInput = form.querySelector("input[name=version]");
   var body = form.querySelector("textarea[name=body]");
   var dirty = false, saving = false, paused = false, submitting = false;
-  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+  var pendingSubmit = null;  // a form submitted while an autosave was in flight
+  // Mirrors editorial.sanitize.count_words, so the live count does not jump after a save:
+  // one per CJK character, one per run of other letters/digits (any script, e.g. full-width
+  // digits), blocks and line breaks separate words.
+  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2fa1f}\u{30000}-\u{3134f}]/gu;
+  var WORD = /[\p{L}\p{N}]+(?:['\u2019.\-][\p{L}\p{N}]+)*/gu;
+  var BLOCK_END = /<\/(?:p|div|h[1-6]|blockquote|ul|ol|li|table|thead|tbody|tr|th|td|figure|figcaption)>|<(?:br|hr)\b[^>]*>/gi;
 
   function count(html) {
     var div = document.createElement("div");
-    div.innerHTML = html;
+    div.innerHTML = html.replace(BLOCK_END, "$& ");
     var text = div.textContent || "";
     var cjk = (text.match(CJK) || []).length;
-    var words = (text.replace(CJK, " ").match(/[A-Za-z0-9]+(?:['.\-][A-Za-z0-9]+)*/g) || []).length;
+    var words = (text.replace(CJK, " ").match(WORD) || []).length;
     return cjk + words;
   }
   function editorData() {
@@ -41,7 +46,26 @@
       editor.model.document.on("change:data", changed);
     });
   }
-  form.addEventListener("submit", function () { submitting = true; editorData(); });
+  // Every form on the page that carries the article's version (the editor, the Word import)
+  // must send the version the last autosave produced, or the server sees the user's own
+  // autosave as someone else's change and reports a conflict.
+  function setVersion(version) {
+    document.querySelectorAll("form input[name=version]").forEach(function (input) { input.value = version; });
+  }
+  document.querySelectorAll("form").forEach(function (each) {
+    if (!each.querySelector("input[name=version]")) return;
+    each.addEventListener("submit", function (event) {
+      if (saving) {
+        // Wait for the autosave's answer (and its new version), then submit again.
+        event.preventDefault();
+        pendingSubmit = { form: each, submitter: event.submitter || null };
+        setStatus("正在等待自动保存完成…");
+        return;
+      }
+      // Leaving through the Word import still warns about unsaved text in the editor.
+      if (each === form) { submitting = true; editorData(); }
+    });
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
@@ -54,11 +78,16 @@
     dirty = false;
     setStatus("正在自动保存…");
     fetch(autosaveUrl, { method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (response) { return response.json().then(function (json) { return [response.status, json]; }); })
+      .then(function (response) {
+        if ((response.headers.get("Content-Type") || "").indexOf("application/json") === -1) {
+          return [response.status, { ok: false, message: failure(response) }];
+        }
+        return response.json().then(function (json) { return [response.status, json]; });
+      })
       .then(function (result) {
         var status = result[0], json = result[1];
         if (json.ok) {
-          versionInput.value = json.version;
+          setVersion(json.version);
           if (countEl) countEl.textContent = json.words;
           setStatus("已自动保存（第" + json.version + "版，" + json.saved_at + "）");
         } else {
@@ -68,7 +97,24 @@
         }
       })
       .catch(function () { dirty = true; setStatus("自动保存失败（网络错误），将稍后重试。", true); })
-      .finally(function () { saving = false; });
+      .finally(function () {
+        saving = false;
+        if (pendingSubmit) {
+          var next = pendingSubmit;
+          pendingSubmit = null;
+          if (next.submitter) next.form.requestSubmit(next.submitter); else next.form.requestSubmit();
+        }
+      });
+  }
+  // An answer that is not the autosave's JSON: the login expired (redirect to the login
+  // page), the form's security token expired, or the server failed.
+  function failure(response) {
+    if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
+      return "未自动保存：登录已过期。请在新窗口重新登录，再回到本页点击“保存”（本页内容仍在）。";
+    }
+    if (response.status === 403) return "未自动保存：页面已过期或没有权限。请复制正文留底，再刷新页面。";
+    if (response.status === 400 || response.status === 413) return "未自动保存：内容过大或格式无效。";
+    return "未自动保存：服务器出错（" + response.status + "），将稍后重试。";
   }
   var seconds = parseInt(form.getAttribute("data-autosave-seconds"), 10) || 20;
   if (autosaveUrl) window.setInterval(autosave, seconds * 1000);

@@ -503,3 +503,13 @@ def test_package_upload_url_also_strips_exif(client, django_user_model):
     image = Image.objects.get()
     with image.web.open("rb") as handle:
         assert ExifTags.IFD.GPSInfo not in PILImage.open(handle).getexif()
+
+
+def test_new_article_page_has_one_section_field_per_id(client, editor, publication):
+    # The Word-import box has its own 栏目 select: its label must point at it, and it must not
+    # share the article form's id (a click on either label would land in the article form).
+    client.force_login(editor)
+    page = text(client.get(reverse("editorial:article_new")))
+    assert page.count('id="id_section"') == 1
+    assert page.count('id="import-section"') == 1
+    assert '<label for="import-section">' in page

@@ -1,0 +1,93 @@
+"""Autosave against the other ways of saving on the same page: nobody conflicts with themselves."""
+
+import pytest
+from docx import Document
+
+from editorial.models import Article
+
+# Answers to the page's fetch() calls arrive late, as on a slow office network: the server has
+# saved the autosave long before the browser learns the new version number.
+SLOW_FETCH = """
+const realFetch = window.fetch;
+window.fetch = (...args) => realFetch(...args).then(r => new Promise(done => setTimeout(() => done(r), 3000)));
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.BULLETIN_AUTOSAVE_SECONDS = 1
+
+
+def type_at_end(page, text):
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_while_an_autosave_is_under_way_is_not_a_conflict(page, live_server, login, make_article):
+    article = make_article(title="边写边存", body="<p>原来的正文。</p>")
+    login(page, "editor")
+    page.add_init_script(SLOW_FETCH)
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    type_at_end(page, "第一句。")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('正在自动保存')")
+    type_at_end(page, "第二句。")
+    page.click("button[name=then][value='']")
+    page.wait_for_url("**/edit/")
+    page.locator(".message.success").wait_for()
+    assert "保存冲突" not in page.locator("h1").inner_text()
+    article.refresh_from_db()
+    assert "第一句。" in article.body and "第二句。" in article.body
+    assert article.version == 3  # the autosave, then the manual save
+
+
+@pytest.mark.django_db(transaction=True)
+def test_word_import_after_an_autosave_uses_the_new_version(page, live_server, login, make_article, tmp_path):
+    article = make_article(title="先打字再导入", body="<p>原来的正文。</p>")
+    document = Document()
+    document.add_paragraph("来自 Word 的正文。")
+    path = tmp_path / "稿件.docx"
+    document.save(path)
+
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    type_at_end(page, "先打的字。")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('已自动保存')")
+    page.set_input_files("input[name=docx]", str(path))
+    page.click("text=导入并替换正文")
+    page.locator(".message").first.wait_for()
+    assert "冲突" not in page.locator(".messages").inner_text()
+    article.refresh_from_db()
+    assert "来自 Word 的正文。" in article.body
+    assert article.revisions.filter(body__contains="先打的字。").exists()  # the autosave is kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_autosave_says_when_the_login_has_expired(page, live_server, login, make_article):
+    article = make_article(title="登录过期", body="<p>原来的正文。</p>")
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    page.locator(".ck-editor__editable").wait_for()
+    page.context.clear_cookies(name="sessionid")  # the session ends; the form token stays
+    type_at_end(page, "还没保存的字。")
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('登录已过期')")
+    assert Article.objects.get(pk=article.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_word_count_is_the_count_the_server_stores(page, live_server, login, make_article, settings):
+    from editorial.sanitize import count_words
+
+    settings.BULLETIN_AUTOSAVE_SECONDS = 600  # the count shown is the page's own, not the server's answer
+    body = "<p>Report 2026</p><p>2027 plan</p><p>２０２６年，区委</p><ul><li>don’t</li><li>stop</li></ul>"
+    article = make_article(title="字数", body="<p>原来的正文。</p>")
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    page.locator(".ck-editor__editable").wait_for()
+    page.evaluate("(html) => Object.values(window.editors)[0].setData(html)", body)
+    expected = count_words(body)
+    assert expected == 10
+    page.wait_for_function("document.getElementById('word-count').textContent !== '3'")
+    assert page.locator("#word-count").inner_text() == str(expected)

@@ -1,0 +1,70 @@
+"""Error pages are in Chinese, say what happened, and the 400/500 pages need no database."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_desk_refusal_is_a_chinese_403_page_with_the_reason(client, reader):
+    client.force_login(reader)
+    response = client.get("/desk/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="zh-Hans">' in page
+    assert "没有权限" in page
+    assert "您没有使用编辑部的权限。" in page  # the reason the view gave
+    assert "Forbidden" not in page
+    assert "退出" in page  # the site's own header: the user can get on from here
+
+
+def test_unknown_address_is_a_chinese_404_page(client, editor):
+    client.force_login(editor)
+    for url in ("/desk/articles/999999/", "/no-such-page/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        page = response.content.decode()
+        assert "页面不存在" in page and "Not Found" not in page
+        assert "编辑部" in page
+
+
+def test_500_page_renders_without_context_processors_or_database():
+    # No `db` fixture: any database access here would raise.
+    page = render_to_string("500.html")
+    assert "服务器出错了" in page and '<html lang="zh-Hans">' in page
+
+
+def test_server_error_is_answered_with_the_chinese_500_page(client, editor, monkeypatch):
+    from editorial import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "_require_desk", broken)
+    client.force_login(editor)
+    client.raise_request_exception = False
+    response = client.get("/desk/")
+    assert response.status_code == 500
+    assert "服务器出错了" in response.content.decode()
+
+
+def test_oversized_post_is_a_chinese_400_page(client, editor, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(editor)
+    response = client.post("/desk/articles/new/", {"title": "x", "body": "字" * 2000})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "请求无法处理" in page and "内容过大" in page and "Bad Request" not in page
+
+
+def test_expired_form_token_is_a_chinese_page(db, editor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post("/desk/articles/new/", {"title": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "页面已过期" in page and "CSRF" not in page
