@@ -258,3 +258,13 @@ def test_oversized_form_upload_shows_the_page_to_the_signed_in_user(prod, client
     assert "上传内容过大" in html
     assert "李编辑" in html  # the header still shows who is signed in
     assert not (Path(prod.PRIVATE_ROOT) / "imports").exists() or not any((Path(prod.PRIVATE_ROOT) / "imports").iterdir())
+
+
+def test_common_and_numeric_passwords_are_refused():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ["password123", "12345678901"]:
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("zhongyuan-dsyb-2026")
