@@ -215,7 +215,7 @@ def _resolve_sections(
         first = next((a for a in parsed.articles if a.section == name), None)
         if not create_sections:
             raise IssueImportError(
-                f"刊物“{publication.name}”没有栏目“{name}”。如需新增栏目，请选择“允许新增栏目”。",
+                f"刊物“{publication.name}”没有栏目“{name}”。如需新增栏目，请选择“允许新增栏目”（命令行加 --create-sections）。",
                 first.line_no if first else None,
             )
         position += 1

@@ -517,3 +517,16 @@ def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2
         response = client.post(reverse("importing:confirm"), {"token": bad}, follow=True)
         assert "预览已过期" in response.content.decode()
     assert Issue.objects.count() == 0
+
+
+def test_publication_without_sections_gets_a_usable_hint(editor, sample_path):
+    # A publication just created in admin has no sections yet: the office must be told so, and
+    # be pointed at the option that exists on the command line, not at an empty list.
+    Publication.objects.create(name="中原区大事月报", slug="zyq-dsyb")
+    with pytest.raises(CommandError) as refused:
+        run(sample_path, "--as", "editor")
+    message = str(refused.value)
+    assert "第 12 行：未知栏目“本期焦点”" in message
+    assert "已知栏目：）" not in message and "还没有栏目" in message
+    assert "--create-sections" in message and "允许新增栏目" in message
+    assert Issue.objects.count() == 0
