@@ -557,3 +557,14 @@ def test_text_far_beyond_an_issue_is_refused_before_parsing(client, publication,
     assert response.status_code == 400
     assert "文字过多" in response.content.decode()
     assert Issue.objects.count() == 0
+
+
+def test_refused_upload_explains_itself_in_chinese(client, publication, reader):
+    # A reader who opens the import page gets the reason in Chinese on a normal site page,
+    # not Django's bare English "403 Forbidden".
+    client.force_login(reader)
+    response = client.get(reverse("importing:upload"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "只有编辑和主任可以导入往期刊物。" in html
+    assert "Forbidden" not in html and 'lang="zh-Hans"' in html
