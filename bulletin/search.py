@@ -217,28 +217,40 @@ def _substring_filter(queryset, needles):
     return queryset.filter(condition)
 
 
-def _substring_ranked(queryset, needles):
+def _title_hits(needles):
+    """How many of the query's needles occur in the title."""
     from django.db.models import Case, IntegerField, When
 
-    title_hits = [When(title__icontains=n, then=Value(1)) for n in needles]
-    rank = sum(
-        (Case(w, default=Value(0), output_field=IntegerField()) for w in title_hits),
+    return sum(
+        (
+            Case(When(title__icontains=n, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for n in needles
+        ),
         Value(0),
     )
-    return _substring_filter(queryset, needles).annotate(rank=rank)
+
+
+def _substring_ranked(queryset, needles):
+    return _substring_filter(queryset, needles).annotate(rank=_title_hits(needles))
 
 
 def match(queryset, parsed: ParsedQuery):
-    """Rows of `queryset` matching the query, annotated with `rank` (higher is better)."""
+    """Rows of `queryset` matching the query, annotated with `title_hits` and `rank` (higher is
+    better; order by both, title hits first)."""
     if parsed.empty:
         return queryset.none()
     if parsed.keys and search_backend.supports_fulltext():
         candidates = search_backend.fulltext_filter(
             queryset, parsed.keys, rank_tokens=[*parsed.words, *parsed.keys]
         )
-        return _substring_filter(candidates, parsed.needles)
-    # Latin letters or digits only (or a database without full text): a plain scan.
-    return _substring_ranked(queryset, parsed.needles)
+        results = _substring_filter(candidates, parsed.needles)
+    else:
+        # Latin letters or digits only (or a database without full text): a plain scan.
+        results = _substring_ranked(queryset, parsed.needles)
+    # The full-text rank counts single characters when jieba does not know a name or term
+    # (河长制 = 河 长 制), so an article with many 河 in its body outranked the one whose title
+    # is the query. The query found in the title comes first, then the full-text rank.
+    return results.annotate(title_hits=_title_hits(parsed.needles))
 
 
 def search(queryset, raw: str, *, sort: str = "relevance"):
@@ -249,7 +261,7 @@ def search(queryset, raw: str, *, sort: str = "relevance"):
     if sort == "date":
         results = results.order_by("-event_date", "-pk")
     else:
-        results = results.order_by("-rank", "-event_date", "-pk")
+        results = results.order_by("-title_hits", "-rank", "-event_date", "-pk")
     return parsed, results
 
 

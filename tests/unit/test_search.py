@@ -227,3 +227,26 @@ def test_query_goes_through_the_fulltext_index(corpus):
     assert [r.title for r in results] == ["全区河长制工作会议召开"]
     # Words need not be adjacent: both must occur, in any order.
     assert [r.title for r in search(ArticleIndex.objects.all(), "会议 河长制")[1]] == ["全区河长制工作会议召开"]
+
+
+@pytest.mark.django_db
+def test_a_title_match_ranks_above_body_mentions(client, publish):
+    # From the 2020-10 sample: 河长制 is three unknown characters to jieba, so the full-text rank
+    # counts 河/长/制, and an article about a river (河 in its title, 河长 all over the body)
+    # outranked the one titled with the query itself.
+    river_patrol = (
+        "<p>9月24日，区副总河长、须水河河长杜建强到须水河开展巡河调研，听取河长制落实情况汇报。"
+        "杜建强沿河察看河道保洁、河岸整治，要求各级河长巡河到位，河道长治久清。</p>"
+    )
+    MEETING = (
+        "<p>9月18日，中原区召开工作推进会，区领导王泰峰出席会议并讲话。会议通报了前一阶段工作"
+        "开展情况，分析了存在的问题，安排部署了下一步重点工作。各街道办事处、区直有关单位主要负责人"
+        "参加会议。会议要求，各单位要提高思想认识，压实工作责任，确保各项任务按期完成。</p>"
+    )
+    publish(2020, 10, [
+        ("杜建强到须水河开展巡河调研", river_patrol, "时政要点", datetime.date(2020, 9, 24)),
+        ("中原区召开河长制工作推进会", MEETING, "时政要点", datetime.date(2020, 9, 18)),
+    ])
+    assert titles(client.get(reverse("reader:search"), {"q": "河长制"})) == [
+        "中原区召开河长制工作推进会", "杜建强到须水河开展巡河调研",
+    ]
