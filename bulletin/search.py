@@ -30,6 +30,15 @@ from .search_models import ArticleIndex, SearchTerm
 TERM_RE = re.compile(r"[^\W_]+")
 CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 MAX_QUERY_TERMS = 10
+# Full-width letters and digits (ＴＯＤ, ２０２０, typed by an IME in full-width mode or pasted
+# from Word) are folded to ASCII on both sides, so either form finds either. Chinese punctuation
+# (，。) is left alone: it is what the snippets show.
+FOLD_WIDTH = {
+    0x3000: " ",
+    **{0xFF10 + i: ord("0") + i for i in range(10)},
+    **{0xFF21 + i: ord("A") + i for i in range(26)},
+    **{0xFF41 + i: ord("a") + i for i in range(26)},
+}
 MAX_QUERY_LENGTH = 100
 
 _lock = threading.Lock()
@@ -124,13 +133,14 @@ def index_article(article, tokenizer=None) -> ArticleIndex:
     else:
         content, issue, section_id = article, None, article.section_id
         year = article.event_date.year if article.event_date else None
-    text = html_to_text(content.body or "")
+    text = html_to_text(content.body or "").translate(FOLD_WIDTH)
+    title = content.title.translate(FOLD_WIDTH)
     tokenizer = tokenizer or segmenter()
     # The title is segmented twice so that a match in the title ranks above one in the body.
     segmented = " ".join(
         part for part in (
-            segment_document(content.title, tokenizer),
-            segment_document(content.title, tokenizer),
+            segment_document(title, tokenizer),
+            segment_document(title, tokenizer),
             segment_document(text, tokenizer),
         ) if part
     )
@@ -140,7 +150,7 @@ def index_article(article, tokenizer=None) -> ArticleIndex:
             "publication_id": article.publication_id,
             "section_id": section_id,
             "issue": issue,
-            "title": content.title,
+            "title": title,
             "text": text,
             "segmented": segmented,
             "event_date": content.event_date,
@@ -184,7 +194,7 @@ class ParsedQuery:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    raw = (raw or "")[:MAX_QUERY_LENGTH]
+    raw = (raw or "")[:MAX_QUERY_LENGTH].translate(FOLD_WIDTH)
     parsed = ParsedQuery(raw=raw.strip())
     parsed.terms = TERM_RE.findall(raw.lower())[:MAX_QUERY_TERMS]
     if not parsed.terms:

@@ -250,3 +250,21 @@ def test_a_title_match_ranks_above_body_mentions(client, publish):
     assert titles(client.get(reverse("reader:search"), {"q": "河长制"})) == [
         "中原区召开河长制工作推进会", "杜建强到须水河开展巡河调研",
     ]
+
+
+@pytest.mark.django_db
+def test_full_width_letters_and_digits_match_their_ascii_forms(client, publish):
+    # A Chinese IME in full-width mode types ＴＯＤ and ２０２０; articles pasted from Word have
+    # both forms too. Either form finds either.
+    publish(2020, 10, [
+        ("轨道交通TOD开发", "<p>9月17日，坚持以轨道交通为引领的TOD开发建设。</p>", "时政要点",
+         datetime.date(2020, 9, 17)),
+        ("全角数字的稿件", "<p>９月１０日，召开２０２０年孕产妇健康服务管理工作培训会。</p>", "民生视点",
+         datetime.date(2020, 9, 10)),
+    ])
+    url = reverse("reader:search")
+    assert titles(client.get(url, {"q": "ＴＯＤ"})) == ["轨道交通TOD开发"]
+    assert titles(client.get(url, {"q": "tod开发"})) == ["轨道交通TOD开发"]
+    assert titles(client.get(url, {"q": "2020年孕产妇"})) == ["全角数字的稿件"]
+    assert titles(client.get(url, {"q": "２０２０年"})) == ["全角数字的稿件"]
+    assert "<mark>2020年</mark>" in client.get(url, {"q": "２０２０年"}).content.decode()
