@@ -1,6 +1,7 @@
 """Search over articles (reader site and desk) on whichever database the run uses."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -268,3 +269,23 @@ def test_full_width_letters_and_digits_match_their_ascii_forms(client, publish):
     assert titles(client.get(url, {"q": "2020年孕产妇"})) == ["全角数字的稿件"]
     assert titles(client.get(url, {"q": "２０２０年"})) == ["全角数字的稿件"]
     assert "<mark>2020年</mark>" in client.get(url, {"q": "２０２０年"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_link_to_each_other_without_piling_up_page_parameters(client, publish):
+    publish(2021, 4, [
+        (f"河长制巡查第{n}次", RIVER, "时政要点", datetime.date(2021, 4, 3)) for n in range(45)
+    ])
+    url = reverse("reader:search")
+    first = client.get(url, {"q": "河长制"})
+    assert first.context["page"].paginator.num_pages == 3 and len(titles(first)) == 20
+    second = client.get(url, {"q": "河长制", "page": 2})
+    html = second.content.decode()
+    links = re.findall(r'<nav class="pager".*?</nav>', html, re.S)[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert len(hrefs) == 2
+    for href in hrefs:
+        assert href.count("page=") == 1, href
+    third = client.get(url + hrefs[1].replace("&amp;", "&"))
+    assert third.context["page"].number == 3 and len(titles(third)) == 5
+    assert not set(titles(third)) & (set(titles(first)) | set(titles(second)))
