@@ -289,3 +289,22 @@ def test_pages_link_to_each_other_without_piling_up_page_parameters(client, publ
     third = client.get(url + hrefs[1].replace("&amp;", "&"))
     assert third.context["page"].number == 3 and len(titles(third)) == 5
     assert not set(titles(third)) & (set(titles(first)) | set(titles(second)))
+
+
+@pytest.mark.django_db
+def test_fulltext_rank_is_one_match_per_query_not_one_per_row(corpus):
+    # SQLite computed bm25 in a correlated subquery, one FTS5 MATCH per candidate row: a common
+    # word took 1.2 s over 2000 articles (bench/search.py). One joined MATCH ranks every row.
+    from django.db import connection
+
+    from bulletin.search import search
+    from bulletin.search_models import ArticleIndex
+
+    _parsed, results = search(ArticleIndex.objects.all(), "会议")
+    sql, _ = results.query.sql_with_params()
+    if connection.vendor == "sqlite":
+        assert sql.count("MATCH") == 1 and "bm25" in sql
+    else:
+        assert sql.count("@@") == 1 and "ts_rank" in sql
+    assert "SELECT -bm25" not in sql  # no per-row subquery
+    assert [r.title for r in results] == ["全区河长制工作会议召开"]
