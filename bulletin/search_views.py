@@ -114,10 +114,14 @@ def desk_search(request):
 
 
 def _parse_date(value):
-    try:
-        return datetime.date.fromisoformat((value or "").strip())
-    except ValueError:
+    """A date typed into the range form: None if empty; raises ValueError if not a real date."""
+    value = (value or "").strip()
+    if not value:
         return None
+    date = datetime.date.fromisoformat(value)
+    if not 1900 <= date.year <= 2200:
+        raise ValueError(value)
+    return date
 
 
 def _chronicle(request, slug, year):
@@ -128,8 +132,13 @@ def _chronicle(request, slug, year):
     end = datetime.date(year, 12, 31)
     error = ""
     if request.GET.get("start") or request.GET.get("end"):
-        custom_start = _parse_date(request.GET.get("start")) or start
-        custom_end = _parse_date(request.GET.get("end")) or end
+        try:
+            custom_start = _parse_date(request.GET.get("start")) or start
+            custom_end = _parse_date(request.GET.get("end")) or end
+        except ValueError:
+            # A mistyped date must not silently become "the whole year" or "from 1 January".
+            custom_start, custom_end = start, end
+            error = "日期无效（请按 2020-09-01 的格式填写真实存在的日期），已显示全年。"
         if custom_start > custom_end:
             error = "起始日期晚于结束日期，已显示全年。"
         else:

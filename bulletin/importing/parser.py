@@ -462,8 +462,11 @@ class _Parser:
         name = ln.key
         if not self.allow_new_sections:
             known = "、".join(self.known_sections)
+            known = f"已知栏目：{known}" if known else "刊物还没有栏目，可先在后台为刊物添加栏目"
             raise ImportParseError(
-                f"未知栏目“{name}”（已知栏目：{known}）。如需新增栏目，请启用“允许新栏目”。", ln.no
+                f"未知栏目“{name}”（{known}）。"
+                "如需新增栏目，请选择“允许新增栏目”（命令行加 --create-sections）。",
+                ln.no,
             )
         self.section_by_key[name] = name
         self.warnings.append(f"第 {ln.no} 行：新增栏目“{name}”。")

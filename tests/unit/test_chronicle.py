@@ -128,3 +128,41 @@ def test_chronicle_docx(client, year_2021):
     assert "跨年稿" not in body  # outside the chosen range
     # East Asian font set so Word shows the text in 宋体/黑体 rather than a fallback.
     assert 'w:eastAsia="宋体"' in document.styles["Normal"].element.xml
+
+
+@pytest.mark.django_db
+def test_chronicle_bad_dates_are_reported_not_silently_ignored(client, year_2021):
+    url = reverse("reader:chronicle", args=["test-dsyb", 2021])
+    for start, end in [("2021-13-01", ""), ("2021-02-30", "2021-05-31"), ("garbage", "2021-05-31"),
+                       ("2021-03-01", "31/05/2021"), ("0001-01-01", "9999-12-31")]:
+        response = client.get(url, {"start": start, "end": end})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "日期无效" in html, (start, end)
+        assert "已显示全年" in html
+        assert response.context["chronicle"].is_whole_year
+        assert [e.title for e in response.context["chronicle"].dated] == EXPECTED
+    # one valid bound alone is a range, without complaint
+    response = client.get(url, {"end": "2021-05-31"})
+    assert "无效" not in response.content.decode()
+    assert [e.title for e in response.context["chronicle"].dated] == EXPECTED[:3]
+    for export in ("reader:chronicle_pdf", "reader:chronicle_docx"):
+        assert client.get(reverse(export, args=["test-dsyb", 2021]), {"start": "2021-13-01"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_period_with_only_undated_entries_does_not_claim_to_be_empty(client, year_2021):
+    query = {"start": "2021-06-21", "end": "2021-06-30"}
+    response = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021]), query)
+    chronicle = response.context["chronicle"]
+    assert chronicle.dated == [] and [e.title for e in chronicle.undated] == ["未注日期的稿件"]
+    html = response.content.decode()
+    assert "未注日期的稿件" in html and "没有已发布的稿件" not in html
+
+    pdf = client.get(reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]), query).content
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "未注日期的稿件" in text and "没有已发布的稿件" not in text
+
+    # a period with nothing at all still says so
+    response = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021]), {"start": "2021-02-01", "end": "2021-02-28"})
+    assert "该时段没有已发布的稿件" in response.content.decode()

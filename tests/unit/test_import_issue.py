@@ -517,3 +517,54 @@ def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2
         response = client.post(reverse("importing:confirm"), {"token": bad}, follow=True)
         assert "预览已过期" in response.content.decode()
     assert Issue.objects.count() == 0
+
+
+def test_publication_without_sections_gets_a_usable_hint(editor, sample_path):
+    # A publication just created in admin has no sections yet: the office must be told so, and
+    # be pointed at the option that exists on the command line, not at an empty list.
+    Publication.objects.create(name="中原区大事月报", slug="zyq-dsyb")
+    with pytest.raises(CommandError) as refused:
+        run(sample_path, "--as", "editor")
+    message = str(refused.value)
+    assert "第 12 行：未知栏目“本期焦点”" in message
+    assert "已知栏目：）" not in message and "还没有栏目" in message
+    assert "--create-sections" in message and "允许新增栏目" in message
+    assert Issue.objects.count() == 0
+
+
+def test_text_far_beyond_an_issue_is_refused_before_parsing(client, publication, editor, tmp_path, sample_path):
+    # 18 MB of text took 90 s and 2 GB of memory to import (one web request on the desk); a
+    # monthly issue is about 20 000 characters, so anything past the limit is not an issue.
+    from bulletin.importing.service import MAX_TEXT_CHARS
+
+    sample = sample_path.read_text(encoding="utf-8")
+    cut = sample.index("(内部资料 注意保存)")
+    filler = "区市场监管局依照自身职能，对学校食堂食品安全工作指导到位。\n\n"
+    big = sample[:cut] + filler * (MAX_TEXT_CHARS // len(filler) + 1) + sample[cut:]
+    assert len(big.encode()) < 20 * 1024 * 1024  # under the byte limit: the text limit refuses it
+    with pytest.raises(CommandError, match="文字过多"):
+        run(write(tmp_path, "big.txt", big), "--dry-run")
+
+    import docx
+
+    document = docx.Document()
+    for paragraph in big.split("\n\n"):
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    client.force_login(editor)
+    response = upload(client, "big.docx", buffer.getvalue(), publication=publication.pk)
+    assert response.status_code == 400
+    assert "文字过多" in response.content.decode()
+    assert Issue.objects.count() == 0
+
+
+def test_refused_upload_explains_itself_in_chinese(client, publication, reader):
+    # A reader who opens the import page gets the reason in Chinese on a normal site page,
+    # not Django's bare English "403 Forbidden".
+    client.force_login(reader)
+    response = client.get(reverse("importing:upload"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "只有编辑和主任可以导入往期刊物。" in html
+    assert "Forbidden" not in html and 'lang="zh-Hans"' in html

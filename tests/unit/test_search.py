@@ -1,6 +1,7 @@
 """Search over articles (reader site and desk) on whichever database the run uses."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -227,3 +228,83 @@ def test_query_goes_through_the_fulltext_index(corpus):
     assert [r.title for r in results] == ["全区河长制工作会议召开"]
     # Words need not be adjacent: both must occur, in any order.
     assert [r.title for r in search(ArticleIndex.objects.all(), "会议 河长制")[1]] == ["全区河长制工作会议召开"]
+
+
+@pytest.mark.django_db
+def test_a_title_match_ranks_above_body_mentions(client, publish):
+    # From the 2020-10 sample: 河长制 is three unknown characters to jieba, so the full-text rank
+    # counts 河/长/制, and an article about a river (河 in its title, 河长 all over the body)
+    # outranked the one titled with the query itself.
+    river_patrol = (
+        "<p>9月24日，区副总河长、须水河河长杜建强到须水河开展巡河调研，听取河长制落实情况汇报。"
+        "杜建强沿河察看河道保洁、河岸整治，要求各级河长巡河到位，河道长治久清。</p>"
+    )
+    MEETING = (
+        "<p>9月18日，中原区召开工作推进会，区领导王泰峰出席会议并讲话。会议通报了前一阶段工作"
+        "开展情况，分析了存在的问题，安排部署了下一步重点工作。各街道办事处、区直有关单位主要负责人"
+        "参加会议。会议要求，各单位要提高思想认识，压实工作责任，确保各项任务按期完成。</p>"
+    )
+    publish(2020, 10, [
+        ("杜建强到须水河开展巡河调研", river_patrol, "时政要点", datetime.date(2020, 9, 24)),
+        ("中原区召开河长制工作推进会", MEETING, "时政要点", datetime.date(2020, 9, 18)),
+    ])
+    assert titles(client.get(reverse("reader:search"), {"q": "河长制"})) == [
+        "中原区召开河长制工作推进会", "杜建强到须水河开展巡河调研",
+    ]
+
+
+@pytest.mark.django_db
+def test_full_width_letters_and_digits_match_their_ascii_forms(client, publish):
+    # A Chinese IME in full-width mode types ＴＯＤ and ２０２０; articles pasted from Word have
+    # both forms too. Either form finds either.
+    publish(2020, 10, [
+        ("轨道交通TOD开发", "<p>9月17日，坚持以轨道交通为引领的TOD开发建设。</p>", "时政要点",
+         datetime.date(2020, 9, 17)),
+        ("全角数字的稿件", "<p>９月１０日，召开２０２０年孕产妇健康服务管理工作培训会。</p>", "民生视点",
+         datetime.date(2020, 9, 10)),
+    ])
+    url = reverse("reader:search")
+    assert titles(client.get(url, {"q": "ＴＯＤ"})) == ["轨道交通TOD开发"]
+    assert titles(client.get(url, {"q": "tod开发"})) == ["轨道交通TOD开发"]
+    assert titles(client.get(url, {"q": "2020年孕产妇"})) == ["全角数字的稿件"]
+    assert titles(client.get(url, {"q": "２０２０年"})) == ["全角数字的稿件"]
+    assert "<mark>2020年</mark>" in client.get(url, {"q": "２０２０年"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_link_to_each_other_without_piling_up_page_parameters(client, publish):
+    publish(2021, 4, [
+        (f"河长制巡查第{n}次", RIVER, "时政要点", datetime.date(2021, 4, 3)) for n in range(45)
+    ])
+    url = reverse("reader:search")
+    first = client.get(url, {"q": "河长制"})
+    assert first.context["page"].paginator.num_pages == 3 and len(titles(first)) == 20
+    second = client.get(url, {"q": "河长制", "page": 2})
+    html = second.content.decode()
+    links = re.findall(r'<nav class="pager".*?</nav>', html, re.S)[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert len(hrefs) == 2
+    for href in hrefs:
+        assert href.count("page=") == 1, href
+    third = client.get(url + hrefs[1].replace("&amp;", "&"))
+    assert third.context["page"].number == 3 and len(titles(third)) == 5
+    assert not set(titles(third)) & (set(titles(first)) | set(titles(second)))
+
+
+@pytest.mark.django_db
+def test_fulltext_rank_is_one_match_per_query_not_one_per_row(corpus):
+    # SQLite computed bm25 in a correlated subquery, one FTS5 MATCH per candidate row: a common
+    # word took 1.2 s over 2000 articles (bench/search.py). One joined MATCH ranks every row.
+    from django.db import connection
+
+    from bulletin.search import search
+    from bulletin.search_models import ArticleIndex
+
+    _parsed, results = search(ArticleIndex.objects.all(), "会议")
+    sql, _ = results.query.sql_with_params()
+    if connection.vendor == "sqlite":
+        assert sql.count("MATCH") == 1 and "bm25" in sql
+    else:
+        assert sql.count("@@") == 1 and "ts_rank" in sql
+    assert "SELECT -bm25" not in sql  # no per-row subquery
+    assert [r.title for r in results] == ["全区河长制工作会议召开"]
