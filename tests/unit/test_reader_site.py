@@ -102,6 +102,18 @@ def test_reader_and_staff_read_internal_issue_html_and_pdf(client, publish, requ
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
 
 
+@pytest.mark.parametrize("user_fixture", ["editor", "approver", "head"])
+def test_desk_roles_read_the_internal_issues_they_make(client, publish, request, user_fixture):
+    # The desk links a published issue to its reader page; the office's own staff must not be
+    # told "您的账号无权查看该页面" there (they could preview it on the desk anyway).
+    issue = publish(visibility=Visibility.INTERNAL)
+    client.force_login(request.getfixturevalue(user_fixture))
+    for kind in ("html", "article", "pdf"):
+        assert client.get(urls(issue)[kind]).status_code == 200, kind
+    archive = client.get("/test-dsyb/").content.decode()
+    assert "总第97期" in archive
+
+
 @pytest.mark.parametrize("user_fixture", [None, "outsider", "reader", "staff"])
 def test_public_issue_needs_no_login(client, publish, request, user_fixture):
     issue = publish(visibility=Visibility.PUBLIC)
