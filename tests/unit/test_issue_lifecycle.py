@@ -199,6 +199,18 @@ def test_any_change_after_sign_off_voids_it(change, issue, make_article, editor,
         publishing.publish_issue(issue, by=head)
 
 
+def test_voided_sign_off_names_the_editor_whose_edit_voided_it(client, issue, make_article, editor, editor2, head):
+    from editorial import workflow
+
+    focus, other = signed(issue, make_article, editor, head)
+    workflow.save_article(other, by=editor2, version=other.version, title="签发后由王编辑改了标题")
+    event = issue.events.get(action=IssueEvent.Action.SIGN_OFF_VOIDED)
+    assert event.actor == editor2
+    client.force_login(head)
+    history = client.get(f"/desk/issues/{issue.pk}/").content.decode().split('id="history"')[1]
+    assert "签发失效" in history and "王编辑" in history
+
+
 def test_a_no_op_keeps_the_sign_off(issue, make_article, editor, head):
     focus, other = signed(issue, make_article, editor, head)
     publishing.move_article(issue, focus.pk, "up", by=editor)  # already first
