@@ -113,7 +113,8 @@ def test_previews_are_watermarked(client, signed_off_issue, editor):
     issue = signed_off_issue()
     client.force_login(editor)
     html = client.get(reverse("editorial:issue_preview", args=[issue.pk])).content.decode()
-    assert "预览 — 未签发" in html and "2020年10月 稿件1" in html
+    # Signed off already: the watermark must not claim otherwise.
+    assert "预览 — 待发布" in html and "未签发" not in html and "2020年10月 稿件1" in html
     response = client.get(reverse("editorial:issue_pdf_preview", args=[issue.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -146,4 +147,17 @@ def test_pdf_preview_is_watermarked_and_refused_to_readers(client, signed_off_is
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "2020年10月 稿件1" in text
-    assert "预" in text and "签" in text  # the rotated "预览 — 未签发" watermark
+    assert "预" in text and "待" in text  # the rotated "预览 — 待发布" watermark (signed off)
+
+
+def test_preview_watermark_tells_unsigned_from_signed_off(client, publication, signed_off_issue, editor):
+    from bulletin.pdf import render_issue_html
+    from bulletin.rendering import issue_layout
+
+    draft = publishing.create_issue(publication, year=2021, month=1, by=editor)
+    signed = signed_off_issue()
+    client.force_login(editor)
+    assert "预览 — 未签发" in client.get(reverse("editorial:issue_preview", args=[draft.pk])).content.decode()
+    assert "预览 — 未签发" in render_issue_html(issue_layout(draft))
+    assert "预览 — 待发布" in render_issue_html(issue_layout(signed))
+    assert "未签发" not in render_issue_html(issue_layout(signed))
