@@ -292,6 +292,23 @@ def test_published_erratum_shows_at_once_and_changes_etag(client, publish, head)
     assert "应为“文稿”" not in client.get(issue.get_absolute_url()).content.decode()
 
 
+def test_changed_colophon_is_not_answered_with_a_stale_304(client, publish, publication):
+    # The masthead and 版记 print the publication's fields; editing them in the admin must
+    # reach readers whose browser revalidates, as the stored PDF already does.
+    issue = publish()
+    before = client.get(issue.get_absolute_url())
+    article_before = client.get(urls(issue)["article"])
+    publication.phone = "0371-87654321"
+    publication.save()
+    after = client.get(issue.get_absolute_url(), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert "0371-87654321" in after.content.decode()
+    publication.name = "测试区大事月报（改名）"
+    publication.save()
+    article_after = client.get(urls(issue)["article"], HTTP_IF_NONE_MATCH=article_before["ETag"])
+    assert article_after.status_code == 200 and "测试区大事月报（改名）" in article_after.content.decode()
+
+
 def test_withdrawn_issue_disappears_despite_the_cache(client, publish):
     issue = publish()
     assert client.get(issue.get_absolute_url()).status_code == 200
