@@ -1,5 +1,7 @@
 """The issue lifecycle: assembly rules, sign-off and its voiding, numbering, freeze, withdrawal, errata."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -309,7 +311,10 @@ def test_publish_issue_command(signed_off_issue, head, reader):
         call_command("publish_issue", str(issue.pk), "--as", "reader")
     with pytest.raises(CommandError, match="没有用户"):
         call_command("publish_issue", str(issue.pk), "--as", "nobody")
-    call_command("publish_issue", str(issue.pk), "--as", "head")
+    out = io.StringIO()
+    call_command("publish_issue", str(issue.pk), "--as", "head", stdout=out)
+    assert out.getvalue().count("总第97期") == 1, out.getvalue()
+    assert "2020年10月 第1期（总第97期）" in out.getvalue()
     issue.refresh_from_db()
     assert (issue.status, issue.serial_number) == (Issue.Status.PUBLISHED, 97)
     with pytest.raises(CommandError, match="已经发布"):
