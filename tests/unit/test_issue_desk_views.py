@@ -161,3 +161,15 @@ def test_preview_watermark_tells_unsigned_from_signed_off(client, publication, s
     assert "预览 — 未签发" in render_issue_html(issue_layout(draft))
     assert "预览 — 待发布" in render_issue_html(issue_layout(signed))
     assert "未签发" not in render_issue_html(issue_layout(signed))
+
+
+@pytest.mark.parametrize("op", ["reorder:abc", "reorder:", "reorder:1.5"])
+def test_tampered_reorder_gets_a_message_not_a_500(client, publication, editor, op):
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    client.force_login(editor)
+    response = client.post(
+        reverse("editorial:issue_assemble", args=[issue.pk]), {"op": op, "order": "1,2"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
+
