@@ -173,3 +173,11 @@ def test_tampered_reorder_gets_a_message_not_a_500(client, publication, editor, 
     assert response.status_code == 200
     assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
 
+
+@pytest.mark.parametrize("value", ["x", "1.5", "99999"])
+def test_creating_an_issue_with_a_bad_publication_gets_a_message(client, publication, editor, value):
+    client.force_login(editor)
+    response = client.post(reverse("editorial:issue_list"), {"publication": value, "year": 2020, "month": 10})
+    assert response.status_code == 200
+    assert "请选择刊物。" in messages_of(response)
+    assert not Issue.objects.exists()
