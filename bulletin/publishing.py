@@ -262,11 +262,12 @@ def move_article(issue: Issue, article_id, direction: str, *, by):
 def reorder_section(issue: Issue, section_id, article_ids, *, by):
     """Set the order of the articles in one section (drag and drop sends the whole list)."""
     locked = _begin_change(issue, by)
-    placements = _normalise_positions(locked, section_id)
     try:
+        section_id = int(section_id)
         wanted = [int(pk) for pk in article_ids]
     except (TypeError, ValueError):
         raise IssueError("顺序数据有误，请刷新页面后重试。") from None
+    placements = _normalise_positions(locked, section_id)
     if sorted(wanted) != sorted(p.article_id for p in placements):
         raise IssueError("本栏目的稿件已被他人修改，请刷新页面后重试。")
     if wanted == [p.article_id for p in placements]:

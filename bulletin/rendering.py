@@ -75,9 +75,13 @@ def issue_layout(issue: Issue) -> dict:
 
 def layout_version(issue: Issue, errata: list[dict]) -> str:
     """A hash of everything that can change what a reader sees of a published issue."""
+    publication = issue.publication
     parts = [
         issue.pk, issue.status, issue.visibility, issue.updated_at, issue.focus_article_id,
         [(e["id"], e["published_at"], e["text"]) for e in errata],
+        # The masthead and colophon print these; an edit in the admin must change the ETag.
+        [publication.name, publication.sponsor, publication.publisher, publication.phone,
+         publication.email, publication.distribution_scope, publication.confidentiality_notice],
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:20]
 

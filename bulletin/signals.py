@@ -59,7 +59,8 @@ def recheck_after_article_change(sender, instance, created, **kwargs):
         placements__article=instance, status=Issue.Status.SIGNED_OFF
     ).values_list("pk", flat=True)
     for issue_id in list(issue_ids):
-        check_sign_off(issue_id, reason=f"签发后稿件《{instance.title}》被修改")
+        # The history names who edited the article (the workflow sets last_edited_by on save).
+        check_sign_off(issue_id, by=instance.last_edited_by, reason=f"签发后稿件《{instance.title}》被修改")
 
 
 def connect():

@@ -45,7 +45,8 @@ def issue_list(request):
     _require_desk(request.user)
     publications = list(Publication.objects.all())
     if request.method == "POST":
-        publication = Publication.objects.filter(pk=request.POST.get("publication") or None).first()
+        chosen = request.POST.get("publication", "")
+        publication = Publication.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         if publication is None:
             messages.error(request, "请选择刊物。")
         else:

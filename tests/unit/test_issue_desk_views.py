@@ -113,7 +113,8 @@ def test_previews_are_watermarked(client, signed_off_issue, editor):
     issue = signed_off_issue()
     client.force_login(editor)
     html = client.get(reverse("editorial:issue_preview", args=[issue.pk])).content.decode()
-    assert "预览 — 未签发" in html and "2020年10月 稿件1" in html
+    # Signed off already: the watermark must not claim otherwise.
+    assert "预览 — 待发布" in html and "未签发" not in html and "2020年10月 稿件1" in html
     response = client.get(reverse("editorial:issue_pdf_preview", args=[issue.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -146,4 +147,37 @@ def test_pdf_preview_is_watermarked_and_refused_to_readers(client, signed_off_is
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "2020年10月 稿件1" in text
-    assert "预" in text and "签" in text  # the rotated "预览 — 未签发" watermark
+    assert "预" in text and "待" in text  # the rotated "预览 — 待发布" watermark (signed off)
+
+
+def test_preview_watermark_tells_unsigned_from_signed_off(client, publication, signed_off_issue, editor):
+    from bulletin.pdf import render_issue_html
+    from bulletin.rendering import issue_layout
+
+    draft = publishing.create_issue(publication, year=2021, month=1, by=editor)
+    signed = signed_off_issue()
+    client.force_login(editor)
+    assert "预览 — 未签发" in client.get(reverse("editorial:issue_preview", args=[draft.pk])).content.decode()
+    assert "预览 — 未签发" in render_issue_html(issue_layout(draft))
+    assert "预览 — 待发布" in render_issue_html(issue_layout(signed))
+    assert "未签发" not in render_issue_html(issue_layout(signed))
+
+
+@pytest.mark.parametrize("op", ["reorder:abc", "reorder:", "reorder:1.5"])
+def test_tampered_reorder_gets_a_message_not_a_500(client, publication, editor, op):
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    client.force_login(editor)
+    response = client.post(
+        reverse("editorial:issue_assemble", args=[issue.pk]), {"op": op, "order": "1,2"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
+
+
+@pytest.mark.parametrize("value", ["x", "1.5", "99999"])
+def test_creating_an_issue_with_a_bad_publication_gets_a_message(client, publication, editor, value):
+    client.force_login(editor)
+    response = client.post(reverse("editorial:issue_list"), {"publication": value, "year": 2020, "month": 10})
+    assert response.status_code == 200
+    assert "请选择刊物。" in messages_of(response)
+    assert not Issue.objects.exists()

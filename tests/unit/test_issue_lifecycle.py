@@ -1,5 +1,7 @@
 """The issue lifecycle: assembly rules, sign-off and its voiding, numbering, freeze, withdrawal, errata."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -199,6 +201,18 @@ def test_any_change_after_sign_off_voids_it(change, issue, make_article, editor,
         publishing.publish_issue(issue, by=head)
 
 
+def test_voided_sign_off_names_the_editor_whose_edit_voided_it(client, issue, make_article, editor, editor2, head):
+    from editorial import workflow
+
+    focus, other = signed(issue, make_article, editor, head)
+    workflow.save_article(other, by=editor2, version=other.version, title="签发后由王编辑改了标题")
+    event = issue.events.get(action=IssueEvent.Action.SIGN_OFF_VOIDED)
+    assert event.actor == editor2
+    client.force_login(head)
+    history = client.get(f"/desk/issues/{issue.pk}/").content.decode().split('id="history"')[1]
+    assert "签发失效" in history and "王编辑" in history
+
+
 def test_a_no_op_keeps_the_sign_off(issue, make_article, editor, head):
     focus, other = signed(issue, make_article, editor, head)
     publishing.move_article(issue, focus.pk, "up", by=editor)  # already first
@@ -297,7 +311,10 @@ def test_publish_issue_command(signed_off_issue, head, reader):
         call_command("publish_issue", str(issue.pk), "--as", "reader")
     with pytest.raises(CommandError, match="没有用户"):
         call_command("publish_issue", str(issue.pk), "--as", "nobody")
-    call_command("publish_issue", str(issue.pk), "--as", "head")
+    out = io.StringIO()
+    call_command("publish_issue", str(issue.pk), "--as", "head", stdout=out)
+    assert out.getvalue().count("总第97期") == 1, out.getvalue()
+    assert "2020年10月 第1期（总第97期）" in out.getvalue()
     issue.refresh_from_db()
     assert (issue.status, issue.serial_number) == (Issue.Status.PUBLISHED, 97)
     with pytest.raises(CommandError, match="已经发布"):

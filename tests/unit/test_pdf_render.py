@@ -376,3 +376,13 @@ def test_minimal_context_with_objects(tmp_path):
     assert re.search(r"示例区召开安全生产工作会议\.{3,}3", pages[1])
     assert "示例区召开安全生产工作会议" in pages[2] and "—3—" in pages[2]
     assert "发放范围" in pages[-1] and "内部资料" not in pages[-1]
+
+
+def test_erratum_keeps_its_line_breaks_and_stays_escaped():
+    # The web page shows a multi-line erratum line by line; the PDF must not run the lines together.
+    from bulletin.pdf import render_issue_html
+
+    context = build_context()
+    context["errata"] = [{"text": "第3页“甲”应为“乙”。\n第5页<b>丙</b>应为“丁”。", "published_at": None}]
+    html = render_issue_html(context)
+    assert "第3页“甲”应为“乙”。<br>第5页&lt;b&gt;丙&lt;/b&gt;应为“丁”。" in html

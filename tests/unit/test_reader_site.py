@@ -102,6 +102,18 @@ def test_reader_and_staff_read_internal_issue_html_and_pdf(client, publish, requ
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
 
 
+@pytest.mark.parametrize("user_fixture", ["editor", "approver", "head"])
+def test_desk_roles_read_the_internal_issues_they_make(client, publish, request, user_fixture):
+    # The desk links a published issue to its reader page; the office's own staff must not be
+    # told "您的账号无权查看该页面" there (they could preview it on the desk anyway).
+    issue = publish(visibility=Visibility.INTERNAL)
+    client.force_login(request.getfixturevalue(user_fixture))
+    for kind in ("html", "article", "pdf"):
+        assert client.get(urls(issue)[kind]).status_code == 200, kind
+    archive = client.get("/test-dsyb/").content.decode()
+    assert "总第97期" in archive
+
+
 @pytest.mark.parametrize("user_fixture", [None, "outsider", "reader", "staff"])
 def test_public_issue_needs_no_login(client, publish, request, user_fixture):
     issue = publish(visibility=Visibility.PUBLIC)
@@ -278,6 +290,23 @@ def test_published_erratum_shows_at_once_and_changes_etag(client, publish, head)
     erratum.published_at = None
     erratum.save()
     assert "应为“文稿”" not in client.get(issue.get_absolute_url()).content.decode()
+
+
+def test_changed_colophon_is_not_answered_with_a_stale_304(client, publish, publication):
+    # The masthead and 版记 print the publication's fields; editing them in the admin must
+    # reach readers whose browser revalidates, as the stored PDF already does.
+    issue = publish()
+    before = client.get(issue.get_absolute_url())
+    article_before = client.get(urls(issue)["article"])
+    publication.phone = "0371-87654321"
+    publication.save()
+    after = client.get(issue.get_absolute_url(), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert "0371-87654321" in after.content.decode()
+    publication.name = "测试区大事月报（改名）"
+    publication.save()
+    article_after = client.get(urls(issue)["article"], HTTP_IF_NONE_MATCH=article_before["ETag"])
+    assert article_after.status_code == 200 and "测试区大事月报（改名）" in article_after.content.decode()
 
 
 def test_withdrawn_issue_disappears_despite_the_cache(client, publish):

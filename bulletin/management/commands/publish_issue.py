@@ -29,5 +29,6 @@ class Command(BaseCommand):
         except IssueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
-            f"已发布：{issue}（第{issue.year_number}期，总第{issue.serial_number}期）"
+            f"已发布：{issue.publication.name} {issue.month_label} "
+            f"第{issue.year_number}期（总第{issue.serial_number}期）"
         ))
