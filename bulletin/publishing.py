@@ -462,6 +462,18 @@ def _next_numbers(publication: Publication, year: int) -> Numbers:
     return Numbers(year_number=last_in_year + 1, serial_number=serial)
 
 
+def assert_signed_off(issue: Issue):
+    """The issue's valid sign-off, if it still covers exactly the issue's current content."""
+    from editorial.signoff import issue_fingerprint, valid_sign_off
+
+    sign_off = valid_sign_off(issue)
+    if issue.status != Issue.Status.SIGNED_OFF or sign_off is None:
+        raise PublishError("本期尚未经主任签发，不能发布。")
+    if sign_off.content_hash != issue_fingerprint(issue):
+        raise PublishError("签发后本期内容有变动，签发已失效，请重新提交签发。")
+    return sign_off
+
+
 def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_id=None) -> Issue:
     """Publish `issue`: assign its numbers, pin every article's revision, set the date.
 
@@ -472,8 +484,6 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
     """
     from editorial.models import Article
     from editorial.revisions import current_revision
-    from editorial.signoff import assert_signed_off
-
     _require(by, HEAD, EDITOR, action="发布期刊")
     with transaction.atomic():
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)

@@ -45,14 +45,3 @@ def issue_fingerprint(issue: Issue) -> str:
 
 def valid_sign_off(issue: Issue) -> SignOff | None:
     return issue.sign_offs.filter(voided_at__isnull=True).order_by("-signed_at", "-pk").first()
-
-
-def assert_signed_off(issue: Issue) -> SignOff:
-    from bulletin.publishing import PublishError
-
-    sign_off = valid_sign_off(issue)
-    if issue.status != Issue.Status.SIGNED_OFF or sign_off is None:
-        raise PublishError("本期尚未经主任签发，不能发布。")
-    if sign_off.content_hash != issue_fingerprint(issue):
-        raise PublishError("签发后本期内容有变动，签发已失效，请重新提交签发。")
-    return sign_off

@@ -321,6 +321,19 @@ def test_publish_issue_command(signed_off_issue, head, reader):
         call_command("publish_issue", str(issue.pk), "--as", "head")
 
 
+def test_publish_issue_command_leaves_the_pdf_ready(signed_off_issue, head, settings,
+                                                    django_capture_on_commit_callbacks):
+    # From cron the process exits right after publishing: the PDF must not be left to a thread.
+    from bulletin.pdf_store import pdf_path
+
+    settings.BULLETIN_PDF_ON_PUBLISH = "thread"
+    issue = signed_off_issue()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("publish_issue", str(issue.pk), "--as", "head", stdout=io.StringIO())
+    issue.refresh_from_db()
+    assert pdf_path(issue).is_file()
+
+
 # --- errata -----------------------------------------------------------------------------------
 
 

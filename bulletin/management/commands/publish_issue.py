@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from bulletin.models import Issue
 from bulletin.publishing import IssueError, publish_issue
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         except Issue.DoesNotExist:
             raise CommandError(f"没有编号为 {issue_id} 的期刊。") from None
         try:
-            publish_issue(issue, by=user)
+            # A cron job exits right after: render the PDF in this process, not in a thread.
+            with override_settings(BULLETIN_PDF_ON_PUBLISH="sync"):
+                publish_issue(issue, by=user)
         except IssueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
