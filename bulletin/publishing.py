@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section
+from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
 from .roles import EDITOR, HEAD, has_role
 
 
@@ -329,6 +329,22 @@ def set_focus(issue: Issue, article_id, *, by):
     _reopen(locked, by, f"将本期焦点改为《{placement.article.title}》")
     locked.focus_article = placement.article
     locked.save(update_fields=["focus_article", "updated_at"])
+    _refresh(issue, locked)
+
+
+def set_visibility(issue: Issue, visibility: str, *, by):
+    """Choose who may read the issue once published: internal (内部资料) or public.
+
+    Who may read is part of what the head signs off, so a change reopens a signed-off issue.
+    """
+    if visibility not in Visibility.values:
+        raise IssueError("请选择可见范围。")
+    locked = _begin_change(issue, by)
+    if locked.visibility == visibility:
+        return
+    _reopen(locked, by, f"将可见范围改为“{Visibility(visibility).label}”")
+    locked.visibility = visibility
+    locked.save(update_fields=["visibility", "updated_at"])
     _refresh(issue, locked)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bulletin import publishing
-from bulletin.models import Erratum, Issue, Publication
+from bulletin.models import Erratum, Issue, Publication, Visibility
 from bulletin.pdf_store import render_pdf_bytes
 from bulletin.publishing import IssueError
 from bulletin.rendering import issue_layout
@@ -97,6 +97,7 @@ def _detail_context(request, issue: Issue) -> dict:
         "errata": issue.errata.select_related("created_by", "approved_by").order_by("pk"),
         "fingerprint": issue_fingerprint(issue) if issue.status == Issue.Status.SUBMITTED else "",
         "can_edit": has_role(user, EDITOR, HEAD) and not issue.is_frozen,
+        "visibility_choices": Visibility.choices,
         "can_publish": has_role(user, EDITOR, HEAD) and issue.status == Issue.Status.SIGNED_OFF
         and sign_off is not None,
         "is_head": has_role(user, HEAD),
@@ -166,6 +167,9 @@ def _apply_op(request, issue: Issue, op: str):
     if verb == "section":
         publishing.change_section(issue, arg, request.POST.get(f"section-{arg}"), by=user)
         return "已调整栏目。"
+    if verb == "visibility":
+        publishing.set_visibility(issue, request.POST.get("visibility", ""), by=user)
+        return f"可见范围已改为“{issue.get_visibility_display()}”。"
     if verb == "reorder":
         ids = [x for x in request.POST.get("order", "").split(",") if x]
         publishing.reorder_section(issue, arg, ids, by=user)

@@ -164,6 +164,13 @@ def _edit_context(request, article, form):
         "comments": article.comments.select_related("author"),
         "autosave": article.status in (Status.DRAFT, Status.RETURNED),
         "autosave_seconds": getattr(settings, "BULLETIN_AUTOSAVE_SECONDS", 20),
+        # Editing an article placed in an issue on its way to publication sends the article back
+        # to review and voids a sign-off: say so before the editor saves, not after.
+        "placed_in": [
+            placement.issue
+            for placement in article.placements.select_related("issue__publication")
+            if placement.issue.status in (Issue.Status.DRAFT, Issue.Status.SUBMITTED, Issue.Status.SIGNED_OFF)
+        ],
     }
 
 

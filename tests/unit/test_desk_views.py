@@ -513,3 +513,13 @@ def test_new_article_page_has_one_section_field_per_id(client, editor, publicati
     assert page.count('id="id_section"') == 1
     assert page.count('id="import-section"') == 1
     assert '<label for="import-section">' in page
+
+
+@pytest.mark.django_db
+def test_edit_page_warns_that_saving_voids_the_sign_off(client, signed_off_issue, editor):
+    issue = signed_off_issue()
+    article = issue.placements.first().article
+    client.force_login(editor)
+    html = client.get(f"/desk/articles/{article.pk}/edit/").content.decode()
+    assert "本稿已编入《测试区大事月报》2020年10月（已签发）" in html
+    assert "签发失效" in html

@@ -181,3 +181,24 @@ def test_creating_an_issue_with_a_bad_publication_gets_a_message(client, publica
     assert response.status_code == 200
     assert "请选择刊物。" in messages_of(response)
     assert not Issue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_visibility_is_chosen_on_the_desk_and_a_change_reopens_the_sign_off(client, signed_off_issue, editor, reader):
+    from bulletin.models import Visibility
+
+    issue = signed_off_issue()
+    issue.refresh_from_db()
+    assert issue.visibility == Visibility.PUBLIC
+    url = reverse("editorial:issue_assemble", args=[issue.pk])
+    client.force_login(reader)
+    assert client.post(url, {"op": "visibility", "visibility": "internal"}).status_code == 403
+    client.force_login(editor)
+    response = client.post(url, {"op": "visibility", "visibility": "internal"}, follow=True)
+    assert "可见范围已改为“内部资料" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.visibility == Visibility.INTERNAL
+    assert issue.status == Issue.Status.DRAFT  # the head signs off again
+    assert issue.sign_offs.get().voided_at is not None
+    response = client.post(url, {"op": "visibility", "visibility": "secret"}, follow=True)
+    assert "请选择可见范围" in response.content.decode()
