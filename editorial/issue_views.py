@@ -195,63 +195,58 @@ def issue_assemble(request, pk):
     return redirect(url + f"#{anchor}" if anchor.replace("-", "_").isidentifier() else url)
 
 
-@login_required
-@require_POST
-def issue_submit(request, pk):
+def _lifecycle_action(request, pk, action, success, back="editorial:issue_detail"):
+    """Run one lifecycle service on the issue; a refusal becomes a message, never an error page."""
     _require_desk(request.user)
     issue = _issue(pk)
     try:
-        publishing.submit_for_sign_off(issue, by=request.user)
+        action(issue)
     except IssueError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "已提交主任签发。")
-    return redirect("editorial:issue_detail", issue.pk)
-
-
-@login_required
-@require_POST
-def issue_publish(request, pk):
-    _require_desk(request.user)
-    issue = _issue(pk)
-    try:
-        publishing.publish_issue(issue, by=request.user, sign_off_id=request.POST.get("sign_off") or "-")
-    except IssueError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(
-            request, f"已发布：{issue.month_label} 第{issue.year_number}期（总第{issue.serial_number}期）。"
-        )
-    back = "editorial:issue_signoff" if request.POST.get("next") == "signoff" else "editorial:issue_detail"
+        messages.success(request, success(issue) if callable(success) else success)
     return redirect(back, issue.pk)
 
 
 @login_required
 @require_POST
+def issue_submit(request, pk):
+    return _lifecycle_action(
+        request, pk, lambda issue: publishing.submit_for_sign_off(issue, by=request.user), "已提交主任签发。"
+    )
+
+
+@login_required
+@require_POST
+def issue_publish(request, pk):
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.publish_issue(
+            issue, by=request.user, sign_off_id=request.POST.get("sign_off") or "-"
+        ),
+        lambda issue: f"已发布：{issue.month_label} 第{issue.year_number}期（总第{issue.serial_number}期）。",
+        back="editorial:issue_signoff" if request.POST.get("next") == "signoff" else "editorial:issue_detail",
+    )
+
+
+@login_required
+@require_POST
 def issue_withdraw(request, pk):
-    _require_desk(request.user)
-    issue = _issue(pk)
-    try:
-        publishing.withdraw_issue(issue, by=request.user, reason=request.POST.get("reason", ""))
-    except IssueError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "已撤回，读者不再能看到本期；期号保留。")
-    return redirect("editorial:issue_detail", issue.pk)
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.withdraw_issue(issue, by=request.user, reason=request.POST.get("reason", "")),
+        "已撤回，读者不再能看到本期；期号保留。",
+    )
 
 
 @login_required
 @require_POST
 def erratum_propose(request, pk):
-    _require_desk(request.user)
-    issue = _issue(pk)
-    try:
-        publishing.propose_erratum(issue, text=request.POST.get("text", ""), by=request.user)
-    except IssueError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "勘误已提交，待主任批准后发布。")
-    return redirect("editorial:issue_detail", issue.pk)
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.propose_erratum(issue, text=request.POST.get("text", ""), by=request.user),
+        "勘误已提交，待主任批准后发布。",
+    )
 
 
 @login_required

@@ -1,9 +1,7 @@
 """Numbering under real concurrency: PostgreSQL row locks, real threads, real connections."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from bulletin.models import Issue
 from bulletin.publishing import PublishError, publish_issue
@@ -11,30 +9,7 @@ from bulletin.publishing import PublishError, publish_issue
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-
-def run_concurrently(calls):
-    """Start every call at the same moment, each in its own thread (its own DB connection)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except Exception as exc:  # collected and asserted on by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results, errors
-
-
-def test_twenty_concurrent_publishes_get_twenty_consecutive_serials(signed_off_issue, head):
+def test_twenty_concurrent_publishes_get_twenty_consecutive_serials(run_concurrently, signed_off_issue, head):
     assert connection.vendor == "postgresql"
     issues = [signed_off_issue(year=2020 + n // 12, month=n % 12 + 1) for n in range(20)]
 
@@ -53,7 +28,7 @@ def test_twenty_concurrent_publishes_get_twenty_consecutive_serials(signed_off_i
     assert issues[0].publication.last_serial_number == 116
 
 
-def test_concurrent_double_publish_of_one_issue_numbers_it_once(signed_off_issue, head):
+def test_concurrent_double_publish_of_one_issue_numbers_it_once(run_concurrently, signed_off_issue, head):
     issue = signed_off_issue()
 
     def publish():

@@ -1,9 +1,7 @@
 """No lost update and no double transition under real concurrency (PostgreSQL row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from editorial import workflow
 from editorial.models import Article
@@ -11,28 +9,7 @@ from editorial.models import Article
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except Exception as exc:  # collected and asserted on by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results, errors
-
-
-def test_concurrent_saves_of_the_same_version_keep_exactly_one(make_article, editor, editor2):
+def test_concurrent_saves_of_the_same_version_keep_exactly_one(run_concurrently, make_article, editor, editor2):
     assert connection.vendor == "postgresql"
     article = make_article(body="<p>原文。</p>")
     writers = [editor, editor2] * 4
@@ -51,7 +28,7 @@ def test_concurrent_saves_of_the_same_version_keep_exactly_one(make_article, edi
     assert article.revisions.count() == 2
 
 
-def test_double_clicked_approve_is_applied_once(make_article, editor, approver):
+def test_double_clicked_approve_is_applied_once(run_concurrently, make_article, editor, approver):
     article = make_article()
     workflow.submit(article, by=editor)
 
