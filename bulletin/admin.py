@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
 
+from .login_guard import GuardedAdminAuthenticationForm
 from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, SearchTerm, Section
 from .publishing import IssueError, approve_erratum, publish_issue
 
 admin.site.site_header = "Bulletin 后台管理"
 admin.site.site_title = "Bulletin"
 admin.site.index_title = "刊物与编辑数据"
+# Password guessing is throttled on the admin's login as on the site's (bulletin/login_guard.py).
+admin.site.login_form = GuardedAdminAuthenticationForm
 
 
 class SectionInline(admin.TabularInline):

@@ -50,3 +50,11 @@ class ResilientRedisCache(RedisCache):
         except self._cache._lib.RedisError as exc:
             self._failed("delete", exc)
             return False
+
+    def incr(self, key, delta=1, version=None):
+        # Counters (login throttling) are best effort too: without Redis nothing is counted.
+        try:
+            return super().incr(key, delta, version)
+        except self._cache._lib.RedisError as exc:
+            self._failed("incr", exc)
+            return 0

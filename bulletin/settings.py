@@ -156,6 +156,15 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # The admin's address; set ADMIN_URL to something less guessable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 
+# Login throttling (bulletin/login_guard.py): this many failed attempts for one username
+# (case-insensitive) or from one client IP within the lock period lock it for the lock period.
+BULLETIN_LOGIN_MAX_FAILURES_PER_USER = env.int("BULLETIN_LOGIN_MAX_FAILURES_PER_USER", default=5)
+BULLETIN_LOGIN_MAX_FAILURES_PER_IP = env.int("BULLETIN_LOGIN_MAX_FAILURES_PER_IP", default=20)
+BULLETIN_LOGIN_LOCK_SECONDS = env.int("BULLETIN_LOGIN_LOCK_SECONDS", default=15 * 60)
+# The client IP is REMOTE_ADDR (gunicorn behind nginx sets it). Only when the proxy is known to
+# set X-Forwarded-For (and clients cannot reach gunicorn directly) may its last entry be trusted.
+BULLETIN_TRUST_X_FORWARDED_FOR = env.bool("BULLETIN_TRUST_X_FORWARDED_FOR", default=False)
+
 SESSION_COOKIE_HTTPONLY = True
 # An editorial session lasts a working day, not Django's default two weeks.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
