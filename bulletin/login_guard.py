@@ -22,7 +22,9 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-LOCKED_MESSAGE = "登录失败次数过多，请 15 分钟后再试，或联系管理员。"
+def locked_message() -> str:
+    minutes = max(1, round(settings.BULLETIN_LOGIN_LOCK_SECONDS / 60))
+    return f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员。"
 INVALID_LOGIN_MESSAGE = "用户名或密码不正确，请重新输入。"
 
 
@@ -94,7 +96,7 @@ class LoginGuardMixin:
         ip = client_ip(self.request)
         if is_locked(username, ip):
             self.locked = True
-            raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
+            raise forms.ValidationError(locked_message(), code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
@@ -103,7 +105,7 @@ class LoginGuardMixin:
             if self.user_cache is None and username and self.cleaned_data.get("password"):
                 if record_failure(username, ip):
                     self.locked = True
-                    raise forms.ValidationError(LOCKED_MESSAGE, code="locked") from None
+                    raise forms.ValidationError(locked_message(), code="locked") from None
             raise
         if self.user_cache is not None:
             clear_user(username)
