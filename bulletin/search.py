@@ -3,7 +3,8 @@
 Text is cut into words by jieba (dictionary mode, no HMM guessing, so the same word is cut the
 same way in an article and in a query) plus each publication's own dictionary (SearchTerm,
 edited in admin). The index (ArticleIndex) is kept fresh by signals on Article, IssueArticle
-and Issue, and can be rebuilt with ``manage.py rebuild_search_index``.
+and Issue, which reindex the changed articles in one batch when the transaction commits
+(bulletin.search_signals), and can be rebuilt with ``manage.py rebuild_search_index``.
 
 Matching: the index holds jieba's words *and* every Chinese character on its own. A query is
 cut into words the same way; a row matches when it contains every query word literally
