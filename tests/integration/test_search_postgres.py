@@ -12,8 +12,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.mark.django_db
-def test_search_vector_is_generated_and_gin_indexed(make_article):
-    make_article(title="全区河长制工作会议", body="<p>区长杜建强出席。</p>", event_date=datetime.date(2021, 4, 3))
+def test_search_vector_is_generated_and_gin_indexed(make_article, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the index is written on commit
+        make_article(title="全区河长制工作会议", body="<p>区长杜建强出席。</p>", event_date=datetime.date(2021, 4, 3))
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_vector::text FROM bulletin_articleindex")
         vector = cursor.fetchone()[0]

@@ -131,6 +131,29 @@ def test_command_imports_sample(publication, editor, client, sample_path):
     assert _next_numbers(publication, 2020).serial_number == 98
 
 
+def test_imported_articles_are_indexed_once_and_found_by_readers(
+    publication, editor, client, sample_path, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Each article is saved, placed, then the issue saved twice: the search index is built
+    once per article, in one batch, after the import commits (also when it replaces)."""
+    from bulletin import search
+
+    batches = []
+    index_rows = search.index_rows
+    monkeypatch.setattr(search, "index_rows", lambda ids, *a: batches.append(sorted(ids)) or index_rows(ids, *a))
+    for extra in ([], ["--replace"]):
+        batches.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            run(sample_path, "--as", "editor", *extra)
+        issue = Issue.objects.get(publication=publication)
+        # (with --replace the batch also names the deleted articles; indexing skips them)
+        existing = [[pk for pk in batch if Article.objects.filter(pk=pk).exists()] for batch in batches]
+        assert existing == [sorted(issue.placements.values_list("article_id", flat=True))]
+        response = client.get(reverse("reader:search"), {"q": "芝麻街双创园"})
+        assert [r["row"].title for r in response.context["results"]] == ["徐立毅出席芝麻街双创园开园仪式"]
+        assert issue.placements.filter(article__search_index__issue=issue).count() == 27
+
+
 def test_dry_run_writes_nothing(publication, editor, sample_path):
     before = counts()
     output = run(sample_path, "--dry-run")

@@ -18,9 +18,22 @@ MARKET = "<p>6月1日，区市场监管局开展夏季食品安全检查。</p>"
 
 
 @pytest.fixture
-def publish(publication, make_article, head):
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what the block registered with on_commit, as a commit would.
+
+    The test runs inside one transaction that is never committed, and the search index is
+    updated once a transaction commits (bulletin.search_signals)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def publish(publication, make_article, head, committed):
     """Publish an issue of the given (title, body, section, event_date) articles."""
     def make(year, month, articles, visibility=Visibility.PUBLIC, via_sign_off=False):
+        with committed():
+            return _make(year, month, articles, visibility, via_sign_off)
+
+    def _make(year, month, articles, visibility, via_sign_off):
         publication.refresh_from_db()
         issue = Issue.objects.create(publication=publication, year=year, month=month, visibility=visibility)
         for position, (title, body, section, event_date) in enumerate(articles):
@@ -84,14 +97,16 @@ def test_internal_issue_hidden_from_anonymous_but_found_by_reader(client, corpus
 
 
 @pytest.mark.django_db
-def test_unpublished_and_withdrawn_not_found_by_readers(client, corpus, make_article):
-    make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
+def test_unpublished_and_withdrawn_not_found_by_readers(client, corpus, make_article, committed):
+    with committed():
+        make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
     public, _ = corpus
     response = client.get(reverse("reader:search"), {"q": "杜建强"})
     assert titles(response) == ["全区河长制工作会议召开"]
 
     public.status = Issue.Status.WITHDRAWN
-    public.save()
+    with committed():
+        public.save()
     response = client.get(reverse("reader:search"), {"q": "杜建强"})
     assert titles(response) == []
     assert "没有找到" in response.content.decode()
@@ -144,24 +159,29 @@ def test_snippets_escape_article_text(client, publish):
 
 
 @pytest.mark.django_db
-def test_publication_dictionary_keeps_a_name_whole(client, publication, publish):
+def test_publication_dictionary_keeps_a_name_whole(client, publication, publish, committed):
     assert "杜建强" not in segment_document("杜建强出席会议").split()
 
     publish(2021, 4, [("区长出席会议", RIVER, "时政要点", datetime.date(2021, 4, 3))])
-    SearchTerm.objects.create(publication=publication, word="杜建强")
+    with committed():
+        SearchTerm.objects.create(publication=publication, word="杜建强")
     assert "杜建强" in segment_document("杜建强出席会议").split()
     assert parse_query("杜建强").words == ["杜建强"]  # one word, no longer three characters
     # Articles already indexed were re-cut, so the whole word is found through the index.
     assert "杜建强" in publication.articles.get().search_index.segmented.split()
     assert titles(client.get(reverse("reader:search"), {"q": "杜建强"})) == ["区长出席会议"]
 
-    SearchTerm.objects.filter(word="杜建强").delete()
+    with committed():
+        SearchTerm.objects.filter(word="杜建强").delete()
     assert "杜建强" not in segment_document("杜建强出席会议").split()
 
 
 @pytest.mark.django_db
-def test_desk_search_covers_drafts_and_is_for_desk_roles_only(client, corpus, make_article, editor, reader):
-    make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
+def test_desk_search_covers_drafts_and_is_for_desk_roles_only(
+    client, corpus, make_article, editor, reader, committed
+):
+    with committed():
+        make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
     url = reverse("editorial:search")
     assert client.get(url, {"q": "杜建强"}).status_code == 302  # to the login page
 
@@ -175,22 +195,25 @@ def test_desk_search_covers_drafts_and_is_for_desk_roles_only(client, corpus, ma
 
 
 @pytest.mark.django_db
-def test_edits_reindex_the_draft(client, make_article, editor):
-    article = make_article(title="初稿", body="<p>内容待定。</p>")
+def test_edits_reindex_the_draft(client, make_article, editor, committed):
+    with committed():
+        article = make_article(title="初稿", body="<p>内容待定。</p>")
     client.force_login(editor)
     url = reverse("editorial:search")
     assert titles(client.get(url, {"q": "河长制"})) == []
     article.body = "<p>改为河长制工作。</p>"
-    article.save()
+    with committed():
+        article.save()
     assert titles(client.get(url, {"q": "河长制"})) == ["初稿"]
 
 
 @pytest.mark.django_db
-def test_readers_see_the_published_revision_not_later_edits(client, publish):
+def test_readers_see_the_published_revision_not_later_edits(client, publish, committed):
     issue = publish(2021, 4, [("全区河长制工作会议召开", RIVER, "时政要点", datetime.date(2021, 4, 3))])
     article = issue.placements.get().article
     article.body = "<p>发布后改写：黄河湿地。</p>"
-    article.save()
+    with committed():
+        article.save()
     url = reverse("reader:search")
     assert titles(client.get(url, {"q": "河长制"})) == ["全区河长制工作会议召开"]
     assert titles(client.get(url, {"q": "黄河湿地"})) == []
@@ -308,3 +331,60 @@ def test_fulltext_rank_is_one_match_per_query_not_one_per_row(corpus):
         assert sql.count("@@") == 1 and "ts_rank" in sql
     assert "SELECT -bm25" not in sql  # no per-row subquery
     assert [r.title for r in results] == ["全区河长制工作会议召开"]
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_edit_leaves_the_index_as_it_was(client, make_article, editor, committed):
+    from django.db import transaction
+
+    def failing(write):
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                write()
+                raise RuntimeError("the desk's save failed")
+
+    with committed():
+        failing(lambda: make_article(title="作废稿", body="<p>河长制工作。</p>"))
+        # Saved after a rolled-back savepoint in the same transaction: still indexed.
+        article = make_article(title="初稿", body="<p>内容待定。</p>")
+    article.body = "<p>改为河长制工作。</p>"
+    with committed():
+        failing(article.save)
+    client.force_login(editor)
+    url = reverse("editorial:search")
+    assert titles(client.get(url, {"q": "河长制"})) == []
+    assert titles(client.get(url, {"q": "内容待定"})) == ["初稿"]
+
+
+@pytest.mark.django_db
+def test_publishing_indexes_each_article_once_with_a_fixed_number_of_queries(
+    publication, signed_off_issue, head, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Publishing saves the issue, which asks for all its articles to be reindexed; that
+    happens once, in one batch, when the transaction commits, and its queries do not grow
+    with the number of articles."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bulletin import search, search_signals
+
+    batches = []
+    index_rows = search.index_rows
+    monkeypatch.setattr(search, "index_rows", lambda ids, *a: batches.append(sorted(ids)) or index_rows(ids, *a))
+    queries = {}
+    for count, month in ((2, 10), (6, 11)):
+        with django_capture_on_commit_callbacks(execute=True):  # assembling commits first
+            issue = signed_off_issue(count=count, month=month)
+        with django_capture_on_commit_callbacks() as callbacks:
+            publish_issue(issue, by=head)
+        assert Article.objects.filter(placements__issue=issue, search_index__issue=issue).count() == 0
+        batches.clear()
+        with CaptureQueriesContext(connection) as captured:
+            for callback in callbacks:
+                if isinstance(callback, search_signals._Batch):
+                    callback()
+        assert batches == [sorted(issue.placements.values_list("article_id", flat=True))]
+        queries[count] = len(captured)
+        for article in Article.objects.filter(placements__issue=issue):
+            assert article.search_index.issue_id == issue.pk
+    assert queries[6] == queries[2]

@@ -1,0 +1,72 @@
+"""Benchmark: importing a back issue (the sample file of 2020年10月) into a fresh database.
+
+    python bench/import_issue.py [--file PATH] [--runs 3]
+
+Runs in a throw-away test database (bench/_setup.py) with the demo publication. Each run
+imports the file with ``import_parsed_issue(..., replace=True, create_sections=True)`` (so
+runs after the first also delete the previous copy) and prints the time, the number of
+queries, and how many times an article was (re)indexed for search.
+"""
+
+import argparse
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+from _setup import bench_database, load_demo, machine_note
+
+SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "sample-issue-2020-10.txt"
+
+
+def main():
+    warnings.filterwarnings("ignore", message="No directory at")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=SAMPLE)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    data = args.file.read_bytes()
+
+    with bench_database():
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from bulletin import search
+        from bulletin.importing.service import import_parsed_issue, parse_issue_file
+
+        publication = load_demo()
+        editor = get_user_model().objects.filter(is_superuser=True).first() or \
+            get_user_model().objects.get(username="head")
+        indexed = []
+        index_rows = search.index_rows
+
+        def counting(*a, **kw):
+            count = index_rows(*a, **kw)  # articles indexed (deleted ones skipped)
+            indexed.append(count)
+            return count
+
+        search.index_rows = counting
+        times, queries, reindexed, articles = [], 0, 0, 0
+        for _ in range(args.runs):
+            parsed = parse_issue_file(data, args.file.name, publication=publication, create_sections=True)
+            indexed.clear()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                issue = import_parsed_issue(
+                    parsed, publication=publication, by=editor, replace=True, create_sections=True
+                )
+                times.append(time.perf_counter() - started)
+            queries = len(captured)
+            reindexed = sum(indexed)
+            articles = issue.placements.count()
+
+        print(machine_note())
+        print(f"{args.file.name}: {articles} articles, {args.runs} runs; last run: {queries} queries, "
+              f"{reindexed} article indexings ({reindexed / max(articles, 1):.1f} per article)")
+        print(f"import       median {statistics.median(times):7.3f} s   best {min(times):7.3f} s   "
+              f"worst {max(times):7.3f} s")
+
+
+if __name__ == "__main__":
+    main()
