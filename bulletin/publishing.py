@@ -490,6 +490,17 @@ def assert_signed_off(issue: Issue):
     return sign_off
 
 
+def _freeze(placements: list[IssueArticle]) -> None:
+    """Pin each placed article's current revision and mark the articles published."""
+    from editorial.models import Article
+    from editorial.revisions import current_revision
+
+    for placement in placements:
+        # update() rather than save(): pinning is not a content change (no signals).
+        IssueArticle.objects.filter(pk=placement.pk).update(revision=current_revision(placement.article))
+    Article.objects.filter(pk__in=[p.article_id for p in placements]).update(status=Article.Status.PUBLISHED)
+
+
 def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_id=None) -> Issue:
     """Publish `issue`: assign its numbers, pin every article's revision, set the date.
 
@@ -498,8 +509,6 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
     "已经发布" instead of numbering it twice. `sign_off_id` (carried by the publish form) must
     be the issue's valid sign-off, so a form shown before a re-sign-off cannot publish.
     """
-    from editorial.models import Article
-    from editorial.revisions import current_revision
     _require(by, HEAD, EDITOR, action="发布期刊")
     with transaction.atomic():
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
@@ -517,14 +526,7 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
             raise PublishError("本期还没有稿件，不能发布。")
 
         numbers = _next_numbers(publication, locked.year)
-        for placement in placements:
-            # update() rather than save(): pinning is not a content change (no signals).
-            IssueArticle.objects.filter(pk=placement.pk).update(
-                revision=current_revision(placement.article)
-            )
-        Article.objects.filter(pk__in=[p.article_id for p in placements]).update(
-            status=Article.Status.PUBLISHED
-        )
+        _freeze(placements)
 
         now = timezone.now()
         locked.year_number = numbers.year_number
@@ -554,9 +556,6 @@ def publish_back_issue(issue: Issue, *, year_number: int, serial_number: int, by
     The numbers are checked for duplicates under the same lock as `publish_issue`, and the
     counter moves past them so the next regular publish continues the series.
     """
-    from editorial.models import Article
-    from editorial.revisions import current_revision
-
     with transaction.atomic():
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
         clash = publication.issues.exclude(pk=issue.pk).filter(serial_number=serial_number)
@@ -564,14 +563,7 @@ def publish_back_issue(issue: Issue, *, year_number: int, serial_number: int, by
             raise PublishError(f"总第{serial_number}期已存在，不能重复导入。")
         if publication.issues.exclude(pk=issue.pk).filter(year=issue.year, year_number=year_number).exists():
             raise PublishError(f"{issue.year}年第{year_number}期已存在。")
-        placements = list(issue.placements.select_related("article"))
-        for placement in placements:
-            IssueArticle.objects.filter(pk=placement.pk).update(
-                revision=current_revision(placement.article)
-            )
-        Article.objects.filter(pk__in=[p.article_id for p in placements]).update(
-            status=Article.Status.PUBLISHED
-        )
+        _freeze(list(issue.placements.select_related("article")))
         issue.year_number = year_number
         issue.serial_number = serial_number
         issue.status = Issue.Status.PUBLISHED
