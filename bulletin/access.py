@@ -1,7 +1,7 @@
 """Who may read what on the reader site. Checked in every reader view, for HTML and PDF."""
 
 from .models import Issue, Visibility
-from .roles import APPROVER, EDITOR, HEAD, READER, has_role
+from .roles import DESK_ROLES, READER, has_role
 
 
 def is_internal(issue: Issue) -> bool:
@@ -13,7 +13,7 @@ def is_internal(issue: Issue) -> bool:
 def can_read_internal(user) -> bool:
     # The office's own desk roles wrote, reviewed and signed off these issues: they read them too.
     return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_staff or has_role(user, READER, EDITOR, APPROVER, HEAD)
+        user.is_staff or has_role(user, READER, *DESK_ROLES)
     )
 
 

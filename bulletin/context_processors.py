@@ -1,4 +1,4 @@
-from .roles import APPROVER, EDITOR, HEAD, READER, has_role
+from .roles import APPROVER, EDITOR, HEAD, READER, has_role, is_desk_user
 
 
 def roles(request):
@@ -9,6 +9,6 @@ def roles(request):
             "approver": has_role(user, APPROVER),
             "head": has_role(user, HEAD),
             "reader": has_role(user, READER),
-            "desk": has_role(user, EDITOR, APPROVER, HEAD),
+            "desk": is_desk_user(user),
         }
     }

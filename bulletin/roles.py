@@ -9,6 +9,9 @@ APPROVER = "approver"
 HEAD = "head"
 READER = "reader"
 
+# The roles that work on the desk (/desk/): everything before an issue is out.
+DESK_ROLES = (EDITOR, APPROVER, HEAD)
+
 ROLE_LABELS = {
     EDITOR: "编辑",
     APPROVER: "审核",
@@ -35,3 +38,15 @@ def has_role(user, *codes: str) -> bool:
     if user.is_superuser:
         return True
     return bool(role_codes(user) & set(codes))
+
+
+def is_desk_user(user) -> bool:
+    return has_role(user, *DESK_ROLES)
+
+
+def require_desk(user, message: str = "您没有使用编辑部的权限。") -> None:
+    """Refuse (403 with the reason) anyone who is not an editor, approver or head."""
+    from django.core.exceptions import PermissionDenied
+
+    if not is_desk_user(user):
+        raise PermissionDenied(message)

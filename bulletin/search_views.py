@@ -4,7 +4,6 @@ and bulletin.chronicle."""
 import datetime
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from . import chronicle as chron
 from .access import can_read_internal
 from .models import Issue, Publication, Section, Visibility
-from .roles import APPROVER, EDITOR, HEAD, has_role
+from .roles import require_desk
 from .search import search, snippet
 from .search_models import ArticleIndex
 
@@ -104,8 +103,7 @@ def _desk_url(row):
 def desk_search(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not has_role(request.user, EDITOR, APPROVER, HEAD):
-        raise PermissionDenied("只有编辑部人员可以检索全部稿件。")
+    require_desk(request.user, "只有编辑部人员可以检索全部稿件。")
     context = _run_search(request, ArticleIndex.objects.all(), link=_desk_url)
     return render(request, "editorial/search.html", context)
 

@@ -8,7 +8,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,14 +19,9 @@ from bulletin.models import Erratum, Issue, Publication, Visibility
 from bulletin.pdf_store import render_pdf_bytes
 from bulletin.publishing import IssueError
 from bulletin.rendering import issue_layout
-from bulletin.roles import APPROVER, EDITOR, HEAD, has_role
+from bulletin.roles import EDITOR, HEAD, has_role, require_desk
 
 from .signoff import issue_fingerprint, valid_sign_off
-
-
-def _require_desk(user):
-    if not has_role(user, EDITOR, APPROVER, HEAD):
-        raise PermissionDenied("您没有使用编辑部的权限。")
 
 
 def _issue(pk) -> Issue:
@@ -42,7 +36,7 @@ def _refused(request, exc: IssueError):
 
 @login_required
 def issue_list(request):
-    _require_desk(request.user)
+    require_desk(request.user)
     publications = list(Publication.objects.all())
     if request.method == "POST":
         chosen = request.POST.get("publication", "")
@@ -108,7 +102,7 @@ def _detail_context(request, issue: Issue) -> dict:
 @login_required
 def issue_detail(request, pk):
     """The assembly page."""
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = _issue(pk)
     return render(request, "editorial/issue_detail.html", _detail_context(request, issue))
 
@@ -116,7 +110,7 @@ def issue_detail(request, pk):
 @login_required
 def issue_signoff(request, pk):
     """The office head's page: look at the submitted issue, then sign it off or return it."""
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = _issue(pk)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -180,7 +174,7 @@ def _apply_op(request, issue: Issue, op: str):
 @login_required
 @require_POST
 def issue_assemble(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = _issue(pk)
     try:
         done = _apply_op(request, issue, request.POST.get("op", ""))
@@ -197,7 +191,7 @@ def issue_assemble(request, pk):
 
 def _lifecycle_action(request, pk, action, success, back="editorial:issue_detail"):
     """Run one lifecycle service on the issue; a refusal becomes a message, never an error page."""
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = _issue(pk)
     try:
         action(issue)
@@ -252,7 +246,7 @@ def erratum_propose(request, pk):
 @login_required
 @require_POST
 def erratum_approve(request, pk, erratum_pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     erratum = get_object_or_404(Erratum, pk=erratum_pk, issue_id=pk)
     try:
         publishing.approve_erratum(erratum, by=request.user)
@@ -266,7 +260,7 @@ def erratum_approve(request, pk, erratum_pk):
 @login_required
 def issue_pdf_preview(request, pk):
     """The PDF exactly as it will print, watermarked until the issue is published."""
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = _issue(pk)
     # Same renderer as the stored edition: images from MEDIA_ROOT (print renditions), no HTTP.
     pdf = render_pdf_bytes(issue)

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from bulletin.models import Issue
 from bulletin.rendering import issue_layout
-from bulletin.roles import APPROVER, EDITOR, HEAD, has_role
+from bulletin.roles import APPROVER, EDITOR, has_role, is_desk_user, require_desk
 
 from . import workflow
 from .diff import compare
@@ -33,10 +32,6 @@ from .uploads import import_docx, store_image
 
 Status = Article.Status
 
-
-def _require_desk(user):
-    if not has_role(user, EDITOR, APPROVER, HEAD):
-        raise PermissionDenied("您没有使用编辑部的权限。")
 
 
 def _article(pk):
@@ -80,7 +75,7 @@ def awaiting_review(user, qs=None):
 
 @login_required
 def dashboard(request):
-    _require_desk(request.user)
+    require_desk(request.user)
     user = request.user
     filters = DashboardFilterForm(request.GET or None)
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
@@ -109,7 +104,7 @@ def dashboard(request):
 
 @login_required
 def review_queue(request):
-    _require_desk(request.user)
+    require_desk(request.user)
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
     mine = awaiting_review(request.user, articles)
     others = articles.filter(status=Status.SUBMITTED).exclude(pk__in=mine.values("pk"))
@@ -123,7 +118,7 @@ def review_queue(request):
 
 @login_required
 def article_new(request):
-    _require_desk(request.user)
+    require_desk(request.user)
     if not has_role(request.user, EDITOR):
         messages.error(request, "只有编辑可以新建稿件。")
         return redirect("editorial:dashboard")
@@ -207,7 +202,7 @@ def _conflict(request, article, form, exc):
 
 @login_required
 def article_edit(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     if not workflow.can_edit(request.user, article):
         try:
@@ -254,7 +249,7 @@ def article_edit(request, pk):
 @login_required
 @require_POST
 def article_autosave(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     if article.status not in (Status.DRAFT, Status.RETURNED):
         return JsonResponse({"ok": False, "message": "只有草稿会自动保存，请手动保存。"}, status=400)
@@ -289,7 +284,7 @@ def article_autosave(request, pk):
 
 @login_required
 def article_detail(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     user = request.user
     level = workflow.current_level(article)
@@ -327,7 +322,7 @@ def article_detail(request, pk):
 @login_required
 @require_POST
 def article_transition(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -354,7 +349,7 @@ def article_transition(request, pk):
 @login_required
 @require_POST
 def comment_add(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -382,7 +377,7 @@ def _revision_label(revision):
 
 @login_required
 def article_compare(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     revisions = list(article.revisions.select_related("section", "created_by").order_by("number"))
     by_number = {r.number: r for r in revisions}
@@ -416,7 +411,7 @@ def article_compare(request, pk):
 @login_required
 @require_POST
 def article_restore(request, pk, number):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     revision = get_object_or_404(article.revisions.select_related("section"), number=number)
     try:
@@ -451,7 +446,7 @@ def _import(request, upload):
 @login_required
 @require_POST
 def article_import_new(request):
-    _require_desk(request.user)
+    require_desk(request.user)
     form = DocxImportForm(request.POST, request.FILES)
     if not has_role(request.user, EDITOR):
         messages.error(request, "只有编辑可以新建稿件。")
@@ -488,7 +483,7 @@ def article_import_new(request):
 @login_required
 @require_POST
 def article_import(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     article = _article(pk)
     form = DocxImportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -518,7 +513,7 @@ def article_import(request, pk):
 @require_POST
 def image_upload(request):
     """CKEditor 5's upload adapter: JSON {"url"} or {"error": {"message"}}."""
-    if not has_role(request.user, EDITOR, APPROVER, HEAD):
+    if not is_desk_user(request.user):
         return JsonResponse({"error": {"message": "您没有上传图片的权限。"}}, status=403)
     upload = request.FILES.get("upload")
     if upload is None:
@@ -532,7 +527,7 @@ def image_upload(request):
 
 @login_required
 def issue_preview(request, pk):
-    _require_desk(request.user)
+    require_desk(request.user)
     issue = get_object_or_404(Issue.objects.select_related("publication"), pk=pk)
     return render(request, "reader/issue.html", issue_layout(issue))
 

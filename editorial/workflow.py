@@ -26,7 +26,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from bulletin.roles import APPROVER, EDITOR, HEAD, has_role
+from bulletin.roles import APPROVER, EDITOR, has_role, is_desk_user
 
 from .models import Article, ArticleTransition, ReviewLevel
 from .revisions import record_revision
@@ -131,7 +131,7 @@ def check_can_create(user) -> None:
 
 
 def check_can_edit(user, article: Article) -> None:
-    if not has_role(user, EDITOR, APPROVER, HEAD):
+    if not is_desk_user(user):
         raise WorkflowError("您没有修改稿件的权限。")
     if article.status == Status.PUBLISHED:
         raise WorkflowError("该稿件已发布，不能再修改。如需更正，请发布勘误。")

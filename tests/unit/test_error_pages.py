@@ -44,7 +44,7 @@ def test_server_error_is_answered_with_the_chinese_500_page(client, editor, monk
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "_require_desk", broken)
+    monkeypatch.setattr(views, "require_desk", broken)
     client.force_login(editor)
     client.raise_request_exception = False
     response = client.get("/desk/")
