@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .access import can_read_internal
-from .models import Issue, IssueArticle, Publication, Visibility
+from .models import Issue, IssueArticle, Publication, Visibility, month_day_label
 
 SENTENCE_END = re.compile(r"[。！？!?]")
 SUMMARY_MAX = 120
@@ -44,7 +44,7 @@ class Entry:
 
     @property
     def date_label(self) -> str:
-        return f"{self.date.month}月{self.date.day}日" if self.date else "（无日期）"
+        return month_day_label(self.date) or "（无日期）"
 
 
 @dataclass

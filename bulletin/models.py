@@ -12,6 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+def month_day_label(date) -> str:
+    """An event date as the bulletin prints it: 9月17日 (the year is the issue's)."""
+    return f"{date.month}月{date.day}日" if date else ""
+
+
 class Visibility(models.TextChoices):
     INTERNAL = "internal", "内部资料（仅限授权读者）"
     PUBLIC = "public", "公开"

@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from bulletin.models import month_day_label
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -57,7 +59,7 @@ class Article(models.Model):
 
     @property
     def event_date_label(self) -> str:
-        return f"{self.event_date.month}月{self.event_date.day}日" if self.event_date else ""
+        return month_day_label(self.event_date)
 
     def latest_revision(self):
         return self.revisions.order_by("-number").first()
@@ -94,7 +96,7 @@ class Revision(models.Model):
 
     @property
     def event_date_label(self) -> str:
-        return f"{self.event_date.month}月{self.event_date.day}日" if self.event_date else ""
+        return month_day_label(self.event_date)
 
 
 class ArticleTransition(models.Model):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bulletin.models import Issue
+from bulletin.models import Issue, month_day_label
 from bulletin.rendering import issue_layout
 from bulletin.roles import APPROVER, EDITOR, has_role, is_desk_user, require_desk
 
@@ -174,7 +174,7 @@ def _conflict(request, article, form, exc):
     mine = SimpleNamespace(
         title=data["title"],
         event_date=data["event_date"],
-        event_date_label=f"{data['event_date'].month}月{data['event_date'].day}日" if data["event_date"] else "",
+        event_date_label=month_day_label(data["event_date"]),
         section=data["section"],
         body=workflow.clean_body(data["body"]),
     )
