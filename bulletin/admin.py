@@ -4,6 +4,18 @@ from .login_guard import GuardedAdminAuthenticationForm
 from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, SearchTerm, Section
 from .publishing import IssueError, approve_erratum, publish_issue
 
+
+def _run_each(model_admin, request, queryset, service, done: str):
+    """Admin actions call the lifecycle services one object at a time; a refusal is a message."""
+    for obj in queryset:
+        try:
+            service(obj, by=request.user)
+        except IssueError as exc:
+            model_admin.message_user(request, f"{obj}：{exc}", messages.ERROR)
+        else:
+            model_admin.message_user(request, f"{done}：{obj}", messages.SUCCESS)
+
+
 admin.site.site_header = "Bulletin 后台管理"
 admin.site.site_title = "Bulletin"
 admin.site.index_title = "刊物与编辑数据"
@@ -107,13 +119,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     @admin.action(description="发布所选期刊（须已签发）")
     def publish_selected(self, request, queryset):
-        for issue in queryset:
-            try:
-                publish_issue(issue, by=request.user)
-            except IssueError as exc:
-                self.message_user(request, f"{issue}：{exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"已发布：{issue}", messages.SUCCESS)
+        _run_each(self, request, queryset, publish_issue, "已发布")
 
 
 @admin.register(Erratum)
@@ -130,13 +136,7 @@ class ErratumAdmin(admin.ModelAdmin):
 
     @admin.action(description="批准并发布所选勘误")
     def approve_selected(self, request, queryset):
-        for erratum in queryset:
-            try:
-                approve_erratum(erratum, by=request.user)
-            except IssueError as exc:
-                self.message_user(request, f"{erratum}：{exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"已发布勘误：{erratum}", messages.SUCCESS)
+        _run_each(self, request, queryset, approve_erratum, "已发布勘误")
 
 
 @admin.register(SearchTerm)
