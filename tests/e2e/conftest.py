@@ -51,17 +51,3 @@ def logout(live_server):
         page.context.clear_cookies()
 
     return do_logout
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(request):
-    """Transactional tests flush the database, including the role groups the data migration made."""
-    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
-        marker = request.node.get_closest_marker("django_db")
-        if not (marker and marker.kwargs.get("transaction")):
-            return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group
-
-    for name in ("editor", "approver", "head", "reader"):
-        Group.objects.get_or_create(name=name)
