@@ -1,6 +1,10 @@
-"""Shared fixtures: a publication with the sample's sections, and one user per role."""
+"""Shared fixtures: a publication with the sample's sections, one user per role, and the
+issue files the import tests read (the tests' own issue, and the office's real one if present)."""
 
+import datetime
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -148,3 +152,123 @@ def signed_off_issue(publication, make_article, head):
         return issue
 
     return make
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue files for the import tests. The tests' own issue (tests/data/issue-sample.txt, invented
+# text shaped like the office's real issues) is always there; the office's real sample lives
+# beside the repository in ../shared/seed/ and is an extra check where it exists.
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class SampleIssue:
+    """An issue file and what a person reading it knows, independently of the importer."""
+
+    path: Path
+    publication_name: str
+    office: str
+    year: int
+    month: int
+    serial_number: int
+    publication_date: datetime.date
+    section_counts: dict  # section -> number of articles, in the file's order
+    wrapped_title: str  # wrapped in a TOC table row ("… 集体学习"): stored without the space
+    spaced_title: str  # a space that the TOC and the body agree on: kept
+    focus_title: str
+    focus_date: datetime.date
+    focus_words: str  # a search for these finds the focus article alone
+    spaced_date_words: str  # in the title of the article whose date is written "9 月 10 日"
+    spaced_date: datetime.date
+    rejoined_title: str  # an article whose one paragraph a page break split in the file
+    rejoined_start: str
+    undated_title: str  # starts with a year and season, not a day: the importer warns
+    colophon: dict  # distribution_scope: its beginning
+
+    @property
+    def article_count(self) -> int:
+        return sum(self.section_counts.values())
+
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+OWN_ISSUE = SampleIssue(
+    path=REPO_ROOT / "tests" / "data" / "issue-sample.txt",
+    publication_name="桐湾区大事月报",
+    office="桐湾区地方史志办公室",
+    year=2021,
+    month=10,
+    serial_number=109,
+    publication_date=datetime.date(2021, 10, 14),
+    section_counts={"本期焦点": 1, "时政要点": 5, "创文看点": 2, "经济热点": 1, "文化亮点": 1, "民生视点": 3},
+    wrapped_title="桐湾区委理论学习中心组召开2021年度第八次集体学习",
+    spaced_title="守护一江清水 共建美丽桐湾",
+    focus_title="桐湾区滨江科创走廊首批项目集中入驻",
+    focus_date=datetime.date(2021, 9, 16),
+    focus_words="滨江科创走廊",
+    spaced_date_words="防汛抗旱",
+    spaced_date=datetime.date(2021, 9, 6),
+    rejoined_title="守护一江清水 共建美丽桐湾",
+    rejoined_start="9月10日，",
+    undated_title="桐湾区长者食堂秋季菜单上新",
+    colophon={
+        "confidentiality_notice": "内部资料 注意保存",
+        "distribution_scope": "区委常委，区人大常委会主任、副主任，区政府副区长，区政协主席、副主席，"
+        "区委各部门，区直各单位，各街道党工委、办事处",
+        "sponsor": "桐湾区人民政府",
+        "publisher": "桐湾区地方史志办公室",
+        "phone": "0123-45678901",
+        "email": "twqszb@example.org",
+    },
+)
+
+SHARED_SAMPLE = SampleIssue(
+    path=REPO_ROOT.parent / "shared" / "seed" / "sample-issue-2020-10.txt",
+    publication_name="中原区大事月报",
+    office="中原区地方史志办公室",
+    year=2020,
+    month=10,
+    serial_number=97,
+    publication_date=datetime.date(2020, 10, 15),
+    section_counts={"本期焦点": 1, "时政要点": 17, "创文看点": 3, "经济热点": 1, "文化亮点": 1, "民生视点": 4},
+    wrapped_title="中原区委理论学习中心组召开2020年度第九次集体学习",
+    spaced_title="创建食品安全区 共享共建食安中原",
+    focus_title="徐立毅出席芝麻街双创园开园仪式",
+    focus_date=datetime.date(2020, 9, 17),
+    focus_words="芝麻街双创园",
+    spaced_date_words="教师节",
+    spaced_date=datetime.date(2020, 9, 10),
+    rejoined_title="创建食品安全区 共享共建食安中原",
+    rejoined_start="9月7日，",
+    undated_title="中原区市场监管局开展秋季学校食堂监管工作",
+    colophon={
+        "confidentiality_notice": "内部资料 注意保存",
+        "distribution_scope": "区委常委",
+        "sponsor": "中原区人民政府",
+        "publisher": "中原区地方史志办公室",
+        "phone": "0371-61290268",
+        "email": "zyqdfzyyy@163.com",
+    },
+)
+
+
+@pytest.fixture(scope="session")
+def own_issue() -> SampleIssue:
+    """The tests' own issue: always in the repository."""
+    assert OWN_ISSUE.path.exists(), f"the tests' own issue is missing: {OWN_ISSUE.path}"
+    return OWN_ISSUE
+
+
+@pytest.fixture(scope="session", params=[OWN_ISSUE, SHARED_SAMPLE], ids=["own-issue", "shared-sample"])
+def sample_issue(request) -> SampleIssue:
+    """Each issue file in turn: the tests' own, then the office's real sample when it is beside
+    the repository (a lone clone has only the first; the second is skipped, saying why)."""
+    issue = request.param
+    if issue is SHARED_SAMPLE and not issue.path.exists():
+        pytest.skip(
+            f"extra check with the office's real issue: {issue.path} is not beside this checkout "
+            "(tests/data/issue-sample.txt covers the same cases)"
+        )
+    return issue

@@ -1,7 +1,9 @@
 """Importing back issues: the service, `manage.py import_issue` and the desk upload flow.
 
-The real sample issue is read from the shared seed directory at test time (never copied into
-the repository); every other fixture below is invented text.
+Whole issues come from the `sample_issue` / `own_issue` fixtures (tests/conftest.py): the tests'
+own issue in tests/data/, and the office's real sample when it is beside the repository in
+../shared/seed/ (read at test time, never copied into the repository). Every other fixture
+below is invented text.
 """
 
 from __future__ import annotations
@@ -18,20 +20,11 @@ from django.urls import reverse
 from bulletin.models import Issue, IssueArticle, Publication, Section
 from editorial.models import Article, Revision
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = REPO_ROOT.parent / "shared" / "seed" / "sample-issue-2020-10.txt"
-
-SECTION_COUNTS = {"本期焦点": 1, "时政要点": 17, "创文看点": 3, "经济热点": 1, "文化亮点": 1, "民生视点": 4}
+SECTIONS = ["本期焦点", "时政要点", "创文看点", "经济热点", "文化亮点", "民生视点"]
 
 
 def _nows(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-@pytest.fixture(scope="module")
-def sample_path() -> Path:
-    assert SAMPLE.exists(), f"the sample issue is expected at {SAMPLE}"
-    return SAMPLE
 
 
 def toc_titles(text: str) -> list[tuple[str, str]]:
@@ -46,7 +39,7 @@ def toc_titles(text: str) -> list[tuple[str, str]]:
         cell = line.strip()
         if cell.startswith("|"):
             cell = cell.strip("|").split("|")[0].strip()
-        if cell in SECTION_COUNTS:
+        if cell in SECTIONS:
             section, prev = cell, ""
             continue
         m = re.match(r"^(.*?)\.{3,}", cell)
@@ -84,43 +77,47 @@ def placed(issue):
 # the sample issue through the command
 
 
-def test_command_imports_sample(publication, editor, client, sample_path):
-    output = run(sample_path, "--as", "editor")
+def test_command_imports_sample(publication, editor, client, sample_issue):
+    s = sample_issue
+    output = run(s.path, "--as", "editor")
 
     issue = Issue.objects.get(publication=publication)
-    assert (issue.year, issue.month, issue.year_number, issue.serial_number) == (2020, 10, 10, 97)
+    assert (issue.year, issue.month, issue.year_number, issue.serial_number) == (
+        s.year, s.month, s.month, s.serial_number
+    )
     assert issue.status == Issue.Status.PUBLISHED
-    assert issue.publication_date == datetime.date(2020, 10, 15)
-    assert "已导入" in output and "总第97期" in output and "27 篇文章" in output
+    assert issue.publication_date == s.publication_date
+    assert "已导入" in output and f"总第{s.serial_number}期" in output
+    assert f"{s.article_count} 篇文章" in output
 
-    expected = toc_titles(sample_path.read_text(encoding="utf-8"))
-    assert len(expected) == 27
+    expected = toc_titles(s.text())
+    assert len(expected) == s.article_count
     got = placed(issue)
     assert [(section, _nows(title)) for section, title in got] == expected
     by_section = {}
     for section, _title in got:
         by_section[section] = by_section.get(section, 0) + 1
-    assert by_section == SECTION_COUNTS
+    assert by_section == s.section_counts
     # a TOC-wrapped title is one title; a space kept by both renderings survives
     titles = [title for _s, title in got]
-    assert "中原区委理论学习中心组召开2020年度第九次集体学习" in titles
-    assert "创建食品安全区 共享共建食安中原" in titles
+    assert s.wrapped_title in titles
+    assert s.spaced_title in titles
 
     focus = issue.focus_article
-    assert focus.title == "徐立毅出席芝麻街双创园开园仪式" and focus.section.name == "本期焦点"
-    assert focus.event_date == datetime.date(2020, 9, 17)
-    assert focus.body.startswith("<p>9月17日，")
+    assert focus.title == s.focus_title and focus.section.name == "本期焦点"
+    assert focus.event_date == s.focus_date
+    assert focus.body.startswith(f"<p>{s.focus_date.month}月{s.focus_date.day}日，")
     assert focus.status == Article.Status.PUBLISHED and focus.author == editor
     # every article has its first revision, pinned by the published issue
     for placement in issue.placements.all():
         assert placement.revision is not None and placement.revision.number == 1
     publication.refresh_from_db()
-    assert publication.last_serial_number == 97
+    assert publication.last_serial_number == s.serial_number
     # the colophon differs from the publication's settings: reported, not overwritten
     assert "刊尾“主办”与刊物设置不一致" in output
     assert publication.sponsor == "测试区人民政府"
 
-    page = client.get("/test-dsyb/97/")
+    page = client.get(f"/test-dsyb/{s.serial_number}/")
     assert page.status_code == 200
     html = page.content.decode()
     for _section, title in got:
@@ -128,11 +125,11 @@ def test_command_imports_sample(publication, editor, client, sample_path):
     # the next regular publish continues the series after the imported number
     from bulletin.publishing import _next_numbers
 
-    assert _next_numbers(publication, 2020).serial_number == 98
+    assert _next_numbers(publication, s.year).serial_number == s.serial_number + 1
 
 
 def test_imported_articles_are_indexed_once_and_found_by_readers(
-    publication, editor, client, sample_path, django_capture_on_commit_callbacks, monkeypatch
+    publication, editor, client, sample_issue, django_capture_on_commit_callbacks, monkeypatch
 ):
     """Each article is saved, placed, then the issue saved twice: the search index is built
     once per article, in one batch, after the import commits (also when it replaces)."""
@@ -144,75 +141,76 @@ def test_imported_articles_are_indexed_once_and_found_by_readers(
     for extra in ([], ["--replace"]):
         batches.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            run(sample_path, "--as", "editor", *extra)
+            run(sample_issue.path, "--as", "editor", *extra)
         issue = Issue.objects.get(publication=publication)
         # (with --replace the batch also names the deleted articles; indexing skips them)
         existing = [[pk for pk in batch if Article.objects.filter(pk=pk).exists()] for batch in batches]
         assert existing == [sorted(issue.placements.values_list("article_id", flat=True))]
-        response = client.get(reverse("reader:search"), {"q": "芝麻街双创园"})
-        assert [r["row"].title for r in response.context["results"]] == ["徐立毅出席芝麻街双创园开园仪式"]
-        assert issue.placements.filter(article__search_index__issue=issue).count() == 27
+        response = client.get(reverse("reader:search"), {"q": sample_issue.focus_words})
+        assert [r["row"].title for r in response.context["results"]] == [sample_issue.focus_title]
+        assert issue.placements.filter(article__search_index__issue=issue).count() == sample_issue.article_count
 
 
-def test_dry_run_writes_nothing(publication, editor, sample_path):
+def test_dry_run_writes_nothing(publication, editor, sample_issue):
+    s = sample_issue
     before = counts()
-    output = run(sample_path, "--dry-run")
+    output = run(s.path, "--dry-run")
     assert counts() == before
-    assert "总第97期" in output
-    assert "【时政要点】（17 篇）" in output
-    assert "2020-09-17  徐立毅出席芝麻街双创园开园仪式" in output
-    assert "邮箱：zyqdfzyyy@163.com" in output
+    assert f"总第{s.serial_number}期" in output
+    assert f"【时政要点】（{s.section_counts['时政要点']} 篇）" in output
+    assert f"{s.focus_date.isoformat()}  {s.focus_title}" in output
+    assert f"邮箱：{s.colophon['email']}" in output
     assert "未归类的行（0 行）" in output
     assert "试运行：未写入任何内容。" in output
 
 
-def test_importing_twice_is_refused_and_replace_reimports(publication, editor, sample_path):
-    run(sample_path, "--as", "editor")
+def test_importing_twice_is_refused_and_replace_reimports(publication, editor, own_issue):
+    run(own_issue.path, "--as", "editor")
     first = Issue.objects.get(publication=publication)
     before = counts()
 
-    with pytest.raises(CommandError, match="总第97期）已存在"):
-        run(sample_path, "--as", "editor")
+    with pytest.raises(CommandError, match=f"总第{own_issue.serial_number}期）已存在"):
+        run(own_issue.path, "--as", "editor")
     assert counts() == before
 
-    output = run(sample_path, "--as", "editor", "--replace")
+    output = run(own_issue.path, "--as", "editor", "--replace")
     assert "已删除原有的" in output
     issue = Issue.objects.get(publication=publication)
     assert issue.pk != first.pk
-    assert issue.serial_number == 97 and issue.year_number == 10
-    assert Article.objects.filter(publication=publication).count() == 27
-    assert issue.placements.count() == 27
+    assert issue.serial_number == own_issue.serial_number and issue.year_number == own_issue.month
+    assert Article.objects.filter(publication=publication).count() == own_issue.article_count
+    assert issue.placements.count() == own_issue.article_count
     assert counts() == before
 
 
-def test_replace_keeps_articles_placed_elsewhere(publication, editor, make_article, sample_path):
-    run(sample_path, "--as", "editor")
+def test_replace_keeps_articles_placed_elsewhere(publication, editor, make_article, own_issue):
+    run(own_issue.path, "--as", "editor")
     issue = Issue.objects.get(publication=publication)
     shared = issue.placements.first().article
-    other = Issue.objects.create(publication=publication, year=2020, month=11)
+    other = Issue.objects.create(publication=publication, year=own_issue.year, month=own_issue.month + 1)
     IssueArticle.objects.create(issue=other, article=shared, section=shared.section)
 
-    run(sample_path, "--as", "editor", "--replace")
+    run(own_issue.path, "--as", "editor", "--replace")
     assert Article.objects.filter(pk=shared.pk).exists()
-    assert Article.objects.filter(publication=publication).count() == 28
+    assert Article.objects.filter(publication=publication).count() == own_issue.article_count + 1
 
 
-def test_replace_refuses_a_month_being_assembled(publication, editor, sample_path):
-    Issue.objects.create(publication=publication, year=2020, month=10)
+def test_replace_refuses_a_month_being_assembled(publication, editor, own_issue):
+    Issue.objects.create(publication=publication, year=own_issue.year, month=own_issue.month)
     before = counts()
     with pytest.raises(CommandError, match="正在编排中"):
-        run(sample_path, "--as", "editor", "--replace")
+        run(own_issue.path, "--as", "editor", "--replace")
     assert counts() == before
 
 
-def test_command_needs_a_known_publication_and_user(publication, sample_path):
+def test_command_needs_a_known_publication_and_user(publication, own_issue):
     with pytest.raises(CommandError, match="没有网址标识为“nope”的刊物"):
-        run(sample_path, "--publication", "nope")
+        run(own_issue.path, "--publication", "nope")
     with pytest.raises(CommandError, match="没有超级用户"):
-        run(sample_path)
+        run(own_issue.path)
     Publication.objects.create(name="另一份刊物", slug="other")
     with pytest.raises(CommandError, match="有多个刊物"):
-        run(sample_path, "--dry-run")
+        run(own_issue.path, "--dry-run")
 
 
 # ---------------------------------------------------------------------------
@@ -448,29 +446,31 @@ def upload(client, name, content, **extra):
     )
 
 
-def test_desk_upload_preview_confirm(client, publication, editor, sample_path):
+def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
+    s = sample_issue
     client.force_login(editor)
     assert client.get(reverse("importing:upload")).status_code == 200
 
-    response = upload(client, "sample.txt", sample_path.read_bytes(), publication=publication.pk)
+    response = upload(client, "sample.txt", s.path.read_bytes(), publication=publication.pk)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "总第97期" in html
-    for _section, title in toc_titles(sample_path.read_text(encoding="utf-8")):
+    assert f"总第{s.serial_number}期" in html
+    for _section, title in toc_titles(s.text()):
         assert title in _nows(html)
-    assert "2020年9月17日" in html and "zyqdfzyyy@163.com" in html
+    focus_date = f"{s.focus_date.year}年{s.focus_date.month}月{s.focus_date.day}日"
+    assert focus_date in html and s.colophon["email"] in html
     assert "正文开头没有日期" in html  # the parser's warning is shown
     assert Issue.objects.count() == 0  # the preview writes nothing
     token = response.context["token"]
 
     response = client.post(reverse("importing:confirm"), {"token": token})
-    issue = Issue.objects.get(serial_number=97)
+    issue = Issue.objects.get(serial_number=s.serial_number)
     assert response.status_code == 302 and response.url == reverse("importing:done", args=[issue.pk])
-    assert issue.placements.count() == 27
+    assert issue.placements.count() == s.article_count
     page = client.get(response.url).content.decode()
     assert "已导入" in page and "刊尾“主办”与刊物设置不一致" in page
-    assert 'href="/test-dsyb/97/"' in page
-    assert "徐立毅出席芝麻街双创园开园仪式" in client.get("/test-dsyb/97/").content.decode()
+    assert f'href="/test-dsyb/{s.serial_number}/"' in page
+    assert s.focus_title in client.get(f"/test-dsyb/{s.serial_number}/").content.decode()
 
     # the staged file is gone: confirming again cannot import twice
     response = client.post(reverse("importing:confirm"), {"token": token}, follow=True)
@@ -542,27 +542,29 @@ def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2
     assert Issue.objects.count() == 0
 
 
-def test_publication_without_sections_gets_a_usable_hint(editor, sample_path):
+def test_publication_without_sections_gets_a_usable_hint(editor, own_issue):
     # A publication just created in admin has no sections yet: the office must be told so, and
     # be pointed at the option that exists on the command line, not at an empty list.
-    Publication.objects.create(name="中原区大事月报", slug="zyq-dsyb")
+    Publication.objects.create(name=own_issue.publication_name, slug="twq-dsyb")
     with pytest.raises(CommandError) as refused:
-        run(sample_path, "--as", "editor")
+        run(own_issue.path, "--as", "editor")
     message = str(refused.value)
-    assert "第 12 行：未知栏目“本期焦点”" in message
+    line = own_issue.text().splitlines().index("本期焦点") + 1
+    assert line == 12  # the TOC's first heading, after the masthead
+    assert f"第 {line} 行：未知栏目“本期焦点”" in message
     assert "已知栏目：）" not in message and "还没有栏目" in message
     assert "--create-sections" in message and "允许新增栏目" in message
     assert Issue.objects.count() == 0
 
 
-def test_text_far_beyond_an_issue_is_refused_before_parsing(client, publication, editor, tmp_path, sample_path):
+def test_text_far_beyond_an_issue_is_refused_before_parsing(client, publication, editor, tmp_path, own_issue):
     # 18 MB of text took 90 s and 2 GB of memory to import (one web request on the desk); a
     # monthly issue is about 20 000 characters, so anything past the limit is not an issue.
     from bulletin.importing.service import MAX_TEXT_CHARS
 
-    sample = sample_path.read_text(encoding="utf-8")
+    sample = own_issue.text()
     cut = sample.index("(内部资料 注意保存)")
-    filler = "区市场监管局依照自身职能，对学校食堂食品安全工作指导到位。\n\n"
+    filler = "区民政局每季度走访一次长者食堂，检查菜品价格和卫生情况。\n\n"
     big = sample[:cut] + filler * (MAX_TEXT_CHARS // len(filler) + 1) + sample[cut:]
     assert len(big.encode()) < 20 * 1024 * 1024  # under the byte limit: the text limit refuses it
     with pytest.raises(CommandError, match="文字过多"):
