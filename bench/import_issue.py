@@ -1,6 +1,10 @@
-"""Benchmark: importing a back issue (the sample file of 2020年10月) into a fresh database.
+"""Benchmark: importing a back issue into a fresh database.
 
     python bench/import_issue.py [--file PATH] [--runs 3]
+
+The file is the office's real sample (../shared/seed/sample-issue-2020-10.txt, 27 articles)
+when it is beside the repository, else the tests' own issue (tests/data/issue-sample.txt,
+13 articles); the figures name the file and its article count.
 
 Runs in a throw-away test database (bench/_setup.py) with the demo publication. Each run
 imports the file with ``import_parsed_issue(..., replace=True, create_sections=True)`` (so
@@ -16,7 +20,10 @@ from pathlib import Path
 
 from _setup import bench_database, load_demo, machine_note
 
-SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "sample-issue-2020-10.txt"
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SAMPLE = REPO.parent / "shared" / "seed" / "sample-issue-2020-10.txt"
+OWN_ISSUE = REPO / "tests" / "data" / "issue-sample.txt"
+SAMPLE = SHARED_SAMPLE if SHARED_SAMPLE.exists() else OWN_ISSUE
 
 
 def main():
