@@ -176,6 +176,13 @@ def test_sample_report(sample, sample_issue):
     assert "未归类的行（0 行）" in report
 
 
+def test_office_real_sample_is_checked_when_present(shared_sample):
+    # Where ../shared/seed/ is beside the repository, every `sample_issue` test also runs on
+    # the office's real issue (parameter "shared-sample"); a lone clone skips this one test.
+    parsed = parse_text(shared_sample.text())
+    assert len(parsed.articles) == shared_sample.article_count
+
+
 # ---------------------------------------------------------------------------
 # invented fixtures
 
