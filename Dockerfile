@@ -19,7 +19,11 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml ./
 COPY bulletin ./bulletin
+COPY common ./common
+COPY config ./config
+COPY desk ./desk
 COPY editorial ./editorial
+COPY reader ./reader
 RUN pip install .
 COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
@@ -40,4 +44,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
 # Migrations run at start; then gunicorn with gunicorn.conf.py (logs to stdout, jieba warmed).
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn bulletin.wsgi:application --bind 0.0.0.0:8000"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000"]

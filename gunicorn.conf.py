@@ -1,4 +1,4 @@
-"""gunicorn settings, read automatically from the working directory (`gunicorn bulletin.wsgi`).
+"""gunicorn settings, read automatically from the working directory (`gunicorn config.wsgi`).
 
 Command-line flags override these (docker-compose.yml passes --bind and --workers).
 """
@@ -20,6 +20,6 @@ errorlog = "-"
 def post_worker_init(worker):
     # Build jieba's prefix dictionary (~1 s) while the worker starts, not in the first search
     # or the first article save that re-indexes an article.
-    from bulletin.search import _jieba
+    from bulletin.search.text import load_jieba
 
-    _jieba()
+    load_jieba()

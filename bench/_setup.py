@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -48,7 +48,7 @@ def bench_database(redis_url: str | None = None):
     settings.BULLETIN_PDF_ON_PUBLISH = "off"
     if redis_url:
         settings.CACHES = {
-            "default": {"BACKEND": "bulletin.cache.ResilientRedisCache", "LOCATION": redis_url}
+            "default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": redis_url}
         }
     else:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -39,8 +39,8 @@ def main():
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from bulletin import search
         from bulletin.importing.service import import_parsed_issue, parse_issue_file
+        from bulletin.search import index as search
 
         publication = load_demo()
         editor = get_user_model().objects.filter(is_superuser=True).first() or \

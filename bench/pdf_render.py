@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -23,7 +23,7 @@ django.setup()
 
 from django.utils.safestring import mark_safe  # noqa: E402
 
-from bulletin.pdf import render_issue_pdf  # noqa: E402
+from bulletin.pdf.render import render_issue_pdf  # noqa: E402
 
 SECTIONS = ["本期焦点", "时政要点", "创文看点", "经济热点", "文化亮点", "民生视点"]
 SENTENCE = "会议听取了有关单位近期工作情况汇报，并对下一阶段重点任务进行了安排部署，要求压实责任、确保实效。"

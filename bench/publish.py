@@ -33,7 +33,8 @@ def main():
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from bulletin import pdf_store, publishing
+        from bulletin import publishing
+        from bulletin.pdf import store as pdf_store
 
         publication = load_demo()
         head = get_user_model().objects.get(username="head")

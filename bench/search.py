@@ -6,7 +6,7 @@
 Writes a separate publication (slug ``bench-search``, public, 5 years of monthly issues) with
 generated articles into whatever DATABASE_URL points at, once; later runs reuse it
 (``--cleanup`` deletes it afterwards). Index rows are built with the same segmentation as
-``bulletin.search.index_article``, so SQLite's FTS5 triggers / PostgreSQL's generated tsvector
+``bulletin.search.index.index_rows``, so SQLite's FTS5 triggers / PostgreSQL's generated tsvector
 see the usual text. Prints, per query, the median and 95th-percentile time of
 
 * ``search()``: the count and the first page of 20 rows (what the page needs), and
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bulletin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -34,8 +34,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bulletin.models import Issue, Publication, Section, Visibility  # noqa: E402
-from bulletin.search import FOLD_WIDTH, search, segment_document, segmenter  # noqa: E402
-from bulletin.search_models import ArticleIndex  # noqa: E402
+from bulletin.search.models import ArticleIndex  # noqa: E402
+from bulletin.search.query import search  # noqa: E402
+from bulletin.search.text import segment_document, segmenter  # noqa: E402
+from common.cjk import FOLD_WIDTH  # noqa: E402
 from editorial.models import Article  # noqa: E402
 
 SLUG = "bench-search"

@@ -1,7 +1,8 @@
 """Who may read what on the reader site. Checked in every reader view, for HTML and PDF."""
 
+from common.roles import DESK_ROLES, READER, has_role
+
 from .models import Issue, Visibility
-from .roles import DESK_ROLES, READER, has_role
 
 
 def is_internal(issue: Issue) -> bool:

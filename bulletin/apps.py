@@ -6,7 +6,7 @@ class BulletinConfig(AppConfig):
     verbose_name = "刊物与发布"
 
     def ready(self):
-        from . import signals
-
-        signals.connect()
-        from . import search_signals  # noqa: F401  (connects the search index signals)
+        # Signal receivers connect when their modules load; Django calls ready() once the models
+        # of every app exist, which these modules need.
+        from . import signals  # noqa: F401  (receivers connect by @receiver)
+        from .search import signals as search_signals  # noqa: F401

@@ -15,8 +15,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from common.dates import month_day_label
+from editorial.sanitize import html_to_text
+
 from .access import can_read_internal
-from .models import Issue, IssueArticle, Publication, Visibility, month_day_label
+from .models import Issue, IssueArticle, Publication, Visibility
+from .pdf.render import weasyprint_api
 
 SENTENCE_END = re.compile(r"[。！？!?]")
 SUMMARY_MAX = 120
@@ -84,8 +88,6 @@ def build_chronicle(publication: Publication, start: datetime.date, end: datetim
 
     An entry without an event date belongs to the period of its issue (year and month).
     """
-    from editorial.sanitize import html_to_text
-
     placements = IssueArticle.objects.filter(
         issue__publication=publication,
         issue__status=Issue.Status.PUBLISHED,
@@ -132,8 +134,6 @@ def build_chronicle(publication: Publication, start: datetime.date, end: datetim
 
 
 def render_pdf(chronicle: Chronicle, base_url: str) -> bytes:
-    from .pdf import weasyprint_api
-
     HTML, FontConfiguration = weasyprint_api()
     html = render_to_string("pdf/chronicle.html", {"chronicle": chronicle, "base_url": base_url})
     return HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())

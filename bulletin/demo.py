@@ -10,12 +10,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from common.roles import APPROVER, EDITOR, HEAD, READER
 from editorial.models import Article, ArticleTransition, ReviewLevel
 from editorial.revisions import record_revision
 
 from .models import Issue, IssueArticle, Publication, Section, Visibility
 from .publishing import publish_back_issue
-from .roles import APPROVER, EDITOR, HEAD, READER
 
 PUBLICATION = {
     "slug": "zyq-dsyb",

@@ -8,6 +8,8 @@
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from editorial.models import Article
+
 from .models import Issue, IssueArticle
 from .publishing import IssueError, check_sign_off, is_being_replaced
 
@@ -52,6 +54,7 @@ def recheck_after_issue_change(sender, instance, created, **kwargs):
         check_sign_off(instance.pk, reason="签发后本期设置有变动")
 
 
+@receiver(post_save, sender=Article, dispatch_uid="bulletin.recheck_after_article_change")
 def recheck_after_article_change(sender, instance, created, **kwargs):
     if created:
         return
@@ -61,10 +64,3 @@ def recheck_after_article_change(sender, instance, created, **kwargs):
     for issue_id in list(issue_ids):
         # The history names who edited the article (the workflow sets last_edited_by on save).
         check_sign_off(issue_id, by=instance.last_edited_by, reason=f"签发后稿件《{instance.title}》被修改")
-
-
-def connect():
-    from editorial.models import Article
-
-    post_save.connect(recheck_after_article_change, sender=Article,
-                      dispatch_uid="bulletin.recheck_after_article_change")

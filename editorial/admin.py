@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from . import workflow
-from .models import Article, ArticleTransition, Comment, Image, ReviewLevel, Revision, SignOff
+from .models import Article, ArticleTransition, Comment, Image, ReviewLevel, Revision
 
 
 class RevisionInline(admin.TabularInline):
@@ -148,9 +148,3 @@ class CommentAdmin(admin.ModelAdmin):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["original_name", "width", "height", "uploaded_by", "created_at"]
-
-
-@admin.register(SignOff)
-class SignOffAdmin(admin.ModelAdmin):
-    list_display = ["issue", "signed_by", "signed_at", "voided_at"]
-    readonly_fields = ["content_hash"]

@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 import mammoth
 
+from common.errors import BulletinError
+
 from .images import ImageRejected
 from .sanitize import clean_html, html_to_text
 
@@ -75,12 +77,8 @@ strike => s
 SaveImage = Callable[[bytes, str], str]
 
 
-class DocxImportError(ValueError):
+class DocxImportError(BulletinError, ValueError):
     """The file cannot be imported; ``message`` is user-facing (Chinese)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

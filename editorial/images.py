@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps
 
+from common.errors import BulletinError
+
 __all__ = ["ImageRejected", "ProcessedImage", "process_image"]
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
@@ -36,12 +38,8 @@ _RGB_FAMILY = frozenset({"RGB", "RGBA", "RGBX", "P", "PA"})
 _GREY_FAMILY = frozenset({"L", "LA"})
 
 
-class ImageRejected(ValueError):
+class ImageRejected(BulletinError, ValueError):
     """The upload is not an acceptable image; ``message`` is user-facing."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Articles and everything before publication: revisions, review, comments, sign-off.
+"""Articles and everything before they are placed in an issue: revisions, review, comments, images.
 
 State changes never happen by assigning `status` in a view: they go through
 editorial.workflow, which checks permissions and writes the audit trail.
@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from bulletin.models import month_day_label
+from common.dates import month_day_label
 
 
 class Article(models.Model):
@@ -55,7 +55,7 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("editorial:article_edit", args=[self.pk])
+        return reverse("desk:article_edit", args=[self.pk])
 
     @property
     def event_date_label(self) -> str:
@@ -185,34 +185,3 @@ class Image(models.Model):
 
     def __str__(self):
         return self.original_name or self.web.name
-
-
-class SignOff(models.Model):
-    """The office head's sign-off (签发) of an issue's exact content.
-
-    `content_hash` fingerprints what was signed; a later change to the issue voids the sign-off.
-    """
-
-    issue = models.ForeignKey(
-        "bulletin.Issue", on_delete=models.CASCADE, related_name="sign_offs", verbose_name="期刊"
-    )
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="签发人"
-    )
-    signed_at = models.DateTimeField("签发时间", default=timezone.now)
-    content_hash = models.CharField("内容指纹", max_length=64)
-    comment = models.TextField("签发意见", blank=True)
-    voided_at = models.DateTimeField("失效时间", null=True, blank=True)
-    void_reason = models.CharField("失效原因", max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = "签发"
-        verbose_name_plural = "签发"
-        ordering = ["-signed_at"]
-
-    def __str__(self):
-        return f"{self.issue} 签发于 {self.signed_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_valid(self):
-        return self.voided_at is None

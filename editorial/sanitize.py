@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 
+from common.cjk import WORD_COUNT_RE
+
 __all__ = ["clean_html", "count_words", "html_to_text"]
 
 # Tags that survive sanitising.  h1/h5/h6 and div are accepted from nh3 only so
@@ -430,13 +432,6 @@ def html_to_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# Characters that count one each, like Word's 字数: CJK ideographs (incl.
-# extensions and compatibility ideographs) and Japanese kana.  Hangul is
-# counted by words, as Word does for Korean.
-_CJK_RE = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-    "\U00020000-\U0002fa1f\U00030000-\U0003134f]"
-)
 # A non-CJK word: letters/digits, allowing inner apostrophes, hyphens and
 # dots so "don't", "e-mail" and "3.14" count once.
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019.\-][^\W_]+)*")
@@ -450,5 +445,5 @@ def count_words(html: str) -> int:
     counted.
     """
     text = html_to_text(html)
-    cjk = len(_CJK_RE.findall(text))
-    return cjk + len(_WORD_RE.findall(_CJK_RE.sub(" ", text)))
+    cjk = len(WORD_COUNT_RE.findall(text))
+    return cjk + len(_WORD_RE.findall(WORD_COUNT_RE.sub(" ", text)))

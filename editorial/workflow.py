@@ -26,7 +26,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from bulletin.roles import APPROVER, EDITOR, has_role, is_desk_user
+from common.errors import BulletinError
+from common.roles import APPROVER, EDITOR, has_role, is_desk_user
 
 from .models import Article, ArticleTransition, ReviewLevel
 from .revisions import record_revision
@@ -63,12 +64,8 @@ SOURCES = {
 EDITABLE = {Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED}
 
 
-class WorkflowError(Exception):
-    """A refused action; `message` is shown to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class WorkflowError(BulletinError):
+    """A refused workflow action; `message` is shown to the user."""
 
 
 class EditConflict(WorkflowError):
@@ -182,17 +179,6 @@ def check(action: str, user, article: Article, *, comment: str = "") -> None:
             raise WorkflowError(f"您已在本轮第{earlier}级审核中通过了这篇稿件，下一级须由其他人审核。")
     if action == RETURN and not comment.strip():
         raise WorkflowError("退回时必须填写退回意见。")
-
-
-def allowed_actions(user, article: Article) -> list[str]:
-    allowed = []
-    for action in USER_ACTIONS:
-        try:
-            check(action, user, article, comment="-")
-        except WorkflowError:
-            continue
-        allowed.append(action)
-    return allowed
 
 
 def refusal(action: str, user, article: Article) -> str | None:

@@ -130,13 +130,13 @@ def make_article(publication, editor):
 @pytest.fixture
 def signed_off_issue(publication, make_article, head):
     """Build a signed-off issue for a month: approved articles placed, focus set, sign-off recorded."""
-    from bulletin.models import Issue, IssueArticle
-    from editorial.models import Article, SignOff
-    from editorial.signoff import issue_fingerprint
+    from bulletin.models import Issue, IssueArticle, SignOff
+    from bulletin.publishing import issue_fingerprint
+    from editorial.models import Article
 
-    def make(year=2020, month=10, count=2, pub=None):
+    def make(year=2020, month=10, count=2, pub=None, visibility=None):
         pub = pub or publication
-        issue = Issue.objects.create(publication=pub, year=year, month=month)
+        issue = Issue.objects.create(publication=pub, year=year, month=month, visibility=visibility or "")
         for n in range(count):
             article = make_article(
                 title=f"{year}年{month}月 稿件{n + 1}",

@@ -48,6 +48,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from common.cjk import FOLD_WIDTH, IDEOGRAPHS, PUNCTUATION
+from common.errors import BulletinError
+
 __all__ = [
     "DEFAULT_SECTIONS",
     "ImportParseError",
@@ -81,14 +84,13 @@ COLOPHON_LABELS = {
 }
 
 
-class ImportParseError(ValueError):
-    """A file that cannot be imported.  ``str(err)`` names the line."""
+class ImportParseError(BulletinError, ValueError):
+    """A file that cannot be imported.  ``message`` (and ``str(err)``) names the line."""
 
     def __init__(self, message: str, line_no: int | None = None):
-        self.message = message
         self.line_no = line_no
-        text = f"第 {line_no} 行：{message}" if line_no else message
-        super().__init__(text)
+        self.detail = message  # without the line number
+        super().__init__(f"第 {line_no} 行：{message}" if line_no else message)
 
 
 @dataclass
@@ -131,17 +133,11 @@ class ParsedIssue:
 # --------------------------------------------------------------------------
 # character classes and normalisation
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_PUNCT = (
-    "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
-)
+_CJK = IDEOGRAPHS
+_CJK_PUNCT = PUNCTUATION
 _FINAL_PUNCT = "。！？!?；;…”’」』：:"
 
-_CHAR_TRANS = {0x3000: " ", 0x00A0: " ", 0x200B: None, 0xFEFF: None}
-_CHAR_TRANS.update({0xFF10 + i: ord("0") + i for i in range(10)})
-_CHAR_TRANS.update({0xFF21 + i: ord("A") + i for i in range(26)})
-_CHAR_TRANS.update({0xFF41 + i: ord("a") + i for i in range(26)})
+_CHAR_TRANS = {**FOLD_WIDTH, 0x00A0: " ", 0x200B: None, 0xFEFF: None}
 for _cp in range(0x2000, 0x200B):
     _CHAR_TRANS[_cp] = " "
 

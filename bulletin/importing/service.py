@@ -34,9 +34,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from bulletin.models import Issue, IssueArticle, Publication, Section
-from bulletin.publishing import PublishError, delete_replaced_back_issue, publish_back_issue
+from editorial.models import Article
+from editorial.revisions import record_revision
+from editorial.sanitize import clean_html
 
+from ..models import Issue, IssueArticle, Publication, Section
+from ..publishing import PublishError, delete_replaced_back_issue, publish_back_issue
 from .parser import (
     COLOPHON_KEYS,
     COLOPHON_LABELS,
@@ -206,8 +209,6 @@ def duplicate_message(parsed: ParsedIssue, issues: list[Issue]) -> str:
 
 
 def _body_html(paragraphs: list[str]) -> str:
-    from editorial.sanitize import clean_html
-
     return clean_html("".join(f"<p>{html.escape(text)}</p>" for text in paragraphs))
 
 
@@ -243,8 +244,6 @@ def _delete_for_replace(issues: list[Issue]) -> list[str]:
     Only published issues are replaced: a month that is being assembled on the desk holds
     editors' unpublished work, and an issue with errata has a public correction history.
     """
-    from editorial.models import Article
-
     notes = []
     for issue in issues:
         if issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
@@ -276,9 +275,6 @@ def import_parsed_issue(
     refuse (colophon differences, replaced issues). Raises IssueImportError (Chinese, with the
     line number where one applies) and leaves the database untouched.
     """
-    from editorial.models import Article
-    from editorial.revisions import record_revision
-
     if not parsed.articles:
         raise IssueImportError("文件中没有文章。")
     with transaction.atomic():

@@ -6,13 +6,13 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from bulletin.search_backend import create_structures
+    from bulletin.search.backend import create_structures
 
     create_structures(schema_editor)
 
 
 def backwards(apps, schema_editor):
-    from bulletin.search_backend import drop_structures
+    from bulletin.search.backend import drop_structures
 
     drop_structures(schema_editor)
 

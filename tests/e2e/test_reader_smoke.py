@@ -6,12 +6,7 @@ from bulletin.publishing import publish_issue
 
 @pytest.mark.django_db(transaction=True)
 def test_reader_opens_a_published_issue_from_the_home_page(page, live_server, signed_off_issue, head):
-    issue = signed_off_issue()
-    issue.visibility = Visibility.PUBLIC
-    issue.save()
-    from editorial.signoff import issue_fingerprint
-
-    issue.sign_offs.update(content_hash=issue_fingerprint(issue))
+    issue = signed_off_issue(visibility=Visibility.PUBLIC)
     publish_issue(issue, by=head)
 
     page.goto(live_server.url + "/")

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.db import connection
 
-from bulletin.search import parse_query, search
-from bulletin.search_models import ArticleIndex
+from bulletin.search.models import ArticleIndex
+from bulletin.search.query import parse_query, search
 
 pytestmark = pytest.mark.postgres
 

@@ -66,13 +66,13 @@ def test_desk_is_closed_to_readers_and_outsiders(name, request, client, make_art
     article = make_article()
     client.force_login(request.getfixturevalue(name))
     for url in [
-        reverse("editorial:dashboard"),
-        reverse("editorial:article_detail", args=[article.pk]),
-        reverse("editorial:article_edit", args=[article.pk]),
+        reverse("desk:dashboard"),
+        reverse("desk:article_detail", args=[article.pk]),
+        reverse("desk:article_edit", args=[article.pk]),
     ]:
         assert client.get(url).status_code == 403
     response = client.post(
-        reverse("editorial:article_transition", args=[article.pk]), {"action": "submit", "version": 1}
+        reverse("desk:article_transition", args=[article.pk]), {"action": "submit", "version": 1}
     )
     assert response.status_code == 403
     article.refresh_from_db()
@@ -81,7 +81,7 @@ def test_desk_is_closed_to_readers_and_outsiders(name, request, client, make_art
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("editorial:dashboard"))
+    response = client.get(reverse("desk:dashboard"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -101,25 +101,25 @@ def test_dashboard_lists_my_work_and_counts(client, editor, editor2, approver, m
     workflow.submit(other, by=editor2)
 
     client.force_login(editor)
-    html = text(client.get(reverse("editorial:dashboard")))
+    html = text(client.get(reverse("desk:dashboard")))
     assert "我的草稿稿件" in html
     assert "请核实第三段的数字" in html and "赵审核" in html
     assert html.index("退回给我的") < html.index("被退回的稿件") < html.index("等我审核的")
 
     client.force_login(approver)
-    response = client.get(reverse("editorial:dashboard"))
+    response = client.get(reverse("desk:dashboard"))
     assert [a.title for a in response.context["to_review"]] == ["他人的待审稿件"]
     counts = {value: n for value, _label, n in response.context["counts"]}
     assert counts[S.DRAFT] == 1 and counts[S.SUBMITTED] == 1 and counts[S.RETURNED] == 1
 
     section = other.section
-    filtered = client.get(reverse("editorial:dashboard"), {"section": section.pk})
+    filtered = client.get(reverse("desk:dashboard"), {"section": section.pk})
     assert {value: n for value, _l, n in filtered.context["counts"]}[S.SUBMITTED] == 1
     assert sum(n for _v, _l, n in filtered.context["counts"]) == 1
-    by_month = client.get(reverse("editorial:dashboard"), {"month": "2020-09"})
+    by_month = client.get(reverse("desk:dashboard"), {"month": "2020-09"})
     assert sum(n for _v, _l, n in by_month.context["counts"]) == 2  # draft and returned, dated 9月17日
     assert draft.pk in [a.pk for a in Article.objects.filter(event_date__month=9)]
-    bad = client.get(reverse("editorial:dashboard"), {"month": "九月"})
+    bad = client.get(reverse("desk:dashboard"), {"month": "九月"})
     assert bad.status_code == 200 and "月份格式" in text(bad)
 
 
@@ -129,14 +129,14 @@ def test_dashboard_lists_my_work_and_counts(client, editor, editor2, approver, m
 @pytest.mark.django_db
 def test_new_article_then_edit_with_hostile_html(client, editor, publication):
     client.force_login(editor)
-    assert client.get(reverse("editorial:article_new")).status_code == 200
+    assert client.get(reverse("desk:article_new")).status_code == 200
     section = publication.sections.get(name="时政要点")
-    response = client.post(reverse("editorial:article_new"), {
+    response = client.post(reverse("desk:article_new"), {
         "title": "区政务服务中心启用", "event_date": "2020-09-17", "section": section.pk,
         "body": "<p>9月17日，<strong>新大厅</strong>启用。</p>",
     })
     article = Article.objects.get(title="区政务服务中心启用")
-    assert response.status_code == 302 and response["Location"] == reverse("editorial:article_edit", args=[article.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("desk:article_edit", args=[article.pk])
     assert article.body == "<p>9月17日，<strong>新大厅</strong>启用。</p>" and article.version == 1
 
     hostile = (
@@ -148,9 +148,9 @@ def test_new_article_then_edit_with_hostile_html(client, editor, publication):
         '<img src="/media/images/web/ok.jpg" alt="图">'
         '<iframe src="https://evil.example/"></iframe><p>正文二</p>'
     )
-    edit = client.get(reverse("editorial:article_edit", args=[article.pk]))
+    edit = client.get(reverse("desk:article_edit", args=[article.pk]))
     assert "django_ckeditor_5" in text(edit)
-    response = client.post(reverse("editorial:article_edit", args=[article.pk]), form_data(article, body=hostile))
+    response = client.post(reverse("desk:article_edit", args=[article.pk]), form_data(article, body=hostile))
     assert response.status_code == 302
     article.refresh_from_db()
     for bad in ["script", "onmouseover", "onerror", "onload", "style", "javascript", "svg", "iframe", "evil.example", 'src="x"']:
@@ -164,7 +164,7 @@ def test_new_article_then_edit_with_hostile_html(client, editor, publication):
 @pytest.mark.django_db
 def test_second_stale_save_shows_conflict_page_and_keeps_both_texts(client, editor, editor2, make_article):
     article = make_article(body="<p>原来的正文。</p>")
-    url = reverse("editorial:article_edit", args=[article.pk])
+    url = reverse("desk:article_edit", args=[article.pk])
     stale = form_data(article)  # both open the form at version 1
 
     client.force_login(editor)
@@ -193,7 +193,7 @@ def test_second_stale_save_shows_conflict_page_and_keeps_both_texts(client, edit
 @pytest.mark.django_db
 def test_autosave_saves_drafts_and_reports_conflicts(client, editor, editor2, make_article):
     article = make_article()
-    url = reverse("editorial:article_autosave", args=[article.pk])
+    url = reverse("desk:article_autosave", args=[article.pk])
     client.force_login(editor)
     response = client.post(url, form_data(article, body="<p>自动保存的内容abc</p>"))
     assert response.status_code == 200
@@ -210,7 +210,7 @@ def test_autosave_saves_drafts_and_reports_conflicts(client, editor, editor2, ma
 def test_autosave_does_not_touch_articles_under_review(client, editor, make_article):
     article = make_article(status=S.APPROVED)
     client.force_login(editor)
-    response = client.post(reverse("editorial:article_autosave", args=[article.pk]), form_data(article, title="x"))
+    response = client.post(reverse("desk:article_autosave", args=[article.pk]), form_data(article, title="x"))
     assert response.status_code == 400 and "手动保存" in response.json()["message"]
     article.refresh_from_db()
     assert article.status == S.APPROVED and article.title == "测试稿件"
@@ -220,7 +220,7 @@ def test_autosave_does_not_touch_articles_under_review(client, editor, make_arti
 def test_editing_a_published_article_is_refused_in_chinese(client, editor, make_article):
     article = make_article(status=S.PUBLISHED)
     client.force_login(editor)
-    url = reverse("editorial:article_edit", args=[article.pk])
+    url = reverse("desk:article_edit", args=[article.pk])
     response = client.post(url, form_data(article, title="偷改"), follow=True)
     assert response.status_code == 200
     assert any("已发布" in m for m in messages_of(response))
@@ -236,7 +236,7 @@ def test_illegal_transition_gets_a_message_not_a_500(client, approver, make_arti
     article = make_article()
     client.force_login(approver)
     response = client.post(
-        reverse("editorial:article_transition", args=[article.pk]),
+        reverse("desk:article_transition", args=[article.pk]),
         {"action": "approve", "version": 1}, follow=True,
     )
     assert response.status_code == 200
@@ -248,13 +248,13 @@ def test_illegal_transition_gets_a_message_not_a_500(client, approver, make_arti
 @pytest.mark.django_db
 def test_review_round_through_the_views(client, editor, approver, make_article):
     article = make_article()
-    action = reverse("editorial:article_transition", args=[article.pk])
+    action = reverse("desk:article_transition", args=[article.pk])
     client.force_login(editor)
     client.post(action, {"action": "submit", "version": 1})
-    detail = client.get(reverse("editorial:article_detail", args=[article.pk]))
+    detail = client.get(reverse("desk:article_detail", args=[article.pk]))
     assert "不能审核通过自己撰写的稿件" not in text(detail)  # editor is not a reviewer: no approve button
     client.force_login(approver)
-    detail = text(client.get(reverse("editorial:article_detail", args=[article.pk])))
+    detail = text(client.get(reverse("desk:article_detail", args=[article.pk])))
     assert "审核通过" in detail and "退回修改" in detail
     response = client.post(action, {"action": "return", "comment": "", "version": 1}, follow=True)
     assert any("必须填写退回意见" in m for m in messages_of(response))
@@ -262,9 +262,9 @@ def test_review_round_through_the_views(client, editor, approver, make_article):
     article.refresh_from_db()
     assert article.status == S.RETURNED
     client.force_login(editor)
-    edit = text(client.get(reverse("editorial:article_edit", args=[article.pk])))
+    edit = text(client.get(reverse("desk:article_edit", args=[article.pk])))
     assert "标题太长" in edit
-    client.post(reverse("editorial:article_edit", args=[article.pk]), {**form_data(article, title="短标题"), "then": "submit"})
+    client.post(reverse("desk:article_edit", args=[article.pk]), {**form_data(article, title="短标题"), "then": "submit"})
     article.refresh_from_db()
     assert (article.status, article.title) == (S.SUBMITTED, "短标题")
     client.force_login(approver)
@@ -278,11 +278,11 @@ def test_review_round_through_the_views(client, editor, approver, make_article):
 def test_comments_thread(client, editor, approver, make_article):
     article = make_article()
     client.force_login(approver)
-    client.post(reverse("editorial:comment_add", args=[article.pk]), {"body": "第二段<b>请</b>补充来源"})
-    client.post(reverse("editorial:comment_add", args=[article.pk]), {"body": "   "})
+    client.post(reverse("desk:comment_add", args=[article.pk]), {"body": "第二段<b>请</b>补充来源"})
+    client.post(reverse("desk:comment_add", args=[article.pk]), {"body": "   "})
     assert Comment.objects.count() == 1
     client.force_login(editor)
-    html = text(client.get(reverse("editorial:article_detail", args=[article.pk])))
+    html = text(client.get(reverse("desk:article_detail", args=[article.pk])))
     assert "第二段&lt;b&gt;请&lt;/b&gt;补充来源" in html and "赵审核" in html
 
 
@@ -294,17 +294,17 @@ def test_compare_and_restore(client, editor, make_article):
     article = make_article(body="<p>九月十七日，新大厅启用。</p><p>第二段不变。</p>")
     workflow.save_article(article, by=editor, version=1, body="<p>九月十八日，新大厅启用。</p><p>第二段不变。</p>")
     client.force_login(editor)
-    response = client.get(reverse("editorial:article_compare", args=[article.pk]), {"a": 1, "b": 2})
+    response = client.get(reverse("desk:article_compare", args=[article.pk]), {"a": 1, "b": 2})
     html = text(response)
     assert "<del>七</del>" in html and "<ins>八</ins>" in html
     assert "第二段不变。" in html
-    response = client.post(reverse("editorial:article_restore", args=[article.pk, 1]), {"version": 2})
+    response = client.post(reverse("desk:article_restore", args=[article.pk, 1]), {"version": 2})
     assert response.status_code == 302
     article.refresh_from_db()
     assert "十七日" in article.body and article.version == 3
     assert article.revisions.count() == 3
     # A restore from a stale page is refused.
-    response = client.post(reverse("editorial:article_restore", args=[article.pk, 2]), {"version": 2}, follow=True)
+    response = client.post(reverse("desk:article_restore", args=[article.pk, 2]), {"version": 2}, follow=True)
     assert any("保存冲突" in m for m in messages_of(response))
     article.refresh_from_db()
     assert article.version == 3
@@ -341,9 +341,9 @@ def test_import_docx_creates_an_article(client, editor, publication):
     client.force_login(editor)
     section = publication.sections.get(name="本期焦点")
     upload = SimpleUploadedFile("新大厅.docx", real_docx())
-    response = client.post(reverse("editorial:article_import_new"), {"docx": upload, "section": section.pk})
+    response = client.post(reverse("desk:article_import_new"), {"docx": upload, "section": section.pk})
     article = Article.objects.get()
-    assert response["Location"] == reverse("editorial:article_edit", args=[article.pk])
+    assert response["Location"] == reverse("desk:article_edit", args=[article.pk])
     assert article.title == "区政务服务中心新大厅启用" and article.section == section
     body = article.body
     assert "<strong>区政务服务中心新大厅</strong>" in body
@@ -360,7 +360,7 @@ def test_import_docx_creates_an_article(client, editor, publication):
 @pytest.mark.django_db
 def test_import_docx_into_existing_article_and_corrupt_file(client, editor, make_article):
     article = make_article(body="<p>原有正文。</p>")
-    url = reverse("editorial:article_import", args=[article.pk])
+    url = reverse("desk:article_import", args=[article.pk])
     client.force_login(editor)
     broken = real_docx()[:2000]
     for name, data in [("坏文件.docx", broken), ("照片.docx", png()), ("旧版.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 100)]:
@@ -380,7 +380,7 @@ def test_import_docx_into_existing_article_and_corrupt_file(client, editor, make
 def test_import_corrupt_docx_for_new_article_creates_nothing(client, editor, publication):
     client.force_login(editor)
     response = client.post(
-        reverse("editorial:article_import_new"),
+        reverse("desk:article_import_new"),
         {"docx": SimpleUploadedFile("x.docx", b"PK\x03\x04 not really"), "section": publication.sections.first().pk},
         follow=True,
     )
@@ -394,7 +394,7 @@ def test_import_corrupt_docx_for_new_article_creates_nothing(client, editor, pub
 @pytest.mark.django_db
 def test_image_upload_stores_two_renditions_without_exif(client, editor):
     client.force_login(editor)
-    response = client.post(reverse("editorial:image_upload"), {"upload": SimpleUploadedFile("p.jpg", jpeg_with_gps())})
+    response = client.post(reverse("desk:image_upload"), {"upload": SimpleUploadedFile("p.jpg", jpeg_with_gps())})
     assert response.status_code == 200, response.content
     image = Image.objects.get()
     assert response.json()["url"] == image.web.url
@@ -408,7 +408,7 @@ def test_image_upload_stores_two_renditions_without_exif(client, editor):
 
 @pytest.mark.django_db
 def test_image_upload_refusals(client, editor, reader, settings):
-    url = reverse("editorial:image_upload")
+    url = reverse("desk:image_upload")
     client.force_login(editor)
     response = client.post(url, {"upload": SimpleUploadedFile("x.png", b"<svg onload=alert(1)></svg>")})
     assert response.status_code == 400 and "不是有效的图片" in response.json()["error"]["message"]
@@ -434,8 +434,8 @@ def test_image_upload_refusals(client, editor, reader, settings):
 def test_editor_widget_uploads_to_our_view(client, editor, make_article):
     article = make_article()
     client.force_login(editor)
-    html = text(client.get(reverse("editorial:article_edit", args=[article.pk])))
-    assert f'data-upload-url="{reverse("editorial:image_upload")}"' in html
+    html = text(client.get(reverse("desk:article_edit", args=[article.pk])))
+    assert f'data-upload-url="{reverse("desk:image_upload")}"' in html
 
 
 # --- admin goes through the workflow ---------------------------------------------------------
@@ -479,19 +479,19 @@ def test_review_page_explains_the_four_eyes_rule(client, editor, approver, make_
     workflow.submit(article, by=editor)
     workflow.save_article(article, by=approver, version=article.version, body="<p>审核人改过。</p>")
     client.force_login(approver)
-    response = client.get(reverse("editorial:article_detail", args=[article.pk]))
+    response = client.get(reverse("desk:article_detail", args=[article.pk]))
     assert response.context["actions"]["approve"]["refusal"].startswith("您是这篇稿件的最后修改人")
     assert re.search(r"<button[^>]*disabled[^>]*>审核通过</button>", text(response))
     # The server refuses it too, whatever the browser sends.
     response = client.post(
-        reverse("editorial:article_transition", args=[article.pk]),
+        reverse("desk:article_transition", args=[article.pk]),
         {"action": "approve", "version": article.version}, follow=True,
     )
     assert any("最后修改人" in m for m in messages_of(response))
     article.refresh_from_db()
     assert article.status == S.SUBMITTED
     client.force_login(editor)
-    assert set(client.get(reverse("editorial:article_detail", args=[article.pk])).context["actions"]) == set()
+    assert set(client.get(reverse("desk:article_detail", args=[article.pk])).context["actions"]) == set()
 
 
 @pytest.mark.django_db
@@ -509,7 +509,7 @@ def test_new_article_page_has_one_section_field_per_id(client, editor, publicati
     # The Word-import box has its own 栏目 select: its label must point at it, and it must not
     # share the article form's id (a click on either label would land in the article form).
     client.force_login(editor)
-    page = text(client.get(reverse("editorial:article_new")))
+    page = text(client.get(reverse("desk:article_new")))
     assert page.count('id="id_section"') == 1
     assert page.count('id="import-section"') == 1
     assert '<label for="import-section">' in page

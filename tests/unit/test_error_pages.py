@@ -39,12 +39,12 @@ def test_500_page_renders_without_context_processors_or_database():
 
 
 def test_server_error_is_answered_with_the_chinese_500_page(client, editor, monkeypatch):
-    from editorial import views
+    from desk.views import articles
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "require_desk", broken)
+    monkeypatch.setattr(articles, "DashboardFilterForm", broken)
     client.force_login(editor)
     client.raise_request_exception = False
     response = client.get("/desk/")

@@ -123,9 +123,9 @@ def test_command_imports_sample(publication, editor, client, sample_issue):
     for _section, title in got:
         assert title in html
     # the next regular publish continues the series after the imported number
-    from bulletin.publishing import _next_numbers
+    from bulletin.publishing import next_numbers
 
-    assert _next_numbers(publication, s.year).serial_number == s.serial_number + 1
+    assert next_numbers(publication, s.year).serial_number == s.serial_number + 1
 
 
 def test_imported_articles_are_indexed_once_and_found_by_readers(
@@ -133,7 +133,7 @@ def test_imported_articles_are_indexed_once_and_found_by_readers(
 ):
     """Each article is saved, placed, then the issue saved twice: the search index is built
     once per article, in one batch, after the import commits (also when it replaces)."""
-    from bulletin import search
+    from bulletin.search import index as search
 
     batches = []
     index_rows = search.index_rows
@@ -441,7 +441,7 @@ def upload(client, name, content, **extra):
 
     data = content.encode() if isinstance(content, str) else content
     return client.post(
-        reverse("importing:upload"),
+        reverse("desk:import_upload"),
         {"file": SimpleUploadedFile(name, data), "publication": extra.pop("publication"), **extra},
     )
 
@@ -449,7 +449,7 @@ def upload(client, name, content, **extra):
 def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     s = sample_issue
     client.force_login(editor)
-    assert client.get(reverse("importing:upload")).status_code == 200
+    assert client.get(reverse("desk:import_upload")).status_code == 200
 
     response = upload(client, "sample.txt", s.path.read_bytes(), publication=publication.pk)
     assert response.status_code == 200
@@ -463,9 +463,9 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     assert Issue.objects.count() == 0  # the preview writes nothing
     token = response.context["token"]
 
-    response = client.post(reverse("importing:confirm"), {"token": token})
+    response = client.post(reverse("desk:import_confirm"), {"token": token})
     issue = Issue.objects.get(serial_number=s.serial_number)
-    assert response.status_code == 302 and response.url == reverse("importing:done", args=[issue.pk])
+    assert response.status_code == 302 and response.url == reverse("desk:import_done", args=[issue.pk])
     assert issue.placements.count() == s.article_count
     page = client.get(response.url).content.decode()
     assert "已导入" in page and "刊尾“主办”与刊物设置不一致" in page
@@ -473,7 +473,7 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     assert s.focus_title in client.get(f"/test-dsyb/{s.serial_number}/").content.decode()
 
     # the staged file is gone: confirming again cannot import twice
-    response = client.post(reverse("importing:confirm"), {"token": token}, follow=True)
+    response = client.post(reverse("desk:import_confirm"), {"token": token}, follow=True)
     assert "预览已过期" in response.content.decode()
     assert Issue.objects.count() == 1
 
@@ -486,12 +486,12 @@ def test_desk_duplicate_needs_replace(client, publication, editor, tmp_path):
     assert "已存在" in response.content.decode() and 'name="replace"' in response.content.decode()
     token = response.context["token"]
 
-    response = client.post(reverse("importing:confirm"), {"token": token})
+    response = client.post(reverse("desk:import_confirm"), {"token": token})
     assert response.status_code == 409
     assert "导入失败，未写入任何内容" in response.content.decode()
     assert counts() == before
 
-    response = client.post(reverse("importing:confirm"), {"token": token, "replace": "1"})
+    response = client.post(reverse("desk:import_confirm"), {"token": token, "replace": "1"})
     assert response.status_code == 302
     assert Issue.objects.filter(serial_number=101).count() == 1
     assert counts() == before
@@ -511,24 +511,24 @@ def test_desk_broken_file_gets_a_chinese_message(client, publication, head):
 
 
 def test_desk_import_is_for_editors_and_head_only(client, publication, reader, approver, editor):
-    assert client.get(reverse("importing:upload")).status_code == 302  # to the login page
+    assert client.get(reverse("desk:import_upload")).status_code == 302  # to the login page
     for user in (reader, approver):
         client.force_login(user)
-        assert client.get(reverse("importing:upload")).status_code == 403
+        assert client.get(reverse("desk:import_upload")).status_code == 403
         response = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk)
         assert response.status_code == 403
     client.force_login(editor)
     run_issue = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
-    client.post(reverse("importing:confirm"), {"token": run_issue})
+    client.post(reverse("desk:import_confirm"), {"token": run_issue})
     imported = Issue.objects.get(serial_number=101)
     client.force_login(reader)
-    assert client.get(reverse("importing:done", args=[imported.pk])).status_code == 403
+    assert client.get(reverse("desk:import_done", args=[imported.pk])).status_code == 403
     imported_counts = counts()
     # an editor's staged file cannot be confirmed by a reader
     client.force_login(editor)
     token = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
     client.force_login(reader)
-    assert client.post(reverse("importing:confirm"), {"token": token, "replace": "1"}).status_code == 403
+    assert client.post(reverse("desk:import_confirm"), {"token": token, "replace": "1"}).status_code == 403
     assert counts() == imported_counts
 
 
@@ -537,7 +537,7 @@ def test_desk_token_belongs_to_its_uploader(client, publication, editor, editor2
     token = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
     client.force_login(editor2)
     for bad in (token, "../../etc/passwd", ""):
-        response = client.post(reverse("importing:confirm"), {"token": bad}, follow=True)
+        response = client.post(reverse("desk:import_confirm"), {"token": bad}, follow=True)
         assert "预览已过期" in response.content.decode()
     assert Issue.objects.count() == 0
 
@@ -588,7 +588,7 @@ def test_refused_upload_explains_itself_in_chinese(client, publication, reader):
     # A reader who opens the import page gets the reason in Chinese on a normal site page,
     # not Django's bare English "403 Forbidden".
     client.force_login(reader)
-    response = client.get(reverse("importing:upload"))
+    response = client.get(reverse("desk:import_upload"))
     assert response.status_code == 403
     html = response.content.decode()
     assert "只有编辑和主任可以导入往期刊物。" in html

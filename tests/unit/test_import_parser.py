@@ -397,7 +397,7 @@ def test_missing_serial_raises_with_line_number():
     err = exc.value
     assert "期号" in err.message
     assert isinstance(err.line_no, int) and err.line_no >= 1
-    assert str(err) == f"第 {err.line_no} 行：{err.message}"
+    assert str(err) == err.message == f"第 {err.line_no} 行：{err.detail}"
 
 
 def test_garbled_serial_names_its_line():

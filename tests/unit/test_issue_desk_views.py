@@ -17,24 +17,24 @@ def messages_of(response):
 def test_editor_creates_and_assembles_an_issue(client, publication, editor, make_article):
     focus = make_article(title="焦点稿件", section="本期焦点", status=Article.Status.APPROVED)
     client.force_login(editor)
-    response = client.post(reverse("editorial:issue_list"), {"publication": publication.pk, "year": 2020, "month": 10})
+    response = client.post(reverse("desk:issue_list"), {"publication": publication.pk, "year": 2020, "month": 10})
     issue = Issue.objects.get(year=2020, month=10)
-    assert response.url == reverse("editorial:issue_detail", args=[issue.pk])
+    assert response.url == reverse("desk:issue_detail", args=[issue.pk])
     page = client.get(response.url)
     assert "焦点稿件" in page.content.decode()  # offered as a candidate
-    assembly = reverse("editorial:issue_assemble", args=[issue.pk])
+    assembly = reverse("desk:issue_assemble", args=[issue.pk])
     client.post(assembly, {"op": f"add:{focus.pk}"})
     client.post(assembly, {"op": f"focus:{focus.pk}"})
     issue.refresh_from_db()
     assert issue.focus_article == focus
-    response = client.post(reverse("editorial:issue_submit", args=[issue.pk]), follow=True)
+    response = client.post(reverse("desk:issue_submit", args=[issue.pk]), follow=True)
     assert "已提交主任签发。" in messages_of(response)
 
 
 def test_submit_shows_what_is_missing(client, publication, editor):
     issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
     client.force_login(editor)
-    response = client.post(reverse("editorial:issue_submit", args=[issue.pk]), follow=True)
+    response = client.post(reverse("desk:issue_submit", args=[issue.pk]), follow=True)
     shown = messages_of(response)
     assert "必备栏目“本期焦点”还没有稿件。" in shown
     assert "还没有指定本期焦点文章。" in shown
@@ -47,7 +47,7 @@ def test_editor_cannot_sign_off_even_by_posting(client, signed_off_issue, editor
     issue.sign_offs.all().delete()
     client.force_login(editor)
     response = client.post(
-        reverse("editorial:issue_signoff", args=[issue.pk]), {"action": "sign_off", "fingerprint": "x"}, follow=True
+        reverse("desk:issue_signoff", args=[issue.pk]), {"action": "sign_off", "fingerprint": "x"}, follow=True
     )
     assert "您没有签发的权限。" in messages_of(response)
     assert not issue.sign_offs.exists()
@@ -56,8 +56,8 @@ def test_editor_cannot_sign_off_even_by_posting(client, signed_off_issue, editor
 def test_outsiders_cannot_open_the_desk(client, signed_off_issue, reader):
     issue = signed_off_issue()
     client.force_login(reader)
-    assert client.get(reverse("editorial:issue_detail", args=[issue.pk])).status_code == 403
-    assert client.post(reverse("editorial:issue_publish", args=[issue.pk])).status_code == 403
+    assert client.get(reverse("desk:issue_detail", args=[issue.pk])).status_code == 403
+    assert client.post(reverse("desk:issue_publish", args=[issue.pk])).status_code == 403
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SIGNED_OFF
 
@@ -67,7 +67,7 @@ def test_head_signs_off_what_was_shown(client, signed_off_issue, head, editor):
     issue.sign_offs.all().delete()
     Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
     client.force_login(head)
-    url = reverse("editorial:issue_signoff", args=[issue.pk])
+    url = reverse("desk:issue_signoff", args=[issue.pk])
     shown = client.get(url).context["fingerprint"]
     article = issue.placements.last().article
     article.title = "有人在主任看过后改了标题"
@@ -83,9 +83,9 @@ def test_head_signs_off_what_was_shown(client, signed_off_issue, head, editor):
 def test_double_submitted_publish_form_publishes_once(client, signed_off_issue, head):
     issue = signed_off_issue()
     client.force_login(head)
-    page = client.get(reverse("editorial:issue_detail", args=[issue.pk]))
+    page = client.get(reverse("desk:issue_detail", args=[issue.pk]))
     sign_off_id = page.context["sign_off"].pk
-    url = reverse("editorial:issue_publish", args=[issue.pk])
+    url = reverse("desk:issue_publish", args=[issue.pk])
     first = client.post(url, {"sign_off": sign_off_id}, follow=True)
     second = client.post(url, {"sign_off": sign_off_id}, follow=True)
     assert "已发布：2020年10月 第1期（总第97期）。" in messages_of(first)
@@ -103,7 +103,7 @@ def test_publish_form_from_a_voided_sign_off_is_refused(client, signed_off_issue
     article.body = "<p>改过了</p>"
     article.save()
     client.force_login(head)
-    response = client.post(reverse("editorial:issue_publish", args=[issue.pk]), {"sign_off": old}, follow=True)
+    response = client.post(reverse("desk:issue_publish", args=[issue.pk]), {"sign_off": old}, follow=True)
     assert "本期尚未经主任签发，不能发布。" in messages_of(response)
     issue.refresh_from_db()
     assert issue.serial_number is None
@@ -112,10 +112,10 @@ def test_publish_form_from_a_voided_sign_off_is_refused(client, signed_off_issue
 def test_previews_are_watermarked(client, signed_off_issue, editor):
     issue = signed_off_issue()
     client.force_login(editor)
-    html = client.get(reverse("editorial:issue_preview", args=[issue.pk])).content.decode()
+    html = client.get(reverse("desk:issue_preview", args=[issue.pk])).content.decode()
     # Signed off already: the watermark must not claim otherwise.
     assert "预览 — 待发布" in html and "未签发" not in html and "2020年10月 稿件1" in html
-    response = client.get(reverse("editorial:issue_pdf_preview", args=[issue.pk]))
+    response = client.get(reverse("desk:issue_pdf_preview", args=[issue.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
 
@@ -151,13 +151,13 @@ def test_pdf_preview_is_watermarked_and_refused_to_readers(client, signed_off_is
 
 
 def test_preview_watermark_tells_unsigned_from_signed_off(client, publication, signed_off_issue, editor):
-    from bulletin.pdf import render_issue_html
+    from bulletin.pdf.render import render_issue_html
     from bulletin.rendering import issue_layout
 
     draft = publishing.create_issue(publication, year=2021, month=1, by=editor)
     signed = signed_off_issue()
     client.force_login(editor)
-    assert "预览 — 未签发" in client.get(reverse("editorial:issue_preview", args=[draft.pk])).content.decode()
+    assert "预览 — 未签发" in client.get(reverse("desk:issue_preview", args=[draft.pk])).content.decode()
     assert "预览 — 未签发" in render_issue_html(issue_layout(draft))
     assert "预览 — 待发布" in render_issue_html(issue_layout(signed))
     assert "未签发" not in render_issue_html(issue_layout(signed))
@@ -168,7 +168,7 @@ def test_tampered_reorder_gets_a_message_not_a_500(client, publication, editor, 
     issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
     client.force_login(editor)
     response = client.post(
-        reverse("editorial:issue_assemble", args=[issue.pk]), {"op": op, "order": "1,2"}, follow=True
+        reverse("desk:issue_assemble", args=[issue.pk]), {"op": op, "order": "1,2"}, follow=True
     )
     assert response.status_code == 200
     assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
@@ -177,7 +177,7 @@ def test_tampered_reorder_gets_a_message_not_a_500(client, publication, editor, 
 @pytest.mark.parametrize("value", ["x", "1.5", "99999"])
 def test_creating_an_issue_with_a_bad_publication_gets_a_message(client, publication, editor, value):
     client.force_login(editor)
-    response = client.post(reverse("editorial:issue_list"), {"publication": value, "year": 2020, "month": 10})
+    response = client.post(reverse("desk:issue_list"), {"publication": value, "year": 2020, "month": 10})
     assert response.status_code == 200
     assert "请选择刊物。" in messages_of(response)
     assert not Issue.objects.exists()
@@ -190,7 +190,7 @@ def test_visibility_is_chosen_on_the_desk_and_a_change_reopens_the_sign_off(clie
     issue = signed_off_issue()
     issue.refresh_from_db()
     assert issue.visibility == Visibility.PUBLIC
-    url = reverse("editorial:issue_assemble", args=[issue.pk])
+    url = reverse("desk:issue_assemble", args=[issue.pk])
     client.force_login(reader)
     assert client.post(url, {"op": "visibility", "visibility": "internal"}).status_code == 403
     client.force_login(editor)

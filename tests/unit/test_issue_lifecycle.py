@@ -147,7 +147,7 @@ def test_head_returns_with_a_comment(issue, make_article, editor, head):
 
 
 def test_sign_off_records_who_and_the_exact_content(issue, make_article, editor, head):
-    from editorial.signoff import issue_fingerprint
+    from bulletin.publishing import issue_fingerprint
 
     signed(issue, make_article, editor, head)
     record = issue.sign_offs.get()
@@ -158,7 +158,7 @@ def test_sign_off_records_who_and_the_exact_content(issue, make_article, editor,
 
 
 def test_sign_off_refused_if_content_changed_since_the_head_looked(issue, make_article, editor, head):
-    from editorial.signoff import issue_fingerprint
+    from bulletin.publishing import issue_fingerprint
 
     ready_issue(issue, make_article, editor)
     publishing.submit_for_sign_off(issue, by=editor)
@@ -324,7 +324,7 @@ def test_publish_issue_command(signed_off_issue, head, reader):
 def test_publish_issue_command_leaves_the_pdf_ready(signed_off_issue, head, settings,
                                                     django_capture_on_commit_callbacks):
     # From cron the process exits right after publishing: the PDF must not be left to a thread.
-    from bulletin.pdf_store import pdf_path
+    from bulletin.pdf.store import pdf_path
 
     settings.BULLETIN_PDF_ON_PUBLISH = "thread"
     issue = signed_off_issue()

@@ -111,7 +111,7 @@ def test_export_refuses_unknown_or_unpublished_issues(demo):
 
 
 def test_erratum_replaces_the_stored_pdf(demo, tmp_path, django_capture_on_commit_callbacks, settings):
-    from bulletin import pdf_store
+    from bulletin.pdf import store as pdf_store
 
     settings.BULLETIN_PDF_ON_PUBLISH = "sync"
     issue = Issue.objects.get(publication__slug="zyq-dsyb", serial_number=97)
@@ -132,8 +132,8 @@ def test_erratum_replaces_the_stored_pdf(demo, tmp_path, django_capture_on_commi
 
 
 def test_thirty_article_issue_toc_matches_pages(publication, make_article, head, tmp_path, settings):
-    from bulletin import pdf_store
     from bulletin.models import IssueArticle
+    from bulletin.pdf import store as pdf_store
     from bulletin.publishing import publish_issue
     from editorial.models import Article
 

@@ -37,7 +37,7 @@ def test_five_wrong_passwords_lock_the_username_even_for_the_right_password(clie
         response = login(client, "editor", "wrong")
         assert response.status_code == 200
         assert WRONG in response.content.decode()
-    with caplog.at_level(logging.WARNING, logger="bulletin.login_guard"):
+    with caplog.at_level(logging.WARNING, logger="config.login_guard"):
         response = login(client, "editor", "wrong")
     assert response.status_code == 429
     assert LOCKED in response.content.decode()

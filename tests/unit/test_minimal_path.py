@@ -3,10 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from bulletin.models import Issue, IssueArticle, Visibility
-from bulletin.publishing import PublishError, publish_issue
-from editorial.models import Article, SignOff
-from editorial.signoff import issue_fingerprint
+from bulletin.models import Issue, IssueArticle, SignOff, Visibility
+from bulletin.publishing import PublishError, issue_fingerprint, publish_issue
+from editorial.models import Article
 
 
 @pytest.mark.django_db
@@ -64,10 +63,7 @@ def test_publish_refused_without_sign_off(publication, make_article, editor):
 
 @pytest.mark.django_db
 def test_internal_issue_needs_a_reader_login(client, signed_off_issue, head, reader, outsider):
-    issue = signed_off_issue()
-    issue.visibility = Visibility.INTERNAL
-    issue.save()
-    issue.sign_offs.update(content_hash=issue_fingerprint(issue))
+    issue = signed_off_issue(visibility=Visibility.INTERNAL)
     publish_issue(issue, by=head)
     url = f"/test-dsyb/{issue.serial_number}/"
 

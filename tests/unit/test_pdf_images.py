@@ -7,7 +7,7 @@ import pytest
 from PIL import Image as PILImage
 
 from bulletin.models import Issue, IssueArticle, Visibility
-from bulletin.pdf_store import ensure_issue_pdf
+from bulletin.pdf.store import ensure_issue_pdf
 from bulletin.publishing import publish_back_issue
 from editorial.models import Article
 from editorial.uploads import store_image

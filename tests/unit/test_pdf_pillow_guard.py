@@ -4,7 +4,7 @@ from PIL import ImageFile
 
 
 def test_rendering_a_pdf_keeps_truncated_images_refused():
-    from bulletin.pdf import weasyprint_api
+    from bulletin.pdf.render import weasyprint_api
 
     weasyprint_api()
     import weasyprint  # noqa: F401  (already imported: the module-level flag is not set again)

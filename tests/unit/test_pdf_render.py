@@ -32,7 +32,7 @@ if not settings.configured:  # standalone run (-p no:django), no settings module
 from django.utils.html import strip_tags  # noqa: E402
 from django.utils.safestring import mark_safe  # noqa: E402
 
-from bulletin.pdf import render_issue_pdf  # noqa: E402
+from bulletin.pdf.render import render_issue_pdf  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
@@ -380,7 +380,7 @@ def test_minimal_context_with_objects(tmp_path):
 
 def test_erratum_keeps_its_line_breaks_and_stays_escaped():
     # The web page shows a multi-line erratum line by line; the PDF must not run the lines together.
-    from bulletin.pdf import render_issue_html
+    from bulletin.pdf.render import render_issue_html
 
     context = build_context()
     context["errata"] = [{"text": "第3页“甲”应为“乙”。\n第5页<b>丙</b>应为“丁”。", "published_at": None}]

@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
 
-import bulletin.urls
+import config.urls
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ urlpatterns = [
     path("boom/", _boom),
     path("forbidden/", _forbidden),
     path("echo/", _echo),
-    *bulletin.urls.urlpatterns,
+    *config.urls.urlpatterns,
 ]
 
 
@@ -104,7 +104,7 @@ class ZeroStream:
 def test_a_200_mb_upload_is_refused_in_chinese_in_constant_memory(prod, editor):
     from django.test import RequestFactory
 
-    from bulletin.middleware import CHUNK_BYTES, RequestSizeLimitMiddleware
+    from config.middleware import CHUNK_BYTES, RequestSizeLimitMiddleware
 
     prod.BULLETIN_MAX_REQUEST_BYTES = 50 * 1024 * 1024
     size = 200 * 1024 * 1024
@@ -180,7 +180,7 @@ def test_healthz_reports_ok(client):
 
 
 def test_healthz_is_503_when_the_database_is_down(client):
-    with mock.patch("bulletin.health.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("config.health.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert b"database" in response.content
@@ -207,11 +207,11 @@ def test_login_does_not_redirect_to_another_site(client, editor):
 
 
 def test_unreachable_redis_is_a_cache_miss_not_an_error(caplog):
-    from bulletin.cache import ResilientRedisCache
+    from config.cache import ResilientRedisCache
 
     # Port 1 on localhost: connection refused at once.
     cache = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
-    with caplog.at_level(logging.WARNING, logger="bulletin.cache"):
+    with caplog.at_level(logging.WARNING, logger="config.cache"):
         assert cache.get("k", "fallback") == "fallback"
         cache.set("k", "v")
         assert cache.add("k", "v") is False

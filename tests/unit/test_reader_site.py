@@ -193,7 +193,7 @@ def test_pdf_download_is_inline_with_a_readable_filename(client, publish, settin
 
 
 def test_pdf_is_rendered_once_then_served_from_the_store(client, publish, monkeypatch):
-    from bulletin import pdf_store
+    from bulletin.pdf import store as pdf_store
 
     issue = publish()
     calls = []
@@ -205,7 +205,7 @@ def test_pdf_is_rendered_once_then_served_from_the_store(client, publish, monkey
 
 
 def test_pdf_failure_shows_a_message_not_a_500(client, publish, monkeypatch):
-    from bulletin import pdf_store
+    from bulletin.pdf import store as pdf_store
 
     issue = publish()
 
@@ -221,7 +221,7 @@ def test_pdf_failure_shows_a_message_not_a_500(client, publish, monkeypatch):
 def test_publishing_renders_the_pdf_after_commit(
     publication, make_article, head, settings, django_capture_on_commit_callbacks
 ):
-    from bulletin import pdf_store
+    from bulletin.pdf import store as pdf_store
     from editorial.models import Article
 
     settings.BULLETIN_PDF_ON_PUBLISH = "sync"
@@ -236,7 +236,7 @@ def test_publishing_renders_the_pdf_after_commit(
 def test_failing_pdf_render_never_fails_publishing(
     publication, make_article, head, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from bulletin import pdf_store
+    from bulletin.pdf import store as pdf_store
     from editorial.models import Article
 
     settings.BULLETIN_PDF_ON_PUBLISH = "sync"

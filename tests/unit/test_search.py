@@ -6,11 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from bulletin.models import Issue, IssueArticle, SearchTerm, Visibility
-from bulletin.publishing import publish_back_issue, publish_issue
-from bulletin.search import parse_query, segment_document
-from editorial.models import Article, SignOff
-from editorial.signoff import issue_fingerprint
+from bulletin.models import Issue, IssueArticle, SearchTerm, SignOff, Visibility
+from bulletin.publishing import issue_fingerprint, publish_back_issue, publish_issue
+from bulletin.search.query import parse_query
+from bulletin.search.text import segment_document
+from editorial.models import Article
 
 RIVER = "<p>4月3日，区长杜建强主持召开全区河长制工作会议。会议要求各级河长履职尽责。</p>"
 PARK = "<p>5月8日，碧沙岗公园完成改造提升，市民可免费入园。</p>"
@@ -22,7 +22,7 @@ def committed(django_capture_on_commit_callbacks):
     """`with committed():` runs what the block registered with on_commit, as a commit would.
 
     The test runs inside one transaction that is never committed, and the search index is
-    updated once a transaction commits (bulletin.search_signals)."""
+    updated once a transaction commits (bulletin.search.signals)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
@@ -182,7 +182,7 @@ def test_desk_search_covers_drafts_and_is_for_desk_roles_only(
 ):
     with committed():
         make_article(title="草稿：杜建强调研", body="<p>杜建强调研河长制。</p>")
-    url = reverse("editorial:search")
+    url = reverse("desk:search")
     assert client.get(url, {"q": "杜建强"}).status_code == 302  # to the login page
 
     client.force_login(reader)
@@ -199,7 +199,7 @@ def test_edits_reindex_the_draft(client, make_article, editor, committed):
     with committed():
         article = make_article(title="初稿", body="<p>内容待定。</p>")
     client.force_login(editor)
-    url = reverse("editorial:search")
+    url = reverse("desk:search")
     assert titles(client.get(url, {"q": "河长制"})) == []
     article.body = "<p>改为河长制工作。</p>"
     with committed():
@@ -223,7 +223,7 @@ def test_readers_see_the_published_revision_not_later_edits(client, publish, com
 def test_rebuild_command(corpus, client):
     from django.core.management import call_command
 
-    from bulletin.search_models import ArticleIndex
+    from bulletin.search.models import ArticleIndex
 
     ArticleIndex.objects.all().delete()
     assert titles(client.get(reverse("reader:search"), {"q": "杜建强"})) == []
@@ -242,8 +242,8 @@ def test_search_box_in_header(client, publication):
 def test_query_goes_through_the_fulltext_index(corpus):
     from django.db import connection
 
-    from bulletin.search import search
-    from bulletin.search_models import ArticleIndex
+    from bulletin.search.models import ArticleIndex
+    from bulletin.search.query import search
 
     parsed, results = search(ArticleIndex.objects.all(), "河长制 会议")
     sql, _ = results.query.sql_with_params()
@@ -320,8 +320,8 @@ def test_fulltext_rank_is_one_match_per_query_not_one_per_row(corpus):
     # word took 1.2 s over 2000 articles (bench/search.py). One joined MATCH ranks every row.
     from django.db import connection
 
-    from bulletin.search import search
-    from bulletin.search_models import ArticleIndex
+    from bulletin.search.models import ArticleIndex
+    from bulletin.search.query import search
 
     _parsed, results = search(ArticleIndex.objects.all(), "会议")
     sql, _ = results.query.sql_with_params()
@@ -351,7 +351,7 @@ def test_a_rolled_back_edit_leaves_the_index_as_it_was(client, make_article, edi
     with committed():
         failing(article.save)
     client.force_login(editor)
-    url = reverse("editorial:search")
+    url = reverse("desk:search")
     assert titles(client.get(url, {"q": "河长制"})) == []
     assert titles(client.get(url, {"q": "内容待定"})) == ["初稿"]
 
@@ -366,7 +366,8 @@ def test_publishing_indexes_each_article_once_with_a_fixed_number_of_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bulletin import search, search_signals
+    from bulletin.search import index as search
+    from bulletin.search import signals as search_signals
 
     batches = []
     index_rows = search.index_rows

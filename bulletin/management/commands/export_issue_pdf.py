@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from bulletin.models import Issue, Publication
-from bulletin.pdf_store import download_filename, ensure_issue_pdf
+from bulletin.pdf.store import download_filename, ensure_issue_pdf
 
 
 class Command(BaseCommand):

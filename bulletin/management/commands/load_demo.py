@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from bulletin.demo import ADMIN, USERS, load_demo
-from bulletin.roles import ROLE_LABELS
+from common.roles import ROLE_LABELS
 
 
 class Command(BaseCommand):

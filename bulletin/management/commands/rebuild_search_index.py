@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bulletin.search import rebuild_index
+from bulletin.search.index import rebuild_index
 
 
 class Command(BaseCommand):

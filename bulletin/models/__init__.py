@@ -1,0 +1,19 @@
+"""The shared core of Bulletin, split by concern (the tables keep their names).
+
+    publications  Publication, Section, Visibility: what an office publishes
+    issues        Issue, IssueArticle, Erratum, IssueEvent, SignOff: an issue and its history
+    search        ArticleIndex, SearchTerm (bulletin/search/models.py)
+
+Dependency direction: these modules import Django, common/ and each other (issues → publications);
+they refer to editorial's Article and Revision by string ("editorial.Article") and never import
+services (bulletin.publishing, bulletin.pdf, …), which import them.
+"""
+
+from ..search.models import ArticleIndex, SearchTerm
+from .issues import Erratum, Issue, IssueArticle, IssueEvent, IssueQuerySet, SignOff
+from .publications import Publication, Section, Visibility
+
+__all__ = [
+    "ArticleIndex", "Erratum", "Issue", "IssueArticle", "IssueEvent", "IssueQuerySet",
+    "Publication", "Section", "SearchTerm", "SignOff", "Visibility",
+]

@@ -1,0 +1,261 @@
+"""Issues and their history: placements, errata, events and sign-offs (签发).
+
+Articles are written on the editorial side (editorial.Article); an issue places them
+(IssueArticle) and, on publishing, pins the exact revision of each so later edits of an
+article never change a published issue. Every change of state goes through bulletin.publishing.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from .publications import Publication, Section, Visibility
+
+
+class IssueQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Issue.Status.PUBLISHED)
+
+
+class Issue(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "编排中"
+        SUBMITTED = "submitted", "待签发"
+        SIGNED_OFF = "signed_off", "已签发"
+        PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="issues", verbose_name="刊物"
+    )
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月", choices=[(m, f"{m}月") for m in range(1, 13)])
+    year_number = models.PositiveSmallIntegerField("年度期号（第N期）", null=True, blank=True, editable=False)
+    serial_number = models.PositiveIntegerField("总期号（总第N期）", null=True, blank=True, editable=False)
+    publication_date = models.DateField("出版日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField("可见范围", max_length=10, choices=Visibility.choices, blank=True)
+    focus_article = models.ForeignKey(
+        "editorial.Article",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="本期焦点",
+    )
+    # Section ids in the order this issue shows them; empty (or missing ids) falls back to the
+    # publication's configured order (Section.position). Changed only through bulletin.publishing.
+    section_order = models.JSONField("本期栏目顺序", default=list, blank=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "期刊"
+        verbose_name_plural = "期刊"
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "year", "month"], name="one_issue_per_month"),
+            models.UniqueConstraint(
+                fields=["publication", "serial_number"], name="unique_serial_number_per_publication"
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "year", "year_number"], name="unique_year_number_per_publication_year"
+            ),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="issue_month_1_12"),
+        ]
+
+    def __str__(self):
+        label = f"{self.publication.name} {self.year}年{self.month}月"
+        if self.serial_number:
+            label += f"（总第{self.serial_number}期）"
+        return label
+
+    def save(self, *args, **kwargs):
+        if not self.visibility and self.publication_id:
+            self.visibility = self.publication.default_visibility
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if self.serial_number is None:
+            return reverse("editorial:issue_preview", args=[self.pk])
+        return reverse("reader:issue", args=[self.publication.slug, self.serial_number])
+
+    @property
+    def is_frozen(self) -> bool:
+        """Published or withdrawn: the content never changes again (corrections are errata)."""
+        return self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+
+    @property
+    def numbers_label(self) -> str:
+        if self.serial_number is None:
+            return ""
+        return f"第{self.year_number}期（总第{self.serial_number}期）"
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == Visibility.INTERNAL
+
+    def get_pdf_url(self):
+        return reverse("reader:issue_pdf", args=[self.publication.slug, self.serial_number])
+
+
+class IssueArticle(models.Model):
+    """An article placed in an issue, in a section, at a position.
+
+    `revision` is pinned when the issue is published: the reader site and the PDF show
+    that revision, whatever happens to the article afterwards.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="placements", verbose_name="期刊")
+    article = models.ForeignKey(
+        "editorial.Article", on_delete=models.PROTECT, related_name="placements", verbose_name="稿件"
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+", verbose_name="栏目")
+    position = models.PositiveSmallIntegerField("栏目内顺序", default=0)
+    revision = models.ForeignKey(
+        "editorial.Revision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="发布时的版本",
+    )
+
+    class Meta:
+        verbose_name = "本期稿件"
+        verbose_name_plural = "本期稿件"
+        ordering = ["section__position", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "article"], name="article_once_per_issue"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue} · {self.article}"
+
+    # The content shown to readers: the pinned revision once published, the live article before.
+    @property
+    def content(self):
+        return self.revision if self.revision_id else self.article
+
+    @property
+    def title(self):
+        return self.content.title
+
+    @property
+    def event_date(self):
+        return self.content.event_date
+
+    @property
+    def body(self):
+        return self.content.body
+
+    @property
+    def anchor(self):
+        return f"article-{self.article_id}"
+
+
+class Erratum(models.Model):
+    """A published correction (勘误) attached to a published issue; the issue stays immutable."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="errata", verbose_name="期刊")
+    text = models.TextField("勘误内容")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="提出人"
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="批准人",
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "勘误"
+        verbose_name_plural = "勘误"
+        ordering = ["published_at", "pk"]
+
+    def __str__(self):
+        return f"勘误：{self.issue}"
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+
+class IssueEvent(models.Model):
+    """The history of an issue: who did what, when (sign-off, return, publish, withdraw…)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "创建"
+        SUBMITTED = "submitted", "提交签发"
+        REOPENED = "reopened", "修改后改回编排"
+        RETURNED = "returned", "退回"
+        SIGNED_OFF = "signed_off", "签发"
+        SIGN_OFF_VOIDED = "sign_off_voided", "签发失效"
+        PUBLISHED = "published", "发布"
+        WITHDRAWN = "withdrawn", "撤回"
+        ERRATUM_PROPOSED = "erratum_proposed", "提出勘误"
+        ERRATUM = "erratum", "发布勘误"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events", verbose_name="期刊")
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="操作人",
+    )
+    comment = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "期刊记录"
+        verbose_name_plural = "期刊记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.issue} {self.get_action_display()}"
+
+
+class SignOff(models.Model):
+    """The office head's sign-off (签发) of an issue's exact content.
+
+    `content_hash` fingerprints what was signed; a later change to the issue voids the sign-off.
+    """
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="sign_offs", verbose_name="期刊"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="签发人"
+    )
+    signed_at = models.DateTimeField("签发时间", default=timezone.now)
+    content_hash = models.CharField("内容指纹", max_length=64)
+    comment = models.TextField("签发意见", blank=True)
+    voided_at = models.DateTimeField("失效时间", null=True, blank=True)
+    void_reason = models.CharField("失效原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "签发"
+        verbose_name_plural = "签发"
+        ordering = ["-signed_at"]
+        # The table predates the move of SignOff from editorial to bulletin (migration 0007).
+        db_table = "editorial_signoff"
+
+    def __str__(self):
+        return f"{self.issue} 签发于 {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_valid(self):
+        return self.voided_at is None

@@ -1,0 +1,208 @@
+"""Stored PDFs of published issues: rendered once, kept under PRIVATE_ROOT, served by a view.
+
+A stored file is keyed by the issue and a *content version*: a hash of everything that
+changes what the PDF shows once an issue is published (its numbers and dates, its
+visibility notice, the published errata, the publication's colophon fields and the print
+template itself). Publishing an erratum or withdrawing one therefore changes the version, and
+the next request renders a fresh file; nothing stale is ever served.
+
+Entry points for other modules:
+
+- ``schedule_issue_pdf(issue)`` — call inside the publishing transaction; renders after commit
+  (in a background thread by default) and never raises.
+- ``invalidate_issue_pdf(issue)`` — call when errata are published or withdrawn: deletes the
+  stored files and schedules a re-render after commit.
+- ``ensure_issue_pdf(issue)`` — the path of the current PDF, rendering it first if needed.
+
+The files live outside MEDIA_ROOT on purpose: an internal issue's PDF has no public URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.db import connections, transaction
+
+from editorial.models import Image
+
+from ..models import Issue
+from ..rendering import issue_layout
+from .render import BASE_DIR, PDF_CSS_PATH, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
+
+logger = logging.getLogger(__name__)
+
+_render_lock = threading.Lock()
+
+
+def pdf_dir() -> Path:
+    return Path(settings.PRIVATE_ROOT) / "pdf"
+
+
+def _design_fingerprint() -> str:
+    """Changes when the print template or stylesheet changes, so old renders are replaced."""
+    digest = hashlib.sha256()
+    for path in (BASE_DIR / "templates" / TEMPLATE_NAME, PDF_CSS_PATH):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()
+
+
+def content_version(issue: Issue) -> str:
+    """A short hash of what the PDF of `issue` shows (one query, for the errata)."""
+    publication = issue.publication
+    errata = list(
+        issue.errata.filter(published_at__isnull=False).order_by("pk").values_list("pk", "published_at", "text")
+    )
+    parts = [
+        issue.pk, issue.status, issue.visibility, issue.year_number, issue.serial_number,
+        issue.publication_date, issue.published_at, issue.focus_article_id,
+        publication.name, publication.sponsor, publication.publisher, publication.phone,
+        publication.email, publication.distribution_scope, publication.confidentiality_notice,
+        errata, _design_fingerprint(),
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _prefix(issue: Issue) -> str:
+    return f"issue-{issue.pk}-"
+
+
+def pdf_path(issue: Issue, version: str | None = None) -> Path:
+    return pdf_dir() / f"{_prefix(issue)}{version or content_version(issue)}.pdf"
+
+
+def download_filename(issue: Issue) -> str:
+    """"中原区大事月报-2020年10月-总第97期.pdf"."""
+    name = f"{issue.publication.name}-{issue.year}年{issue.month}月"
+    if issue.serial_number:
+        name += f"-总第{issue.serial_number}期"
+    return name + ".pdf"
+
+
+def media_url_fetcher():
+    """A WeasyPrint URL fetcher that reads images from MEDIA_ROOT only, never the network.
+
+    Article bodies are cleaned to reference our own media; anything else (a stray external
+    URL) is refused rather than fetched at render time.
+    """
+    weasyprint_api()  # imported first through the guard that keeps Pillow strict
+    from weasyprint.urls import URLFetcher
+
+    class MediaOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = unquote(urlsplit(url).path)
+            media_url = urlsplit(settings.MEDIA_URL).path
+            media_root = Path(settings.MEDIA_ROOT).resolve()
+            if media_url and media_url in path:
+                relative = _print_rendition(path.split(media_url, 1)[1])
+                candidate = (media_root / relative).resolve()
+                if candidate.is_relative_to(media_root) and candidate.is_file():
+                    return super().fetch(candidate.as_uri(), headers)
+            raise ValueError(f"PDF 渲染不加载外部资源：{url}")
+
+    return MediaOnlyFetcher(allowed_protocols=("data", "file"))
+
+
+def _print_rendition(relative: str) -> str:
+    """Article bodies show the web rendition of an image; the PDF prints the sharper one."""
+    image = Image.objects.filter(web=relative).only("print_file").first()
+    return image.print_file.name if image is not None and image.print_file else relative
+
+
+def render_pdf_bytes(issue: Issue) -> bytes:
+    layout = issue_layout(issue)
+    return render_issue_pdf(layout, url_fetcher=media_url_fetcher())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".render-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_other_versions(issue: Issue, keep: Path | None) -> None:
+    directory = pdf_dir()
+    if not directory.is_dir():
+        return
+    for old in directory.glob(f"{_prefix(issue)}*.pdf"):
+        if keep is None or old != keep:
+            old.unlink(missing_ok=True)
+
+
+def ensure_issue_pdf(issue: Issue) -> Path:
+    """The stored PDF of a published issue, rendered now if it is missing or out of date."""
+    if issue.status != Issue.Status.PUBLISHED:
+        raise ValueError("只有已发布的期刊才生成 PDF。")
+    path = pdf_path(issue)
+    if path.is_file():
+        return path
+    # One render at a time per process: two first requests do not render the same file twice.
+    with _render_lock:
+        if path.is_file():
+            return path
+        data = render_pdf_bytes(issue)
+        _write_atomically(path, data)
+    _remove_other_versions(issue, keep=path)
+    return path
+
+
+def invalidate_issue_pdf(issue: Issue) -> None:
+    """Drop the stored PDFs of `issue` and render the current one after the transaction commits."""
+    _remove_other_versions(issue, keep=None)
+    schedule_issue_pdf(issue)
+
+
+def _render_after_commit(issue_pk: int) -> None:
+    try:
+        issue = Issue.objects.select_related("publication").get(pk=issue_pk)
+        if issue.status == Issue.Status.PUBLISHED:
+            ensure_issue_pdf(issue)
+    except Exception:  # the reader view renders on first request instead
+        logger.exception("Rendering the PDF of issue %s after publishing failed", issue_pk)
+
+
+def _render_in_thread(issue_pk: int) -> None:
+    try:
+        _render_after_commit(issue_pk)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def schedule_issue_pdf(issue: Issue) -> None:
+    """Render the issue's PDF once the current transaction commits; never raises.
+
+    settings.BULLETIN_PDF_ON_PUBLISH: "thread" (default: the publish request does not wait),
+    "sync" (render in the committing request) or "off" (render on first download).
+    """
+    mode = getattr(settings, "BULLETIN_PDF_ON_PUBLISH", "thread")
+    if mode == "off":
+        return
+    issue_pk = issue.pk
+
+    def run():
+        if mode == "sync":
+            _render_after_commit(issue_pk)
+        else:
+            threading.Thread(target=_render_in_thread, args=(issue_pk,), daemon=True).start()
+
+    try:
+        transaction.on_commit(run)
+    except Exception:
+        logger.exception("Could not schedule the PDF of issue %s", issue_pk)

@@ -1,0 +1,61 @@
+"""The issue lifecycle, in one place: assembly, sign-off (签发), publishing, withdrawal, errata.
+
+    draft ──submit──▶ submitted ──sign off──▶ signed_off ──publish──▶ published ──withdraw──▶ withdrawn
+      ▲                  │ return                │ any change (voids the sign-off)
+      └──────────────────┴───────────────────────┘
+
+Views, the admin and management commands call these functions; each checks the actor's role
+(common.roles) itself, changes the issue inside one transaction holding its row lock
+(base.changing_issue), and writes an IssueEvent. A refusal is an IssueError (a BulletinError)
+whose message (Chinese) is shown to the user as is.
+
+    base       errors, the role check, `changing_issue` (transaction + row lock), voiding
+    assembly   create, place, order, focus, visibility; what is missing before submitting
+    signoff    the fingerprint, submit, return, sign off, the safety net
+    publish    numbering, freezing, back issues
+    errata     withdrawal and errata
+"""
+
+from .assembly import (
+    add_article,
+    addable_articles,
+    assembly_problems,
+    change_section,
+    create_issue,
+    effective_section_order,
+    move_article,
+    move_section,
+    remove_article,
+    reorder_section,
+    set_focus,
+    set_visibility,
+)
+from .base import IssueError, PublishError, void_sign_off
+from .errata import approve_erratum, propose_erratum, withdraw_issue
+from .publish import (
+    Numbers,
+    delete_replaced_back_issue,
+    is_being_replaced,
+    next_numbers,
+    publish_back_issue,
+    publish_issue,
+)
+from .signoff import (
+    assert_signed_off,
+    check_sign_off,
+    issue_fingerprint,
+    return_issue,
+    sign_off,
+    submit_for_sign_off,
+    valid_sign_off,
+)
+
+__all__ = [
+    "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum",
+    "assembly_problems", "assert_signed_off", "change_section", "check_sign_off", "create_issue",
+    "delete_replaced_back_issue", "effective_section_order", "is_being_replaced", "issue_fingerprint",
+    "move_article", "move_section", "next_numbers", "propose_erratum", "publish_back_issue",
+    "publish_issue", "remove_article", "reorder_section", "return_issue", "set_focus",
+    "set_visibility", "sign_off", "submit_for_sign_off", "valid_sign_off", "void_sign_off",
+    "withdraw_issue",
+]

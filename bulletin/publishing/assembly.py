@@ -1,0 +1,228 @@
+"""Assembling an issue: creating it, placing articles, ordering sections, the focus article.
+
+Each action changes the issue through `changing_issue` (role check, one transaction, row lock);
+a change to a submitted or signed-off issue sends it back to draft and voids the sign-off.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from editorial.models import Article
+
+from ..models import Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
+from .base import ASSEMBLERS, IssueError, changing_issue, record_event, reopen, require
+
+
+def _normalise_positions(issue: Issue, section_id: int) -> list[IssueArticle]:
+    placements = list(issue.placements.filter(section_id=section_id).order_by("position", "pk"))
+    for index, placement in enumerate(placements):
+        if placement.position != index:
+            placement.position = index
+            placement.save(update_fields=["position"])
+    return placements
+
+
+def _placement(issue: Issue, article_id) -> IssueArticle:
+    try:
+        return issue.placements.select_related("article", "section").get(article_id=article_id)
+    except (IssueArticle.DoesNotExist, ValueError, TypeError):
+        raise IssueError("本期中没有这篇稿件，页面可能已过期，请刷新。") from None
+
+
+def effective_section_order(issue: Issue) -> list[Section]:
+    """The active sections of the publication in this issue's order."""
+    sections = list(issue.publication.sections.filter(active=True).order_by("position", "pk"))
+    used = set(issue.placements.values_list("section_id", flat=True))
+    # A section deactivated after articles were placed in it still shows in this issue.
+    if used - {s.pk for s in sections}:
+        sections += list(Section.objects.filter(pk__in=used - {s.pk for s in sections}))
+    rank = {section_id: index for index, section_id in enumerate(issue.section_order or [])}
+    return sorted(sections, key=lambda s: rank.get(s.pk, len(rank)))
+
+
+def create_issue(publication: Publication, *, year: int, month: int, by) -> Issue:
+    require(by, *ASSEMBLERS, action="创建期刊")
+    try:
+        year, month = int(year), int(month)
+    except (TypeError, ValueError):
+        raise IssueError("请填写正确的年份和月份。") from None
+    if not 1900 <= year <= 2200 or not 1 <= month <= 12:
+        raise IssueError("请填写正确的年份（如 2026）和月份（1–12）。")
+    if Issue.objects.filter(publication=publication, year=year, month=month).exists():
+        raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。")
+    try:
+        with transaction.atomic():
+            issue = Issue.objects.create(publication=publication, year=year, month=month)
+            record_event(issue, IssueEvent.Action.CREATED, by)
+    except IntegrityError:  # created by someone else a moment ago
+        raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。") from None
+    return issue
+
+
+def addable_articles(issue: Issue):
+    """Approved articles of the publication that no other current issue has taken."""
+    taken = IssueArticle.objects.exclude(issue__status=Issue.Status.WITHDRAWN).values("article_id")
+    return (
+        Article.objects.filter(publication=issue.publication_id, status=Article.Status.APPROVED)
+        .exclude(pk__in=taken)
+        .select_related("section")
+        .order_by("section__position", "event_date", "pk")
+    )
+
+
+def add_article(issue: Issue, article, *, by, section: Section | None = None) -> IssueArticle:
+    with changing_issue(issue, by=by) as locked:
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if article.publication_id != locked.publication_id:
+            raise IssueError("这篇稿件不属于本刊物。")
+        if article.status != Article.Status.APPROVED:
+            raise IssueError(f"《{article.title}》尚未审核通过，不能编入本期。")
+        other = (
+            IssueArticle.objects.filter(article=article)
+            .exclude(issue__status=Issue.Status.WITHDRAWN)
+            .select_related("issue")
+            .first()
+        )
+        if other is not None:
+            if other.issue_id == locked.pk:
+                raise IssueError(f"《{article.title}》已在本期中。")
+            raise IssueError(f"《{article.title}》已编入 {other.issue.month_label} 期，不能重复编入。")
+        section = section or article.section
+        if section.publication_id != locked.publication_id:
+            raise IssueError("所选栏目不属于本刊物。")
+        reopen(locked, by, f"加入稿件《{article.title}》")
+        last = locked.placements.filter(section=section).aggregate(m=Max("position"))["m"]
+        return IssueArticle.objects.create(
+            issue=locked, article=article, section=section, position=0 if last is None else last + 1
+        )
+
+
+def remove_article(issue: Issue, article_id, *, by) -> None:
+    with changing_issue(issue, by=by) as locked:
+        placement = _placement(locked, article_id)
+        reopen(locked, by, f"移出稿件《{placement.article.title}》")
+        placement.delete()
+        if locked.focus_article_id == placement.article_id:
+            locked.focus_article = None
+            locked.save(update_fields=["focus_article", "updated_at"])
+        _normalise_positions(locked, placement.section_id)
+
+
+def move_article(issue: Issue, article_id, direction: str, *, by) -> None:
+    """Move an article one place up or down inside its section."""
+    with changing_issue(issue, by=by) as locked:
+        placement = _placement(locked, article_id)
+        siblings = _normalise_positions(locked, placement.section_id)
+        index = next(i for i, p in enumerate(siblings) if p.pk == placement.pk)
+        target = index - 1 if direction == "up" else index + 1
+        if direction not in ("up", "down") or not 0 <= target < len(siblings):
+            return  # already first/last: nothing changes, the sign-off stays valid
+        reopen(locked, by, "调整稿件顺序")
+        a, b = siblings[index], siblings[target]
+        a.position, b.position = b.position, a.position
+        a.save(update_fields=["position"])
+        b.save(update_fields=["position"])
+
+
+def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
+    """Set the order of the articles in one section (drag and drop sends the whole list)."""
+    try:
+        section_id = int(section_id)
+        wanted = [int(pk) for pk in article_ids]
+    except (TypeError, ValueError):
+        raise IssueError("顺序数据有误，请刷新页面后重试。") from None
+    with changing_issue(issue, by=by) as locked:
+        placements = _normalise_positions(locked, section_id)
+        if sorted(wanted) != sorted(p.article_id for p in placements):
+            raise IssueError("本栏目的稿件已被他人修改，请刷新页面后重试。")
+        if wanted == [p.article_id for p in placements]:
+            return
+        reopen(locked, by, "调整稿件顺序")
+        by_article = {p.article_id: p for p in placements}
+        for index, article_pk in enumerate(wanted):
+            IssueArticle.objects.filter(pk=by_article[article_pk].pk).update(position=index)
+
+
+def change_section(issue: Issue, article_id, section_id, *, by) -> None:
+    """Place an article in another section of this issue (at the end of it)."""
+    with changing_issue(issue, by=by) as locked:
+        placement = _placement(locked, article_id)
+        try:
+            section = locked.publication.sections.get(pk=section_id, active=True)
+        except (Section.DoesNotExist, ValueError, TypeError):
+            raise IssueError("请选择本刊物的一个栏目。") from None
+        if section.pk == placement.section_id:
+            return
+        reopen(locked, by, f"将《{placement.article.title}》移至“{section.name}”")
+        old_section = placement.section_id
+        last = locked.placements.filter(section=section).aggregate(m=Max("position"))["m"]
+        placement.section = section
+        placement.position = 0 if last is None else last + 1
+        placement.save(update_fields=["section", "position"])
+        _normalise_positions(locked, old_section)
+
+
+def move_section(issue: Issue, section_id, direction: str, *, by) -> None:
+    """Move a section one place up or down in this issue's order."""
+    with changing_issue(issue, by=by) as locked:
+        order = [s.pk for s in effective_section_order(locked)]
+        try:
+            index = order.index(int(section_id))
+        except (ValueError, TypeError):
+            raise IssueError("没有这个栏目，请刷新页面。") from None
+        target = index - 1 if direction == "up" else index + 1
+        if direction not in ("up", "down") or not 0 <= target < len(order):
+            return
+        reopen(locked, by, "调整栏目顺序")
+        order[index], order[target] = order[target], order[index]
+        locked.section_order = order
+        locked.save(update_fields=["section_order", "updated_at"])
+
+
+def set_focus(issue: Issue, article_id, *, by) -> None:
+    """Mark the focus article (本期焦点); it must be one of the issue's articles."""
+    with changing_issue(issue, by=by) as locked:
+        placement = _placement(locked, article_id)
+        if locked.focus_article_id == placement.article_id:
+            return
+        reopen(locked, by, f"将本期焦点改为《{placement.article.title}》")
+        locked.focus_article = placement.article
+        locked.save(update_fields=["focus_article", "updated_at"])
+
+
+def set_visibility(issue: Issue, visibility: str, *, by) -> None:
+    """Choose who may read the issue once published: internal (内部资料) or public.
+
+    Who may read is part of what the head signs off (it is in the fingerprint), so a change
+    reopens a submitted or signed-off issue.
+    """
+    if visibility not in Visibility.values:
+        raise IssueError("请选择可见范围。")
+    with changing_issue(issue, by=by) as locked:
+        if locked.visibility == visibility:
+            return
+        reopen(locked, by, f"将可见范围改为“{Visibility(visibility).label}”")
+        locked.visibility = visibility
+        locked.save(update_fields=["visibility", "updated_at"])
+
+
+def assembly_problems(issue: Issue) -> list[str]:
+    """What keeps the issue from being submitted or signed off; empty when it is ready."""
+    problems = []
+    placements = list(issue.placements.select_related("article", "section"))
+    if not placements:
+        problems.append("本期还没有编入稿件。")
+    for p in placements:
+        if p.article.status != Article.Status.APPROVED:
+            problems.append(
+                f"《{p.article.title}》尚未审核通过（当前状态：{p.article.get_status_display()}）。"
+            )
+    used = {p.section_id for p in placements}
+    for section in issue.publication.sections.filter(active=True, required=True):
+        if section.pk not in used:
+            problems.append(f"必备栏目“{section.name}”还没有稿件。")
+    if issue.focus_article_id is None:
+        problems.append("还没有指定本期焦点文章。")
+    elif issue.focus_article_id not in {p.article_id for p in placements}:
+        problems.append("本期焦点文章不在本期稿件中，请重新指定。")
+    return problems

@@ -1,0 +1,150 @@
+"""Publishing: numbering (第N期 / 总第N期), freezing the content, recording back issues.
+
+Numbering: the counter lives on the Publication row. Publishing locks that row
+(`select_for_update`) for the whole transaction, so two concurrent publishes of the same
+publication are serialised: numbers are consecutive, never duplicated, never skipped.
+"""
+
+import contextvars
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from editorial.models import Article
+from editorial.revisions import current_revision
+
+from ..models import Issue, IssueArticle, IssueEvent, Publication
+from ..pdf.store import schedule_issue_pdf
+from .base import PUBLISHERS, PublishError, record_event, require
+from .signoff import assert_signed_off
+
+# Set only while a re-import deletes the back issue it replaces: the one sanctioned way to
+# remove a published issue's placements (bulletin.signals refuses it otherwise).
+_replacing_issue = contextvars.ContextVar("replacing_issue", default=None)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    year_number: int
+    serial_number: int
+
+
+def is_being_replaced(issue_id) -> bool:
+    return issue_id is not None and _replacing_issue.get() == issue_id
+
+
+def delete_replaced_back_issue(issue: Issue) -> list[int]:
+    """Delete a published back issue that an import replaces; returns its articles' ids.
+
+    Callers check first that replacing is allowed (no errata, not on the desk) and run this
+    inside the transaction that re-imports the issue, so a failure restores it.
+    """
+    article_ids = list(issue.placements.values_list("article_id", flat=True))
+    token = _replacing_issue.set(issue.pk)
+    try:
+        # IssueArticle.article and .revision are PROTECT: placements go first.
+        issue.placements.all().delete()
+        issue.delete()
+    finally:
+        _replacing_issue.reset(token)
+    return article_ids
+
+
+def next_numbers(publication: Publication, year: int) -> Numbers:
+    serial = publication.next_serial_number()
+    # Imported back issues may already carry higher serials than the counter knows.
+    highest = publication.issues.aggregate(m=Max("serial_number"))["m"]
+    if highest is not None and highest >= serial:
+        serial = highest + 1
+    # 第N期 counts within the issue's own year (a December issue published in January is
+    # still that year's last issue); withdrawn issues keep their numbers, so they count.
+    last_in_year = (
+        publication.issues.filter(year=year).aggregate(m=Max("year_number"))["m"] or 0
+    )
+    return Numbers(year_number=last_in_year + 1, serial_number=serial)
+
+
+def _freeze(placements: list[IssueArticle]) -> None:
+    """Pin each placed article's current revision and mark the articles published."""
+    for placement in placements:
+        # update() rather than save(): pinning is not a content change (no signals).
+        IssueArticle.objects.filter(pk=placement.pk).update(revision=current_revision(placement.article))
+    Article.objects.filter(pk__in=[p.article_id for p in placements]).update(status=Article.Status.PUBLISHED)
+
+
+def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_id=None) -> Issue:
+    """Publish `issue`: assign its numbers, pin every article's revision, set the date.
+
+    Safe against double submission and races: the publication row is locked first, then the
+    issue row; a second publish of the same issue sees it published and is refused with
+    "已经发布" instead of numbering it twice. `sign_off_id` (carried by the publish form) must
+    be the issue's valid sign-off, so a form shown before a re-sign-off cannot publish.
+    """
+    require(by, *PUBLISHERS, action="发布期刊")
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
+        locked = Issue.objects.select_for_update().get(pk=issue.pk)
+        if locked.status == Issue.Status.PUBLISHED:
+            raise PublishError(f"{locked} 已经发布（第{locked.year_number}期，总第{locked.serial_number}期），不能重复发布。")
+        if locked.status == Issue.Status.WITHDRAWN:
+            raise PublishError("该期已撤回，不能再次发布。")
+        if require_sign_off:
+            record = assert_signed_off(locked)
+            if sign_off_id is not None and str(record.pk) != str(sign_off_id):
+                raise PublishError("本期的签发已变更，请刷新页面后再发布。")
+        placements = list(locked.placements.select_related("article"))
+        if not placements:
+            raise PublishError("本期还没有稿件，不能发布。")
+
+        numbers = next_numbers(publication, locked.year)
+        _freeze(placements)
+
+        now = timezone.now()
+        locked.year_number = numbers.year_number
+        locked.serial_number = numbers.serial_number
+        locked.status = Issue.Status.PUBLISHED
+        locked.published_at = now
+        if locked.publication_date is None:
+            locked.publication_date = timezone.localdate(now)
+        locked.save()
+        publication.last_serial_number = numbers.serial_number
+        publication.save(update_fields=["last_serial_number"])
+        record_event(
+            locked, IssueEvent.Action.PUBLISHED, by,
+            f"第{numbers.year_number}期，总第{numbers.serial_number}期",
+        )
+        # Render and store the PDF once the publish has committed; never makes publishing fail.
+        schedule_issue_pdf(locked)
+    issue.refresh_from_db()
+    return issue
+
+
+def publish_back_issue(issue: Issue, *, year_number: int, serial_number: int, by=None) -> Issue:
+    """Record an issue that was published before Bulletin (import, demo) with its own numbers.
+
+    The numbers are checked for duplicates under the same lock as `publish_issue`, and the
+    counter moves past them so the next regular publish continues the series.
+    """
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
+        clash = publication.issues.exclude(pk=issue.pk).filter(serial_number=serial_number)
+        if clash.exists():
+            raise PublishError(f"总第{serial_number}期已存在，不能重复导入。")
+        if publication.issues.exclude(pk=issue.pk).filter(year=issue.year, year_number=year_number).exists():
+            raise PublishError(f"{issue.year}年第{year_number}期已存在。")
+        _freeze(list(issue.placements.select_related("article")))
+        issue.year_number = year_number
+        issue.serial_number = serial_number
+        issue.status = Issue.Status.PUBLISHED
+        issue.published_at = issue.published_at or timezone.now()
+        issue.save()
+        if publication.last_serial_number is None or publication.last_serial_number < serial_number:
+            publication.last_serial_number = serial_number
+            publication.save(update_fields=["last_serial_number"])
+        record_event(
+            issue, IssueEvent.Action.PUBLISHED, by,
+            f"按原期号录入：第{year_number}期，总第{serial_number}期",
+        )
+    return issue

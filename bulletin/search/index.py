@@ -1,0 +1,118 @@
+"""Keeping ArticleIndex in step with the articles readers and the desk can find."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from common.cjk import FOLD_WIDTH
+from editorial.models import Article
+from editorial.sanitize import html_to_text
+
+from ..models import IssueArticle
+from . import backend
+from .models import ArticleIndex
+from .text import segment_document, segmenter
+
+# Fields of ArticleIndex that indexing computes (compared to skip rows that did not change).
+_INDEX_FIELDS = ("publication_id", "section_id", "issue_id", "title", "text", "segmented", "event_date", "year")
+# Articles indexed per batch of queries (rebuild, or a very large import).
+BATCH_SIZE = 500
+
+
+def _published_placements(article_ids) -> dict:
+    """Per article, the placement whose pinned revision readers see (the latest issue if
+    several), in one query."""
+    placements = (
+        IssueArticle.objects.filter(article_id__in=article_ids, revision__isnull=False)
+        .select_related("issue", "revision")
+        .order_by("article_id", "-issue__year", "-issue__month", "-pk")
+    )
+    latest = {}
+    for placement in placements:
+        latest.setdefault(placement.article_id, placement)
+    return latest
+
+
+def _index_values(article, placement, tokenizer) -> dict:
+    if placement is not None:
+        content, issue, section_id = placement.revision, placement.issue, placement.section_id
+        year = issue.year
+    else:
+        content, issue, section_id = article, None, article.section_id
+        year = article.event_date.year if article.event_date else None
+    text = html_to_text(content.body or "").translate(FOLD_WIDTH)
+    title = content.title.translate(FOLD_WIDTH)
+    # The title is segmented twice so that a match in the title ranks above one in the body.
+    segmented = " ".join(
+        part for part in (
+            segment_document(title, tokenizer),
+            segment_document(title, tokenizer),
+            segment_document(text, tokenizer),
+        ) if part
+    )
+    return {
+        "publication_id": article.publication_id,
+        "section_id": section_id,
+        "issue_id": issue.pk if issue is not None else None,
+        "title": title,
+        "text": text,
+        "segmented": segmented,
+        "event_date": content.event_date,
+        "year": year,
+    }
+
+
+def index_rows(article_ids, tokenizer=None) -> int:
+    """(Re)build the index rows of these articles with a fixed number of queries.
+
+    One query each for the articles, their published placements and their existing rows;
+    then one bulk UPDATE for the rows whose values changed and one bulk INSERT for the new
+    ones. Rows whose values are unchanged are not written (publishing an issue saves it and
+    its placements, which asks for every article again). Ids of articles deleted meanwhile
+    are skipped (their row went with them). The FTS5 triggers (SQLite) fire per row for bulk
+    statements too, and PostgreSQL's tsvector is a generated column, so both stay in step.
+    Returns the number of articles indexed.
+    """
+    article_ids = sorted(set(article_ids))
+    if not article_ids:
+        return 0
+    tokenizer = tokenizer or segmenter()
+    articles = list(Article.objects.filter(pk__in=article_ids))
+    placements = _published_placements(article_ids)
+    existing = {row.article_id: row for row in ArticleIndex.objects.filter(article_id__in=article_ids)}
+    now = timezone.now()
+    changed, created = [], []
+    for article in articles:
+        values = _index_values(article, placements.get(article.pk), tokenizer)
+        row = existing.get(article.pk)
+        if row is None:
+            created.append(ArticleIndex(article_id=article.pk, indexed_at=now, **values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.indexed_at = now  # auto_now is not applied by bulk_update
+            changed.append(row)
+    if changed:
+        ArticleIndex.objects.bulk_update(changed, [*_INDEX_FIELDS, "indexed_at"])
+    if created:
+        ArticleIndex.objects.bulk_create(created)
+    return len(articles)
+
+
+def reindex_articles(articles) -> int:
+    """Index these articles (instances or ids) now, in batches of BATCH_SIZE."""
+    tokenizer = segmenter()
+    count = 0
+    batch = []
+    for article in articles:
+        batch.append(getattr(article, "pk", article))
+        if len(batch) >= BATCH_SIZE:
+            count += index_rows(batch, tokenizer)
+            batch = []
+    return count + index_rows(batch, tokenizer)
+
+
+def rebuild_index() -> int:
+    backend.ensure_structures()
+    ArticleIndex.objects.all().delete()
+    return reindex_articles(Article.objects.order_by("pk").values_list("pk", flat=True).iterator())

@@ -1,0 +1,507 @@
+"""The editor desk (/desk/): dashboard, article editor, review, revisions, uploads.
+
+Views are thin: they parse forms and render; every change goes through editorial.workflow,
+which checks permissions and writes the audit trail. Who may open each page is declared once,
+with desk.permissions.desk_view.
+"""
+
+import html
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bulletin.models import Issue
+from common.dates import month_day_label
+from common.roles import APPROVER, EDITOR, has_role
+from editorial import workflow
+from editorial.diff import compare
+from editorial.docx_import import DocxImportError
+from editorial.images import ImageRejected
+from editorial.models import Article, Comment, ReviewLevel
+from editorial.sanitize import clean_html, count_words
+from editorial.uploads import import_docx, store_image
+
+from ..feedback import refused
+from ..forms import ArticleForm, CommentForm, DashboardFilterForm, DocxImportForm, TransitionForm
+from ..permissions import desk_view
+
+Status = Article.Status
+
+
+
+def _article(pk):
+    return get_object_or_404(
+        Article.objects.select_related("publication", "section", "author", "last_edited_by"), pk=pk
+    )
+
+
+def _version(request):
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Dashboard and review queue
+# ---------------------------------------------------------------------------
+
+
+def _review_filter(user) -> Q:
+    """Submitted articles at a level whose group the user belongs to (superusers: all levels)."""
+    if user.is_superuser:
+        return Q(status=Status.SUBMITTED)
+    q = Q(pk__in=[])
+    group_ids = set(user.groups.values_list("pk", flat=True))
+    configured = set(ReviewLevel.objects.values_list("publication_id", flat=True))
+    for level in ReviewLevel.objects.filter(group_id__in=group_ids):
+        q |= Q(publication_id=level.publication_id, review_level=level.level)
+    if has_role(user, APPROVER):
+        # Publications without configured levels have one level, reviewed by the approver group.
+        q |= Q(review_level=1) & ~Q(publication_id__in=configured)
+    return Q(status=Status.SUBMITTED) & q
+
+
+def awaiting_review(user, qs=None):
+    qs = Article.objects.all() if qs is None else qs
+    # Four-eyes: articles the user wrote or last edited are someone else's to approve.
+    return qs.filter(_review_filter(user)).exclude(author=user).exclude(last_edited_by=user)
+
+
+@desk_view()
+def dashboard(request):
+    user = request.user
+    filters = DashboardFilterForm(request.GET or None)
+    articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
+    if filters.is_valid():
+        if filters.cleaned_data["section"]:
+            articles = articles.filter(section=filters.cleaned_data["section"])
+        if filters.cleaned_data["month"]:
+            year, month = filters.cleaned_data["month"]
+            articles = articles.filter(event_date__year=year, event_date__month=month)
+    counts = dict(articles.order_by().values_list("status").annotate(n=Count("pk")))
+    returned = list(articles.filter(author=user, status=Status.RETURNED))
+    for article in returned:
+        article.return_entry = workflow.last_return(article)
+    context = {
+        "filters": filters,
+        "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+        "drafts": articles.filter(author=user, status=Status.DRAFT),
+        "returned": returned,
+        "to_review": awaiting_review(user, articles),
+        "submitted_mine": articles.filter(author=user, status=Status.SUBMITTED),
+        "approved": articles.filter(status=Status.APPROVED).order_by("-updated_at")[:10],
+        "can_create": has_role(user, EDITOR),
+    }
+    return render(request, "desk/dashboard.html", context)
+
+
+@desk_view()
+def review_queue(request):
+    articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
+    mine = awaiting_review(request.user, articles)
+    others = articles.filter(status=Status.SUBMITTED).exclude(pk__in=mine.values("pk"))
+    return render(request, "desk/review_queue.html", {"mine": mine, "others": others})
+
+
+# ---------------------------------------------------------------------------
+# Creating and editing
+# ---------------------------------------------------------------------------
+
+
+@desk_view(EDITOR, message="只有编辑可以新建稿件。", redirect_to="desk:dashboard")
+def article_new(request):
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                article = workflow.create_article(
+                    by=request.user,
+                    publication=data["publication"],
+                    section=data["section"],
+                    title=data["title"],
+                    event_date=data["event_date"],
+                    body=data["body"],
+                )
+            except workflow.WorkflowError as exc:
+                refused(request, exc)
+            else:
+                messages.success(request, "稿件已保存为草稿。")
+                return redirect("desk:article_edit", article.pk)
+    else:
+        form = ArticleForm()
+    return render(
+        request, "desk/article_form.html",
+        {"form": form, "article": None, "import_form": DocxImportForm()},
+    )
+
+
+def _edit_context(request, article, form):
+    return {
+        "form": form,
+        "article": article,
+        "words": count_words(article.body),
+        "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
+        "import_form": DocxImportForm(initial={"version": article.version}),
+        "comment_form": CommentForm(),
+        "comments": article.comments.select_related("author"),
+        "autosave": article.status in (Status.DRAFT, Status.RETURNED),
+        "autosave_seconds": getattr(settings, "BULLETIN_AUTOSAVE_SECONDS", 20),
+        # Editing an article placed in an issue on its way to publication sends the article back
+        # to review and voids a sign-off: say so before the editor saves, not after.
+        "placed_in": [
+            placement.issue
+            for placement in article.placements.select_related("issue__publication")
+            if placement.issue.status in (Issue.Status.DRAFT, Issue.Status.SUBMITTED, Issue.Status.SIGNED_OFF)
+        ],
+    }
+
+
+def _conflict(request, article, form, exc):
+    data = form.cleaned_data
+    mine = SimpleNamespace(
+        title=data["title"],
+        event_date=data["event_date"],
+        event_date_label=month_day_label(data["event_date"]),
+        section=data["section"],
+        body=workflow.clean_body(data["body"]),
+    )
+    current = exc.current
+    # Re-offer the user's own text, now based on the current version: saving it again is a
+    # conscious decision to replace the other person's changes.
+    retry = ArticleForm(
+        article=article,
+        initial={
+            "title": mine.title, "event_date": mine.event_date, "section": mine.section,
+            "body": mine.body, "version": current.version,
+        },
+    )
+    context = {
+        "article": article,
+        "current": current,
+        "mine": mine,
+        "rows": compare(current, mine),
+        "current_body": clean_html(current.body, media_url=settings.MEDIA_URL),
+        "form": retry,
+        "message": exc.message,
+    }
+    return render(request, "desk/conflict.html", context, status=409)
+
+
+@desk_view()
+def article_edit(request, pk):
+    article = _article(pk)
+    if not workflow.can_edit(request.user, article):
+        try:
+            workflow.check_can_edit(request.user, article)
+        except workflow.WorkflowError as exc:
+            refused(request, exc)
+        return redirect("desk:article_detail", article.pk)
+    if request.method == "POST":
+        form = ArticleForm(request.POST, article=article)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workflow.save_article(
+                    article, by=request.user, version=data["version"],
+                    title=data["title"], event_date=data["event_date"], section=data["section"], body=data["body"],
+                )
+            except workflow.EditConflict as exc:
+                return _conflict(request, article, form, exc)
+            except workflow.WorkflowError as exc:
+                refused(request, exc)
+            else:
+                if request.POST.get("then") == "submit":
+                    try:
+                        workflow.submit(article, by=request.user, version=article.version)
+                    except workflow.WorkflowError as exc:
+                        refused(request, exc, prefix="已保存，但未能提交审核：")
+                    else:
+                        messages.success(request, "已保存并提交审核。")
+                        return redirect("desk:article_detail", article.pk)
+                else:
+                    messages.success(request, f"已保存（第{article.version}版）。")
+                return redirect("desk:article_edit", article.pk)
+    else:
+        form = ArticleForm(
+            article=article,
+            initial={
+                "title": article.title, "event_date": article.event_date, "section": article.section,
+                "body": article.body, "version": article.version,
+            },
+        )
+    return render(request, "desk/article_form.html", _edit_context(request, article, form))
+
+
+@desk_view()
+@require_POST
+def article_autosave(request, pk):
+    article = _article(pk)
+    if article.status not in (Status.DRAFT, Status.RETURNED):
+        return JsonResponse({"ok": False, "message": "只有草稿会自动保存，请手动保存。"}, status=400)
+    form = ArticleForm(request.POST, article=article)
+    if not form.is_valid():
+        errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}{e[0]}"
+                          for f, e in form.errors.items())
+        return JsonResponse({"ok": False, "message": "未自动保存：" + errors}, status=400)
+    data = form.cleaned_data
+    try:
+        workflow.save_article(
+            article, by=request.user, version=data["version"], note="自动保存",
+            title=data["title"], event_date=data["event_date"], section=data["section"], body=data["body"],
+        )
+    except workflow.EditConflict as exc:
+        return JsonResponse({"ok": False, "conflict": True, "message": exc.message}, status=409)
+    except workflow.WorkflowError as exc:
+        return JsonResponse({"ok": False, "message": exc.message}, status=400)
+    return JsonResponse({
+        "ok": True,
+        "version": article.version,
+        "status": article.get_status_display(),
+        "words": count_words(article.body),
+        "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+    })
+
+
+# ---------------------------------------------------------------------------
+# Reading, reviewing, commenting
+# ---------------------------------------------------------------------------
+
+
+@desk_view()
+def article_detail(request, pk):
+    article = _article(pk)
+    user = request.user
+    level = workflow.current_level(article)
+    # Offer only the actions of the user's role; a greyed-out button then explains a real
+    # obstacle (four-eyes rule, empty body) rather than "you are not a reviewer".
+    offered = [workflow.SUBMIT] if has_role(user, EDITOR) else []
+    if workflow.is_reviewer(user, level):
+        offered += [workflow.APPROVE, workflow.RETURN]
+    actions = {
+        action: {"label": workflow.ACTION_LABELS[action], "refusal": workflow.refusal(action, user, article)}
+        for action in offered
+        if article.status in workflow.SOURCES[action]
+    }
+    transitions = list(article.transitions.select_related("actor").order_by("-created_at", "-pk"))
+    for entry in transitions:
+        entry.label = workflow.ACTION_LABELS.get(entry.action, entry.action)
+    context = {
+        "article": article,
+        "words": count_words(article.body),
+        # Bodies are cleaned when saved; cleaning again on display also covers rows written by scripts.
+        "body_html": clean_html(article.body, media_url=settings.MEDIA_URL),
+        "actions": actions,
+        "level": level,
+        "levels": workflow.levels_of(article.publication),
+        "can_edit": workflow.can_edit(user, article),
+        "transitions": transitions,
+        "revisions": article.revisions.select_related("created_by").order_by("-number"),
+        "comments": article.comments.select_related("author"),
+        "comment_form": CommentForm(),
+        "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
+    }
+    return render(request, "desk/article_detail.html", context)
+
+
+@desk_view()
+@require_POST
+def article_transition(request, pk):
+    article = _article(pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作无效，请刷新页面后重试。")
+        return redirect("desk:article_detail", article.pk)
+    action = form.cleaned_data["action"]
+    try:
+        workflow.perform(
+            action, article, by=request.user,
+            comment=form.cleaned_data["comment"], version=form.cleaned_data["version"],
+        )
+    except workflow.WorkflowError as exc:
+        refused(request, exc)
+    else:
+        done = {
+            workflow.SUBMIT: "已提交审核。",
+            workflow.APPROVE: "已审核通过。" if article.status == Status.APPROVED else "本级审核已通过，已转下一级审核。",
+            workflow.RETURN: "已退回给作者修改。",
+        }[action]
+        messages.success(request, done)
+    return redirect("desk:article_detail", article.pk)
+
+
+@desk_view()
+@require_POST
+def comment_add(request, pk):
+    article = _article(pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        Comment.objects.create(article=article, author=request.user, body=form.cleaned_data["body"].strip())
+        messages.success(request, "评论已发表。")
+    else:
+        messages.error(request, "评论不能为空（最多 5000 字）。")
+    back = request.POST.get("next")
+    if back == "edit" and workflow.can_edit(request.user, article):
+        return redirect(reverse("desk:article_edit", args=[article.pk]) + "#comments")
+    return redirect(reverse("desk:article_detail", args=[article.pk]) + "#comments")
+
+
+# ---------------------------------------------------------------------------
+# Revisions
+# ---------------------------------------------------------------------------
+
+
+def _revision_label(revision):
+    who = revision.created_by.get_full_name() or revision.created_by.username if revision.created_by else ""
+    when = timezone.localtime(revision.created_at).strftime("%m月%d日 %H:%M")
+    note = f"（{revision.note}）" if revision.note else ""
+    return f"第{revision.number}版 · {when} {who}{note}"
+
+
+@desk_view()
+def article_compare(request, pk):
+    article = _article(pk)
+    revisions = list(article.revisions.select_related("section", "created_by").order_by("number"))
+    by_number = {r.number: r for r in revisions}
+
+    def pick(name, default):
+        try:
+            return by_number[int(request.GET.get(name, ""))]
+        except (ValueError, KeyError):
+            return default
+
+    newest = revisions[-1] if revisions else None
+    new = pick("b", newest)
+    old = pick("a", by_number.get(new.number - 1, new) if new else None)
+    if old is None or new is None:
+        messages.error(request, "这篇稿件还没有可比较的版本。")
+        return redirect("desk:article_detail", article.pk)
+    context = {
+        "article": article,
+        "old": old,
+        "new": new,
+        "rows": compare(old, new),
+        "old_label": _revision_label(old),
+        "new_label": _revision_label(new),
+        "restorable": [r for r in (old, new) if r.number != newest.number] if old != new else [],
+        "revisions": revisions[::-1],
+        "can_edit": workflow.can_edit(request.user, article),
+    }
+    return render(request, "desk/compare.html", context)
+
+
+@desk_view()
+@require_POST
+def article_restore(request, pk, number):
+    article = _article(pk)
+    revision = get_object_or_404(article.revisions.select_related("section"), number=number)
+    try:
+        workflow.restore_revision(article, revision, by=request.user, version=_version(request))
+    except workflow.EditConflict as exc:
+        refused(request, exc, suffix=" 请在最新版本的基础上重新选择要恢复的版本。")
+        return redirect(reverse("desk:article_compare", args=[article.pk]) + f"?a={number}")
+    except workflow.WorkflowError as exc:
+        refused(request, exc)
+        return redirect(reverse("desk:article_compare", args=[article.pk]) + f"?a={number}")
+    messages.success(request, f"已恢复第{number}版的内容，保存为第{article.latest_revision().number}个版本记录。")
+    return redirect("desk:article_edit", article.pk)
+
+
+# ---------------------------------------------------------------------------
+# Word import and images
+# ---------------------------------------------------------------------------
+
+
+def _import(request, upload):
+    """Run the import; on failure put the message on the page and return None."""
+    try:
+        result = import_docx(upload, by=request.user)
+    except DocxImportError as exc:
+        refused(request, exc)
+        return None
+    for note in result.messages:
+        messages.warning(request, note)
+    return result
+
+
+@desk_view(EDITOR, message="只有编辑可以新建稿件。", redirect_to="desk:dashboard")
+@require_POST
+def article_import_new(request):
+    form = DocxImportForm(request.POST, request.FILES)
+    if not form.is_valid() or not form.cleaned_data.get("section"):
+        messages.error(request, "请选择栏目和要导入的 .docx 文件。")
+        return redirect("desk:article_new")
+    upload = form.cleaned_data["docx"]
+    result = _import(request, upload)
+    if result is None:
+        return redirect("desk:article_new")
+    section = form.cleaned_data["section"]
+    stem = upload.name.rsplit(".", 1)[0][:200] or "未命名稿件"
+    body = result.html
+    if result.title:
+        # The heading that became the title is not repeated as the body's first line.
+        for tag in ("h2", "h3", "h4", "p"):
+            first = f"<{tag}>{html.escape(result.title, quote=False)}</{tag}>"
+            if body.startswith(first):
+                body = body[len(first):]
+                break
+    try:
+        article = workflow.create_article(
+            by=request.user, publication=section.publication, section=section,
+            title=(result.title or stem)[:200], body=body, note="从 Word 导入",
+        )
+    except workflow.WorkflowError as exc:
+        refused(request, exc)
+        return redirect("desk:article_new")
+    messages.success(request, f"已从 Word 文件“{upload.name}”创建稿件，请核对标题、日期和正文。")
+    return redirect("desk:article_edit", article.pk)
+
+
+@desk_view()
+@require_POST
+def article_import(request, pk):
+    article = _article(pk)
+    form = DocxImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要导入的 .docx 文件。")
+        return redirect("desk:article_edit", article.pk)
+    try:
+        workflow.check_can_edit(request.user, article)
+    except workflow.WorkflowError as exc:
+        refused(request, exc)
+        return redirect("desk:article_detail", article.pk)
+    result = _import(request, form.cleaned_data["docx"])
+    if result is None:
+        return redirect("desk:article_edit", article.pk)
+    try:
+        workflow.save_article(
+            article, by=request.user, version=form.cleaned_data["version"],
+            note="从 Word 导入", body=result.html,
+        )
+    except workflow.WorkflowError as exc:
+        refused(request, exc, suffix=" Word 内容未导入。")
+        return redirect("desk:article_edit", article.pk)
+    messages.success(request, "已用 Word 文件的内容替换正文；原正文可在版本记录中对比和恢复。")
+    return redirect("desk:article_edit", article.pk)
+
+
+@desk_view(message="您没有上传图片的权限。", answer="json")
+@require_POST
+def image_upload(request):
+    """CKEditor 5's upload adapter: JSON {"url"} or {"error": {"message"}}."""
+    upload = request.FILES.get("upload")
+    if upload is None:
+        return JsonResponse({"error": {"message": "没有收到图片文件。"}}, status=400)
+    try:
+        image = store_image(upload, by=request.user, name=upload.name)
+    except ImageRejected as exc:
+        return JsonResponse({"error": {"message": exc.message}}, status=400)
+    return JsonResponse({"url": image.web.url, "width": image.width, "height": image.height})

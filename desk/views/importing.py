@@ -1,0 +1,139 @@
+"""Desk import of back issues (/desk/import/): upload → preview → confirm.
+
+Only editors and the office head may import; the role is checked on every request.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from bulletin.importing import staging
+from bulletin.importing.parser import COLOPHON_KEYS, COLOPHON_LABELS, ImportParseError
+from bulletin.importing.service import (
+    FOCUS_SECTION,
+    MAX_FILE_BYTES,
+    check_colophon,
+    duplicate_message,
+    existing_issues,
+    import_parsed_issue,
+    parse_issue_file,
+)
+from bulletin.models import Issue, Publication
+from bulletin.rendering import issue_layout
+from common.roles import EDITOR, HEAD
+
+from ..forms import ImportUploadForm
+from ..permissions import desk_view
+
+IMPORTERS = (EDITOR, HEAD)
+
+
+def _preview_context(parsed, publication, token, *, replace=False, error=None):
+    existing = set(publication.sections.values_list("name", flat=True))
+    groups: dict = {}
+    for article in parsed.articles:
+        groups.setdefault(article.section, []).append(article)
+    order = list(parsed.sections) + [name for name in groups if name not in parsed.sections]
+    sections = [
+        {"name": name, "articles": groups.get(name, []), "new": bool(name) and name not in existing}
+        for name in order
+    ]
+    focus = next((a for a in parsed.articles if a.section == FOCUS_SECTION), None)
+    clashes = existing_issues(parsed, publication)
+    colophon = check_colophon(parsed, publication)
+    return {
+        "parsed": parsed,
+        "publication": publication,
+        "token": token,
+        "sections": sections,
+        "focus": focus or (parsed.articles[0] if parsed.articles else None),
+        "colophon_rows": [
+            {"label": COLOPHON_LABELS[key], "value": parsed.colophon.get(key) or "",
+             "fill": key in colophon.fills}
+            for key in COLOPHON_KEYS
+        ],
+        "warnings": parsed.warnings + colophon.warnings,
+        "duplicate": duplicate_message(parsed, clashes) if clashes else "",
+        "replace": replace,
+        "error": error,
+    }
+
+
+@desk_view(*IMPORTERS, message="只有编辑和主任可以导入往期刊物。")
+def upload(request):
+    if request.method != "POST":
+        return render(request, "desk/import_upload.html", {"form": ImportUploadForm()})
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "desk/import_upload.html", {"form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    publication = form.cleaned_data["publication"]
+    create_sections = form.cleaned_data["create_sections"]
+    if upload.size > MAX_FILE_BYTES:
+        form.add_error("file", f"文件过大（最大 {MAX_FILE_BYTES // (1024 * 1024)} MB）。")
+        return render(request, "desk/import_upload.html", {"form": form}, status=400)
+    data = upload.read()
+    try:
+        parsed = parse_issue_file(
+            data, upload.name, publication=publication, create_sections=create_sections
+        )
+    except ImportParseError as exc:
+        form.add_error("file", f"无法导入“{upload.name}”：{exc}")
+        return render(request, "desk/import_upload.html", {"form": form}, status=400)
+    token = staging.stage(
+        data, user=request.user, filename=upload.name, publication_id=publication.pk,
+        create_sections=create_sections,
+    )
+    context = _preview_context(parsed, publication, token)
+    context["filename"] = upload.name
+    return render(request, "desk/import_preview.html", context)
+
+
+@desk_view(*IMPORTERS, message="只有编辑和主任可以导入往期刊物。")
+@require_POST
+def confirm(request):
+    token = request.POST.get("token", "")
+    staged = staging.load(token, user=request.user)
+    if staged is None:
+        messages.error(request, "预览已过期或文件不存在，请重新上传。")
+        return redirect("desk:import_upload")
+    data, meta = staged
+    publication = Publication.objects.filter(pk=meta["publication_id"]).first()
+    if publication is None:
+        staging.discard(token)
+        messages.error(request, "该刊物已不存在，请重新上传。")
+        return redirect("desk:import_upload")
+    replace = request.POST.get("replace") == "1"
+    try:
+        # Parsed again from the stored file: what is imported is what was previewed.
+        parsed = parse_issue_file(
+            data, meta["filename"], publication=publication, create_sections=meta["create_sections"]
+        )
+    except ImportParseError as exc:
+        staging.discard(token)
+        messages.error(request, f"无法导入“{meta['filename']}”：{exc}")
+        return redirect("desk:import_upload")
+    try:
+        issue = import_parsed_issue(
+            parsed, publication=publication, by=request.user, replace=replace,
+            create_sections=meta["create_sections"],
+        )
+    except ImportParseError as exc:
+        context = _preview_context(parsed, publication, token, replace=replace, error=str(exc))
+        context["filename"] = meta["filename"]
+        return render(request, "desk/import_preview.html", context, status=409)
+    staging.discard(token)
+    messages.success(
+        request, f"已导入{issue}：{issue.placements.count()} 篇文章。"
+    )
+    for warning in issue.import_warnings:
+        messages.warning(request, warning)
+    return redirect("desk:import_done", pk=issue.pk)
+
+
+@desk_view(*IMPORTERS, message="只有编辑和主任可以导入往期刊物。")
+def done(request, pk):
+    """The result of an import: where to see the issue (internal issues are not on the reader
+    site for every desk user, so the desk preview is linked as well)."""
+    issue = get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
+    return render(request, "desk/import_done.html", {"issue": issue, "layout": issue_layout(issue)})

@@ -1,0 +1,263 @@
+"""The desk's issue pages: list, assembly, sign-off (签发), publishing, withdrawal, errata.
+
+Thin views: every change goes through bulletin.publishing, which checks the user's role,
+locks the issue and records the history. A refusal (IssueError) becomes a message.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bulletin import publishing
+from bulletin.models import Erratum, Issue, Publication, Visibility
+from bulletin.pdf.store import render_pdf_bytes
+from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
+from bulletin.rendering import issue_layout
+from common.roles import EDITOR, HEAD, has_role
+from editorial.models import Article
+
+from ..feedback import refused
+from ..permissions import desk_view
+
+
+def _issue(pk) -> Issue:
+    return get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
+
+
+@desk_view()
+def issue_list(request):
+    publications = list(Publication.objects.all())
+    if request.method == "POST":
+        chosen = request.POST.get("publication", "")
+        publication = Publication.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if publication is None:
+            messages.error(request, "请选择刊物。")
+        else:
+            try:
+                issue = publishing.create_issue(
+                    publication, year=request.POST.get("year"), month=request.POST.get("month"),
+                    by=request.user,
+                )
+            except IssueError as exc:
+                refused(request, exc)
+            else:
+                messages.success(request, f"已创建 {issue.month_label} 期，请编排稿件。")
+                return redirect("desk:issue_detail", issue.pk)
+    today = timezone.localdate()
+    following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    issues = Issue.objects.select_related("publication").order_by("-year", "-month", "publication__name")
+    return render(request, "desk/issue_list.html", {
+        "issues": issues,
+        "publications": publications,
+        "default_year": request.POST.get("year") or following.year,
+        "default_month": int(request.POST.get("month") or following.month),
+        "months": range(1, 13),
+        "can_create": has_role(request.user, EDITOR, HEAD),
+    })
+
+
+def _detail_context(request, issue: Issue) -> dict:
+    sections = publishing.effective_section_order(issue)
+    placements = list(
+        issue.placements.select_related("article", "article__author", "section", "revision")
+        .order_by("position", "pk")
+    )
+    groups = []
+    for section in sections:
+        entries = [p for p in placements if p.section_id == section.pk]
+        groups.append({"section": section, "placements": entries})
+    sign_off = valid_sign_off(issue)
+    user = request.user
+    return {
+        "issue": issue,
+        "groups": groups,
+        "all_sections": [s for s in sections if s.active],
+        "candidates": publishing.addable_articles(issue) if not issue.is_frozen else [],
+        "problems": publishing.assembly_problems(issue) if not issue.is_frozen else [],
+        "sign_off": sign_off,
+        "sign_offs": issue.sign_offs.select_related("signed_by").order_by("-signed_at", "-pk"),
+        "events": issue.events.select_related("actor").order_by("-created_at", "-pk"),
+        "errata": issue.errata.select_related("created_by", "approved_by").order_by("pk"),
+        "fingerprint": issue_fingerprint(issue) if issue.status == Issue.Status.SUBMITTED else "",
+        "can_edit": has_role(user, EDITOR, HEAD) and not issue.is_frozen,
+        "visibility_choices": Visibility.choices,
+        "can_publish": has_role(user, EDITOR, HEAD) and issue.status == Issue.Status.SIGNED_OFF
+        and sign_off is not None,
+        "is_head": has_role(user, HEAD),
+        "is_editor": has_role(user, EDITOR, HEAD),
+    }
+
+
+@desk_view()
+def issue_detail(request, pk):
+    """The assembly page."""
+    issue = _issue(pk)
+    return render(request, "desk/issue_detail.html", _detail_context(request, issue))
+
+
+@desk_view()
+def issue_signoff(request, pk):
+    """The office head's page: look at the submitted issue, then sign it off or return it."""
+    issue = _issue(pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "sign_off":
+                publishing.sign_off(
+                    issue, by=request.user, comment=request.POST.get("comment", ""),
+                    fingerprint=request.POST.get("fingerprint") or "-",
+                )
+                messages.success(request, f"已签发 {issue.month_label} 期，可以发布了。")
+            elif action == "return":
+                publishing.return_issue(issue, by=request.user, comment=request.POST.get("comment", ""))
+                messages.success(request, "已退回编辑修改。")
+            else:
+                messages.error(request, "未知的操作。")
+        except IssueError as exc:
+            refused(request, exc)
+        return redirect("desk:issue_signoff", issue.pk)
+    context = _detail_context(request, issue)
+    context["layout"] = issue_layout(issue)
+    return render(request, "desk/issue_signoff.html", context)
+
+
+# Buttons of the assembly form post `op` as "verb:argument".
+def _apply_op(request, issue: Issue, op: str):
+    verb, _, arg = op.partition(":")
+    user = request.user
+    if verb == "add":
+
+        article = Article.objects.filter(pk=arg if arg.isdigit() else None).first()
+        if article is None:
+            raise IssueError("没有这篇稿件，页面可能已过期，请刷新。")
+        publishing.add_article(issue, article, by=user)
+        return f"已加入《{article.title}》。"
+    if verb == "remove":
+        publishing.remove_article(issue, arg, by=user)
+        return "已移出本期。"
+    if verb in ("up", "down"):
+        publishing.move_article(issue, arg, verb, by=user)
+        return None
+    if verb in ("section_up", "section_down"):
+        publishing.move_section(issue, arg, verb.removeprefix("section_"), by=user)
+        return None
+    if verb == "focus":
+        publishing.set_focus(issue, arg, by=user)
+        return "已设为本期焦点。"
+    if verb == "section":
+        publishing.change_section(issue, arg, request.POST.get(f"section-{arg}"), by=user)
+        return "已调整栏目。"
+    if verb == "visibility":
+        publishing.set_visibility(issue, request.POST.get("visibility", ""), by=user)
+        return f"可见范围已改为“{issue.get_visibility_display()}”。"
+    if verb == "reorder":
+        ids = [x for x in request.POST.get("order", "").split(",") if x]
+        publishing.reorder_section(issue, arg, ids, by=user)
+        return None
+    raise IssueError("未知的操作。")
+
+
+@desk_view()
+@require_POST
+def issue_assemble(request, pk):
+    issue = _issue(pk)
+    try:
+        done = _apply_op(request, issue, request.POST.get("op", ""))
+    except IssueError as exc:
+        refused(request, exc)
+    else:
+        if done:
+            messages.success(request, done)
+    # Come back to where the editor was working on the page.
+    anchor = request.POST.get("anchor", "")
+    url = reverse("desk:issue_detail", args=[issue.pk])
+    return redirect(url + f"#{anchor}" if anchor.replace("-", "_").isidentifier() else url)
+
+
+def _lifecycle_action(request, pk, action, success, back="desk:issue_detail"):
+    """Run one lifecycle service on the issue; a refusal becomes a message, never an error page."""
+    issue = _issue(pk)
+    try:
+        action(issue)
+    except IssueError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, success(issue) if callable(success) else success)
+    return redirect(back, issue.pk)
+
+
+@desk_view()
+@require_POST
+def issue_submit(request, pk):
+    return _lifecycle_action(
+        request, pk, lambda issue: publishing.submit_for_sign_off(issue, by=request.user), "已提交主任签发。"
+    )
+
+
+@desk_view()
+@require_POST
+def issue_publish(request, pk):
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.publish_issue(
+            issue, by=request.user, sign_off_id=request.POST.get("sign_off") or "-"
+        ),
+        lambda issue: f"已发布：{issue.month_label} 第{issue.year_number}期（总第{issue.serial_number}期）。",
+        back="desk:issue_signoff" if request.POST.get("next") == "signoff" else "desk:issue_detail",
+    )
+
+
+@desk_view()
+@require_POST
+def issue_withdraw(request, pk):
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.withdraw_issue(issue, by=request.user, reason=request.POST.get("reason", "")),
+        "已撤回，读者不再能看到本期；期号保留。",
+    )
+
+
+@desk_view()
+@require_POST
+def erratum_propose(request, pk):
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.propose_erratum(issue, text=request.POST.get("text", ""), by=request.user),
+        "勘误已提交，待主任批准后发布。",
+    )
+
+
+@desk_view()
+@require_POST
+def erratum_approve(request, pk, erratum_pk):
+    erratum = get_object_or_404(Erratum, pk=erratum_pk, issue_id=pk)
+    try:
+        publishing.approve_erratum(erratum, by=request.user)
+    except IssueError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, "勘误已发布，显示在本期页面和 PDF 顶部。")
+    return redirect("desk:issue_detail", pk)
+
+
+@desk_view()
+def issue_pdf_preview(request, pk):
+    """The PDF exactly as it will print, watermarked until the issue is published."""
+    issue = _issue(pk)
+    # Same renderer as the stored edition: images from MEDIA_ROOT (print renditions), no HTTP.
+    pdf = render_pdf_bytes(issue)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="preview-{issue.year}-{issue.month:02d}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@desk_view()
+def issue_preview(request, pk):
+    issue = _issue(pk)
+    return render(request, "reader/issue.html", issue_layout(issue))

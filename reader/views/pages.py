@@ -1,0 +1,182 @@
+"""The reader site: home, archive, issue, article, PDF. Thin views over models and rendering.
+
+Every view that shows an issue checks `can_view_issue` first; caching (bulletin.rendering)
+only ever happens behind that check. Pages of published issues answer conditional requests
+(ETag / Last-Modified); the ETag includes the user, since the page header shows who is
+signed in.
+"""
+
+import hashlib
+import logging
+from itertools import groupby
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.html import strip_tags
+from django.utils.http import http_date
+from django.utils.text import Truncator
+
+from bulletin.access import can_read_internal, can_view_issue
+from bulletin.models import Issue, Publication, Visibility
+from bulletin.pdf import store as pdf_store
+from bulletin.rendering import flat_entries, published_layout
+
+logger = logging.getLogger(__name__)
+
+
+def _published_issue_or_login(request, slug, serial):
+    issue = get_object_or_404(
+        Issue.objects.select_related("publication"),
+        publication__slug=slug,
+        serial_number=serial,
+        status=Issue.Status.PUBLISHED,
+    )
+    if not can_view_issue(request.user, issue):
+        # Anonymous: the login form. Signed in without the reader role: the same page says
+        # this account may not read it (templates/registration/login.html), no redirect loop.
+        return issue, redirect_to_login(request.get_full_path())
+    return issue, None
+
+
+def _visible_issues(user, publication=None):
+    qs = Issue.objects.published().select_related("publication")
+    if publication is not None:
+        qs = qs.filter(publication=publication)
+    if not can_read_internal(user):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return qs.order_by("-year", "-month")
+
+
+def _etag(request, *parts) -> str:
+    user = request.user
+    who = f"u{user.pk}" if user.is_authenticated else "anon"
+    digest = hashlib.sha256(repr((who, *parts)).encode("utf-8")).hexdigest()[:24]
+    return f'"{digest}"'
+
+
+def _conditional(request, layout, *parts):
+    """(etag, last_modified, 304 response or None) for a page built from `layout`."""
+    etag = _etag(request, layout["version"], *parts)
+    last_modified = layout["last_modified"]
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    return etag, timestamp, get_conditional_response(request, etag=etag, last_modified=timestamp)
+
+
+def _cache_headers(response, etag=None, last_modified=None):
+    if etag:
+        response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified)
+    # Private: the page names the signed-in user, and an internal issue must never sit in a
+    # shared cache. Browsers revalidate (cheap 304s) instead of showing a stale erratum list.
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _open_graph(request, *, title, description="", kind="article", site_name="", section="",
+                published=None) -> dict:
+    """What reader/_open_graph.html prints for a page (link previews in WeChat, mail, chat)."""
+    return {
+        "url": request.build_absolute_uri(request.path), "type": kind, "title": title,
+        "description": description, "site_name": site_name, "section": section, "published": published,
+    }
+
+
+def home(request):
+    latest = []
+    for publication in Publication.objects.all():
+        issue = _visible_issues(request.user, publication).first()
+        latest.append({"publication": publication, "issue": issue})
+    og = _open_graph(request, title="刊物在线阅读", kind="website")
+    return render(request, "reader/home.html", {"latest": latest, "og": og})
+
+
+def archive(request, slug):
+    publication = get_object_or_404(Publication, slug=slug)
+    issues = list(_visible_issues(request.user, publication))
+    years = [(year, list(group)) for year, group in groupby(issues, key=lambda i: i.year)]
+    hidden = (
+        not can_read_internal(request.user)
+        and publication.issues.published().filter(visibility=Visibility.INTERNAL).exists()
+    )
+    return render(
+        request,
+        "reader/archive.html",
+        {"publication": publication, "years": years, "hidden_internal": hidden},
+    )
+
+
+def issue_detail(request, slug, serial):
+    issue, refusal = _published_issue_or_login(request, slug, serial)
+    if refusal:
+        return refusal
+    layout = published_layout(issue)
+    etag, last_modified, not_modified = _conditional(request, layout, "issue")
+    if not_modified is not None:
+        return _cache_headers(not_modified, etag, last_modified)
+    title = f"{issue.publication.name} {issue.month_label}（总第{issue.serial_number}期）"
+    focus = layout.get("focus")
+    og = _open_graph(
+        request, title=title, site_name=issue.publication.name, published=issue.published_at,
+        description=f"本期焦点：{focus['title']}" if focus else title,
+    )
+    context = {**layout, "og": og}
+    response = render(request, "reader/issue.html", context)
+    return _cache_headers(response, etag, last_modified)
+
+
+def article_detail(request, slug, serial, article_id):
+    issue, refusal = _published_issue_or_login(request, slug, serial)
+    if refusal:
+        return refusal
+    layout = published_layout(issue)
+    entries = flat_entries(layout)
+    index = next((i for i, entry in enumerate(entries) if entry["id"] == article_id), None)
+    if index is None:
+        raise Http404("本期没有这篇文章。")
+    entry = entries[index]
+    etag, last_modified, not_modified = _conditional(request, layout, "article", article_id)
+    if not_modified is not None:
+        return _cache_headers(not_modified, etag, last_modified)
+    context = {
+        **layout,
+        "entry": entry,
+        "position": index + 1,
+        "total": len(entries),
+        "previous": entries[index - 1] if index > 0 else None,
+        "next": entries[index + 1] if index + 1 < len(entries) else None,
+        "og": _open_graph(
+            request, title=entry["title"], site_name=issue.publication.name, section=entry["section"],
+            description=Truncator(strip_tags(entry["body"])).chars(120), published=issue.published_at,
+        ),
+    }
+    response = render(request, "reader/article.html", context)
+    return _cache_headers(response, etag, last_modified)
+
+
+def issue_pdf(request, slug, serial):
+    issue, refusal = _published_issue_or_login(request, slug, serial)
+    if refusal:
+        return refusal
+    try:
+        path = pdf_store.ensure_issue_pdf(issue)
+    except Exception:
+        logger.exception("Rendering the PDF of %s failed", issue)
+        return render(
+            request, "reader/pdf_unavailable.html", {"issue": issue, "publication": issue.publication},
+            status=503,
+        )
+    etag = f'"{path.stem.rsplit("-", 1)[-1]}"'  # the content version in the stored file's name
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _cache_headers(not_modified, etag)
+    response = FileResponse(
+        path.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=pdf_store.download_filename(issue),
+    )
+    return _cache_headers(response, etag)

@@ -1,0 +1,119 @@
+"""Every desk action that locks rows, through the real pages, on PostgreSQL with real commits.
+
+A test wrapped in a transaction cannot see a missing `atomic`: `select_for_update` outside a
+transaction only fails in autocommit (TransactionManagementError, a 500 on the desk). These
+tests run with transaction=True, so each request commits as in production.
+"""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from bulletin.models import Erratum, Issue, IssueEvent, Visibility
+from editorial.models import Article
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def post(client, name, *args, data=None):
+    response = client.post(reverse(name, args=args), data or {})
+    assert response.status_code in (200, 302), (name, response.status_code)
+    return response
+
+
+def test_visibility_change_on_the_desk_commits_and_voids_the_sign_off(client, signed_off_issue, editor):
+    assert connection.vendor == "postgresql" and connection.get_autocommit()
+    issue = signed_off_issue(visibility=Visibility.PUBLIC)
+    client.force_login(editor)
+    response = client.post(
+        reverse("desk:issue_assemble", args=[issue.pk]), {"op": "visibility", "visibility": "internal"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "可见范围已改为“内部资料" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.visibility == Visibility.INTERNAL and issue.status == Issue.Status.DRAFT
+    assert issue.sign_offs.get().voided_at is not None
+
+
+def test_a_month_on_the_desk_commits_each_step(client, publication, make_article, editor, approver, head):
+    # The article: written, submitted, returned, revised, approved.
+    client.force_login(editor)
+    section = publication.sections.get(name="本期焦点")
+    post(client, "desk:article_new", data={
+        "publication": publication.pk, "section": section.pk, "title": "区里召开年度工作会",
+        "event_date": "2020-09-17", "body": "<p>9月17日，区里召开年度工作会。</p>",
+    })
+    article = Article.objects.get(title="区里召开年度工作会")
+    post(client, "desk:article_edit", article.pk, data={
+        "publication": publication.pk, "section": section.pk, "title": "区里召开年度工作会议",
+        "event_date": "2020-09-17", "body": "<p>9月17日，区里召开年度工作会议。</p>",
+        "version": article.version,
+    })
+    article.refresh_from_db()
+    assert article.title == "区里召开年度工作会议" and article.version == 2
+    post(client, "desk:article_transition", article.pk, data={"action": "submit", "version": article.version})
+    client.force_login(approver)
+    article.refresh_from_db()
+    post(client, "desk:article_transition", article.pk,
+         data={"action": "return", "comment": "请补充参会单位。", "version": article.version})
+    article.refresh_from_db()
+    assert article.status == Article.Status.RETURNED
+    client.force_login(editor)
+    post(client, "desk:article_transition", article.pk, data={"action": "submit", "version": article.version})
+    client.force_login(approver)
+    article.refresh_from_db()
+    post(client, "desk:article_transition", article.pk, data={"action": "approve", "version": article.version})
+    article.refresh_from_db()
+    assert article.status == Article.Status.APPROVED
+
+    # The issue: assembled, reordered, focus and visibility set, submitted, returned, signed off.
+    second = make_article(title="第二篇稿件", status=Article.Status.APPROVED)
+    third = make_article(title="第三篇稿件", status=Article.Status.APPROVED)
+    client.force_login(editor)
+    post(client, "desk:issue_list", data={"publication": publication.pk, "year": 2020, "month": 10})
+    issue = Issue.objects.get(publication=publication, year=2020, month=10)
+    for op in (f"add:{article.pk}", f"add:{second.pk}", f"add:{third.pk}", f"down:{second.pk}",
+               f"up:{second.pk}", f"focus:{article.pk}", f"section_down:{section.pk}"):
+        post(client, "desk:issue_assemble", issue.pk, data={"op": op})
+    other = publication.sections.get(name="民生视点")
+    post(client, "desk:issue_assemble", issue.pk,
+         data={"op": f"section:{third.pk}", f"section-{third.pk}": other.pk})
+    time_section = second.section_id
+    post(client, "desk:issue_assemble", issue.pk,
+         data={"op": f"reorder:{time_section}", "order": f"{second.pk}"})
+    post(client, "desk:issue_assemble", issue.pk, data={"op": "visibility", "visibility": "public"})
+    post(client, "desk:issue_assemble", issue.pk, data={"op": f"remove:{third.pk}"})
+    issue.refresh_from_db()
+    assert issue.focus_article_id == article.pk and issue.placements.count() == 2
+    post(client, "desk:issue_submit", issue.pk)
+    client.force_login(head)
+    post(client, "desk:issue_signoff", issue.pk, data={"action": "return", "comment": "顺序再斟酌。"})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.DRAFT
+    client.force_login(editor)
+    post(client, "desk:issue_submit", issue.pk)
+    client.force_login(head)
+    shown = client.get(reverse("desk:issue_signoff", args=[issue.pk])).context["fingerprint"]
+    post(client, "desk:issue_signoff", issue.pk, data={"action": "sign_off", "fingerprint": shown})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SIGNED_OFF
+
+    # Published, corrected, withdrawn.
+    post(client, "desk:issue_publish", issue.pk, data={"sign_off": issue.sign_offs.get(voided_at=None).pk})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.PUBLISHED and issue.serial_number == 97
+    client.force_login(editor)
+    post(client, "desk:erratum_propose", issue.pk, data={"text": "第2页“工作会”应为“工作会议”。"})
+    erratum = Erratum.objects.get(issue=issue)
+    client.force_login(head)
+    post(client, "desk:erratum_approve", issue.pk, erratum.pk)
+    erratum.refresh_from_db()
+    assert erratum.published_at is not None
+    post(client, "desk:issue_withdraw", issue.pk, data={"reason": "内容需要复核。"})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.WITHDRAWN
+    actions = list(issue.events.values_list("action", flat=True))
+    for action in ("created", "submitted", "returned", "signed_off", "published", "erratum", "withdrawn"):
+        assert action in actions, action
+    assert IssueEvent.objects.filter(issue=issue).count() == len(actions)
