@@ -136,7 +136,7 @@ class LoginView(auth_views.LoginView):
 
 
 def admin_login(request, extra_context=None):
-    """The admin's login (admin.site.login_form is the guarded form, see bulletin/admin.py),
+    """The admin's login (admin.site.login_form is the guarded form, set in config/urls.py),
     answering 429 while locked like the site's login."""
     from django.contrib import admin
 

@@ -138,6 +138,8 @@ PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 # When the PDF of a newly published issue is rendered: "thread" (after commit, in the
 # background), "sync" (after commit, in the publishing request) or "off" (on first download).
 BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
+# Seconds between autosaves of an article being edited on the desk (static/js/desk.js).
+BULLETIN_AUTOSAVE_SECONDS = env.int("BULLETIN_AUTOSAVE_SECONDS", default=20)
 
 # Upload limits (images and .docx). Decompression bombs are refused by pixel count.
 BULLETIN_MAX_UPLOAD_BYTES = env.int("BULLETIN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)

@@ -27,7 +27,7 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Every test client comes from 127.0.0.1: failed logins counted by one test (login
-    # throttling, bulletin/login_guard.py) must not lock out a later test in the same worker.
+    # throttling, config/login_guard.py) must not lock out a later test in the same worker.
     from django.core.cache import cache
 
     cache.clear()

@@ -1,0 +1,2 @@
+"""The issue's PDF: `render` lays it out with WeasyPrint (no models), `store` keeps one rendered
+file per content version and serves it. Layout: templates/pdf/issue.html and static/css/pdf.css."""

@@ -191,7 +191,7 @@ def schedule_issue_pdf(issue: Issue) -> None:
     settings.BULLETIN_PDF_ON_PUBLISH: "thread" (default: the publish request does not wait),
     "sync" (render in the committing request) or "off" (render on first download).
     """
-    mode = getattr(settings, "BULLETIN_PDF_ON_PUBLISH", "thread")
+    mode = settings.BULLETIN_PDF_ON_PUBLISH
     if mode == "off":
         return
     issue_pk = issue.pk

@@ -85,7 +85,7 @@ def fulltext_filter(queryset, tokens: list[str], rank_tokens: list[str] | None =
     """Restrict an ArticleIndex queryset to rows containing every token; annotate `rank`.
 
     `rank_tokens` (any of them counts) order the result. Tokens are runs of letters, digits
-    and ideographs only (bulletin.search.TERM_RE), so they cannot carry query syntax; they are
+    and ideographs only (bulletin.search.text.TERM_RE), so they cannot carry query syntax; they are
     passed as parameters all the same.
     """
     from django.db.models.expressions import RawSQL

@@ -154,7 +154,7 @@ def _edit_context(request, article, form):
         "comment_form": CommentForm(),
         "comments": article.comments.select_related("author"),
         "autosave": article.status in (Status.DRAFT, Status.RETURNED),
-        "autosave_seconds": getattr(settings, "BULLETIN_AUTOSAVE_SECONDS", 20),
+        "autosave_seconds": settings.BULLETIN_AUTOSAVE_SECONDS,
         # Editing an article placed in an issue on its way to publication sends the article back
         # to review and voids a sign-off: say so before the editor saves, not after.
         "placed_in": [

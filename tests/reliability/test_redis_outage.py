@@ -12,7 +12,6 @@ import time
 
 import pytest
 import redis
-
 from bulletin.cache import ResilientRedisCache
 
 

@@ -356,3 +356,42 @@ def test_erratum_proposed_by_editor_published_by_head(client, signed_off_issue, 
 def test_no_erratum_on_an_unpublished_issue(issue, editor):
     with pytest.raises(IssueError, match="已发布"):
         publishing.propose_erratum(issue, text="更正", by=editor)
+
+
+def test_visibility_changed_in_the_admin_voids_the_sign_off(client, signed_off_issue, django_user_model):
+    """Who may read is part of what the head signs: no route around it, the admin included."""
+    from django.urls import reverse
+
+    from bulletin.models import Visibility
+
+    issue = signed_off_issue(visibility=Visibility.INTERNAL)
+    admin = django_user_model.objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin)
+    url = reverse("admin:bulletin_issue_change", args=[issue.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"visibility": Visibility.PUBLIC, "_save": "1"})
+    for prefix in ("errata", "events"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    issue.refresh_from_db()
+    assert issue.visibility == Visibility.PUBLIC
+    assert issue.status == Issue.Status.DRAFT
+    assert issue.sign_offs.get().voided_at is not None
+    assert issue.events.filter(action=IssueEvent.Action.SIGN_OFF_VOIDED).exists()
+
+
+def test_the_admin_cannot_add_or_edit_a_sign_off(client, signed_off_issue, django_user_model):
+    from django.urls import reverse
+
+    issue = signed_off_issue()
+    admin = django_user_model.objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin)
+    assert client.get(reverse("admin:bulletin_signoff_add")).status_code == 403
+    record = issue.sign_offs.get()
+    page = client.get(reverse("admin:bulletin_signoff_change", args=[record.pk]))
+    assert page.status_code == 200 and 'name="comment"' not in page.content.decode()
+    client.post(reverse("admin:bulletin_signoff_change", args=[record.pk]), {"comment": "改过的意见"})
+    record.refresh_from_db()
+    assert record.comment == ""

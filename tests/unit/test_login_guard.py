@@ -1,4 +1,4 @@
-"""Password guessing on the site's and the admin's login is throttled (bulletin/login_guard.py)."""
+"""Password guessing on the site's and the admin's login is throttled (config/login_guard.py)."""
 
 import logging
 import time
