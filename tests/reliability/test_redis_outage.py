@@ -12,7 +12,8 @@ import time
 
 import pytest
 import redis
-from bulletin.cache import ResilientRedisCache
+
+from config.cache import ResilientRedisCache
 
 
 def _free_port() -> int:
@@ -32,7 +33,7 @@ def _warnings(caplog) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "bulletin.cache" and record.levelno >= logging.WARNING
+        if record.name == "config.cache" and record.levelno >= logging.WARNING
     ]
 
 
@@ -53,7 +54,7 @@ def _exercise(cache, rounds=50):
 
 def test_closed_port_is_logged_once_however_many_operations(caplog):
     cache = _cache(_free_port())
-    with caplog.at_level(logging.DEBUG, logger="bulletin.cache"):
+    with caplog.at_level(logging.DEBUG, logger="config.cache"):
         _exercise(cache)  # 500 cache operations, each refused by the closed port
     warnings = _warnings(caplog)
     assert len(warnings) == 1, warnings
@@ -100,7 +101,7 @@ def redis_server():
 
 def test_outage_and_recovery_are_logged_once_each(redis_server, caplog):
     cache = _cache(redis_server.port)
-    with caplog.at_level(logging.DEBUG, logger="bulletin.cache"):
+    with caplog.at_level(logging.DEBUG, logger="config.cache"):
         cache.set("probe", {"期": 97}, 30)
         assert cache.get("probe") == {"期": 97}
         assert _warnings(caplog) == []

@@ -117,7 +117,7 @@ def assert_flattened(article):
 def test_desk_new_article_edit_and_autosave_accept_deep_bodies(client, editor, publication, make_article):
     client.force_login(editor)
     response = client.post(
-        reverse("editorial:article_new"),
+        reverse("desk:article_new"),
         {"publication": publication.pk, "title": "深层嵌套", "section": publication.sections.get(name="时政要点").pk,
          "body": DEEP_BODY},
     )
@@ -126,21 +126,21 @@ def test_desk_new_article_edit_and_autosave_accept_deep_bodies(client, editor, p
 
     article = make_article()
     response = client.post(
-        reverse("editorial:article_edit", args=[article.pk]), form_data(article, body=DEEP_BODY)
+        reverse("desk:article_edit", args=[article.pk]), form_data(article, body=DEEP_BODY)
     )
     assert response.status_code == 302
     assert_flattened(article)
 
     response = client.post(
-        reverse("editorial:article_autosave", args=[article.pk]),
+        reverse("desk:article_autosave", args=[article.pk]),
         form_data(article, body=DEEP_BODY + "<p>又改了一句。</p>"),
     )
     assert response.status_code == 200 and response.json()["ok"]
     assert_flattened(article)
     # The pages that show it render.
-    assert client.get(reverse("editorial:article_detail", args=[article.pk])).status_code == 200
-    assert client.get(reverse("editorial:article_edit", args=[article.pk])).status_code == 200
-    assert client.get(reverse("editorial:article_compare", args=[article.pk])).status_code == 200
+    assert client.get(reverse("desk:article_detail", args=[article.pk])).status_code == 200
+    assert client.get(reverse("desk:article_edit", args=[article.pk])).status_code == 200
+    assert client.get(reverse("desk:article_compare", args=[article.pk])).status_code == 200
 
 
 @pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_conflict_page_with_a_deep_body(client, editor, editor2, make_article):
     stale = form_data(article, body=DEEP_BODY)
     workflow.save_article(article, by=editor2, version=article.version, body="<p>别人先改了。</p>")
     client.force_login(editor)
-    response = client.post(reverse("editorial:article_edit", args=[article.pk]), stale)
+    response = client.post(reverse("desk:article_edit", args=[article.pk]), stale)
     assert response.status_code == 409
     assert "深层正文" in response.content.decode()
 
