@@ -102,6 +102,10 @@ class IssueAdmin(admin.ModelAdmin):
     inlines = [IssueArticleInline, ErratumInline, IssueEventInline]
     actions = ["publish_selected"]
 
+    def view_on_site(self, obj):
+        # Only a numbered issue has a reader page; the admin shows no link before that.
+        return obj.get_absolute_url()
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.is_frozen:

@@ -80,8 +80,9 @@ class Issue(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
+        """The reader's page of a numbered issue; None before it has a number (desk only)."""
         if self.serial_number is None:
-            return reverse("editorial:issue_preview", args=[self.pk])
+            return None
         return reverse("reader:issue", args=[self.publication.slug, self.serial_number])
 
     @property

@@ -395,3 +395,16 @@ def test_the_admin_cannot_add_or_edit_a_sign_off(client, signed_off_issue, djang
     client.post(reverse("admin:bulletin_signoff_change", args=[record.pk]), {"comment": "改过的意见"})
     record.refresh_from_db()
     assert record.comment == ""
+
+
+def test_only_a_numbered_issue_links_to_the_reader_site(client, issue, django_user_model):
+    """The model knows the reader's page only; the desk's pages are the desk's business."""
+    from django.urls import reverse
+
+    assert issue.get_absolute_url() is None
+    admin = django_user_model.objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin)
+    page = client.get(reverse("admin:bulletin_issue_change", args=[issue.pk])).content.decode()
+    assert "viewsitelink" not in page
+    issue.serial_number, issue.year_number = 97, 10
+    assert issue.get_absolute_url() == "/test-dsyb/97/"
