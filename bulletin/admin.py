@@ -45,6 +45,11 @@ class PublicationAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
         ("版记", {"fields": ["confidentiality_notice", "distribution_scope", "sponsor", "publisher", "phone", "email"]}),
         ("编号", {"fields": ["first_serial_number", "last_serial_number"]}),
+        ("每月日程与提醒", {
+            "fields": [("draft_day", "review_day", "signoff_day", "publish_day"), "reminder_days"],
+            "description": "新建的每一期按本规则取本月的截止日期（超过当月天数时取月末）；"
+                           "某一期的日期可在编辑部的期刊页面单独调整。",
+        }),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -98,7 +103,11 @@ class IssueEventInline(admin.TabularInline):
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["__str__", "year", "month", "year_number", "serial_number", "status", "visibility"]
     list_filter = ["publication", "status", "year", "visibility"]
-    readonly_fields = ["year_number", "serial_number", "published_at", "status"]
+    # Deadlines change on the desk (bulletin.publishing.set_deadlines), which records the change.
+    readonly_fields = [
+        "year_number", "serial_number", "published_at", "status",
+        "draft_due", "review_due", "signoff_due", "publish_due",
+    ]
     inlines = [IssueArticleInline, ErratumInline, IssueEventInline]
     actions = ["publish_selected"]
 
@@ -121,6 +130,12 @@ class IssueAdmin(admin.ModelAdmin):
         if obj is not None and obj.status != Issue.Status.DRAFT:
             return [ErratumInline, IssueEventInline]
         return self.inlines
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # a new issue takes its deadlines from the publication's rule
+            for due, date in obj.publication.schedule_for(obj.year, obj.month).items():
+                setattr(obj, due, date)
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.serial_number is not None:

@@ -257,7 +257,12 @@ class DemoLoader:
 
     def load_current_issue(self):
         year, month = self.today.year, self.today.month
-        issue, _ = Issue.objects.get_or_create(publication=self.publication, year=year, month=month)
+        schedule = self.publication.schedule_for(year, month)
+        issue, _ = Issue.objects.get_or_create(
+            publication=self.publication, year=year, month=month, defaults=schedule
+        )
+        if issue.draft_due is None and not issue.is_frozen:  # a demo database from before deadlines
+            Issue.objects.filter(pk=issue.pk).update(**schedule)
         placed = []
         for section, title, day, body, status, in_issue in CURRENT_ISSUE_ARTICLES:
             day = min(day, 28)

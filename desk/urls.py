@@ -28,6 +28,7 @@ urlpatterns = [
     path("issues/<int:pk>/preview/", issues.issue_preview, name="issue_preview"),
     path("issues/<int:pk>/preview.pdf", issues.issue_pdf_preview, name="issue_pdf_preview"),
     path("issues/<int:pk>/assemble/", issues.issue_assemble, name="issue_assemble"),
+    path("issues/<int:pk>/deadlines/", issues.issue_deadlines, name="issue_deadlines"),
     path("issues/<int:pk>/submit/", issues.issue_submit, name="issue_submit"),
     path("issues/<int:pk>/signoff/", issues.issue_signoff, name="issue_signoff"),
     path("issues/<int:pk>/publish/", issues.issue_publish, name="issue_publish"),

@@ -10,10 +10,18 @@ services (bulletin.publishing, bulletin.pdf, …), which import them.
 """
 
 from ..search.models import ArticleIndex, SearchTerm
-from .issues import Erratum, Issue, IssueArticle, IssueEvent, IssueQuerySet, SignOff
-from .publications import Publication, Section, Visibility
+from .issues import (
+    Erratum,
+    Issue,
+    IssueArticle,
+    IssueEvent,
+    IssueQuerySet,
+    SignOff,
+    attach_return_events,
+)
+from .publications import DEADLINES, Publication, Section, Visibility
 
 __all__ = [
-    "ArticleIndex", "Erratum", "Issue", "IssueArticle", "IssueEvent", "IssueQuerySet",
-    "Publication", "Section", "SearchTerm", "SignOff", "Visibility",
+    "DEADLINES", "ArticleIndex", "Erratum", "Issue", "IssueArticle", "IssueEvent", "IssueQuerySet",
+    "Publication", "Section", "SearchTerm", "SignOff", "Visibility", "attach_return_events",
 ]

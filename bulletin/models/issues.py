@@ -10,12 +10,24 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from .publications import Publication, Section, Visibility
+from .publications import DEADLINES, Publication, Section, Visibility
 
 
 class IssueQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Issue.Status.PUBLISHED)
+
+    def with_handover(self):
+        """Annotate the latest hand-over between editors and head (submitted, returned, reopened,
+        signed off, sign-off voided): `handover_action`, `handover_event_id`. Issue.is_returned and
+        Issue.desk_status_label read them; attach_return_events() fetches the head's comments."""
+        latest = IssueEvent.objects.filter(issue=models.OuterRef("pk"), action__in=HANDOVER_ACTIONS).order_by(
+            "-created_at", "-pk"
+        )
+        return self.annotate(
+            handover_action=models.Subquery(latest.values("action")[:1]),
+            handover_event_id=models.Subquery(latest.values("pk")[:1]),
+        )
 
 
 class Issue(models.Model):
@@ -50,6 +62,12 @@ class Issue(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    # Deadlines: filled from the publication's schedule rule when the issue is created, changed
+    # per issue through bulletin.publishing.set_deadlines. Empty on back issues.
+    draft_due = models.DateField("截稿日期", null=True, blank=True)
+    review_due = models.DateField("审核截止日期", null=True, blank=True)
+    signoff_due = models.DateField("签发截止日期", null=True, blank=True)
+    publish_due = models.DateField("计划出版日期", null=True, blank=True)
 
     objects = IssueQuerySet.as_manager()
 
@@ -99,6 +117,32 @@ class Issue(models.Model):
     @property
     def month_label(self) -> str:
         return f"{self.year}年{self.month}月"
+
+    @property
+    def is_returned(self) -> bool:
+        """The head returned it and the editors have not submitted it again (needs with_handover())."""
+        return self.status == self.Status.DRAFT and getattr(self, "handover_action", None) == IssueEvent.Action.RETURNED
+
+    @property
+    def desk_status_label(self) -> str:
+        """The status as the desk shows it: a returned draft is 退回修改, not 编排中."""
+        if self.status == self.Status.DRAFT:
+            action = getattr(self, "handover_action", None)
+            if action == IssueEvent.Action.RETURNED:
+                return "退回修改"
+            if action in (IssueEvent.Action.REOPENED, IssueEvent.Action.SIGN_OFF_VOIDED):
+                return "编排中 · 需重新提交"
+        return self.get_status_display()
+
+    @property
+    def desk_status(self) -> str:
+        """A CSS-friendly status: the model's, or `returned` for 退回修改."""
+        return "returned" if self.is_returned else self.status
+
+    @property
+    def deadlines(self) -> list[tuple[str, str, object]]:
+        """(field, label, date) of each deadline set on this issue, in the month's order."""
+        return [(due, label, getattr(self, due)) for due, _day, label in DEADLINES if getattr(self, due)]
 
     @property
     def is_published(self) -> bool:
@@ -210,6 +254,7 @@ class IssueEvent(models.Model):
         WITHDRAWN = "withdrawn", "撤回"
         ERRATUM_PROPOSED = "erratum_proposed", "提出勘误"
         ERRATUM = "erratum", "发布勘误"
+        DEADLINES = "deadlines", "调整截止日期"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events", verbose_name="期刊")
     action = models.CharField("操作", max_length=20, choices=Action.choices)
@@ -227,6 +272,26 @@ class IssueEvent(models.Model):
 
     def __str__(self):
         return f"{self.issue} {self.get_action_display()}"
+
+
+# The events that hand an issue between the editors and the head (see IssueQuerySet.with_handover).
+HANDOVER_ACTIONS = (
+    IssueEvent.Action.SUBMITTED,
+    IssueEvent.Action.RETURNED,
+    IssueEvent.Action.REOPENED,
+    IssueEvent.Action.SIGNED_OFF,
+    IssueEvent.Action.SIGN_OFF_VOIDED,
+)
+
+
+def attach_return_events(issues) -> None:
+    """Set `return_event` (the head's RETURNED event, actor loaded; or None) on each issue
+    annotated by with_handover(): one query for any number of issues."""
+    wanted = {issue.handover_event_id: issue for issue in issues if issue.is_returned}
+    events = IssueEvent.objects.filter(pk__in=wanted).select_related("actor") if wanted else []
+    found = {event.pk: event for event in events}
+    for issue in issues:
+        issue.return_event = found.get(getattr(issue, "handover_event_id", None)) if issue.is_returned else None
 
 
 class SignOff(models.Model):

@@ -1,6 +1,10 @@
 """Publications and their sections: what an office publishes, and its defaults for each issue."""
 
+import calendar
+import datetime
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -8,6 +12,21 @@ from django.urls import reverse
 class Visibility(models.TextChoices):
     INTERNAL = "internal", "内部资料（仅限授权读者）"
     PUBLIC = "public", "公开"
+
+
+# The month's deadlines, in order: (Issue field, Publication rule field, label).
+DEADLINES = (
+    ("draft_due", "draft_day", "截稿"),
+    ("review_due", "review_day", "审核截止"),
+    ("signoff_due", "signoff_day", "签发截止"),
+    ("publish_due", "publish_day", "出版"),
+)
+
+
+def _day_field(label, default, help_text):
+    return models.PositiveSmallIntegerField(
+        label, default=default, validators=[MinValueValidator(1), MaxValueValidator(31)], help_text=help_text
+    )
 
 
 class Publication(models.Model):
@@ -36,6 +55,16 @@ class Publication(models.Model):
         "已发布的最大总期号", null=True, blank=True, editable=False,
         help_text="编号计数器，发布时在事务中加锁递增。",
     )
+    # The schedule rule: each issue's deadlines are these days of the issue's own month (a day
+    # past the month's end is its last day). An issue's dates can then be changed on the desk.
+    draft_day = _day_field("截稿日", 5, "每月几日截稿：稿件须在这一天前提交审核。")
+    review_day = _day_field("审核截止日", 8, "每月几日前审核完毕。")
+    signoff_day = _day_field("签发截止日", 12, "每月几日前主任签发（编辑须在此前提交签发）。")
+    publish_day = _day_field("出版日", 15, "每月几日出版（发布）。")
+    reminder_days = models.PositiveSmallIntegerField(
+        "提前提醒天数", default=2, validators=[MaxValueValidator(31)],
+        help_text="截止日期前几天提醒仍有工作未完成的人（0 表示截止当天提醒）。每个截止日期只提醒一次。",
+    )
 
     class Meta:
         verbose_name = "刊物"
@@ -54,7 +83,17 @@ class Publication(models.Model):
             return self.first_serial_number
         return max(self.last_serial_number + 1, self.first_serial_number)
 
+    def schedule_for(self, year: int, month: int) -> dict:
+        """The deadlines the rule gives an issue of `year`/`month`: {Issue field: date}."""
+        last = calendar.monthrange(year, month)[1]
+        return {
+            due: datetime.date(year, month, min(getattr(self, day), last)) for due, day, _label in DEADLINES
+        }
+
     def clean(self):
+        days = [getattr(self, day) for _due, day, _label in DEADLINES]
+        if all(isinstance(d, int) for d in days) and days != sorted(days):
+            raise ValidationError("截止日期的顺序应为：截稿日 ≤ 审核截止日 ≤ 签发截止日 ≤ 出版日。")
         if self.pk:
             old = Publication.objects.filter(pk=self.pk).values_list("first_serial_number", flat=True).first()
             if (

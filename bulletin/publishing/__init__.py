@@ -14,6 +14,7 @@ whose message (Chinese) is shown to the user as is.
     signoff    the fingerprint, submit, return, sign off, the safety net
     publish    numbering, freezing, back issues
     errata     withdrawal and errata
+    deadlines  an issue's dates (截稿, 审核, 签发, 出版), changed per issue
 """
 
 from .assembly import (
@@ -31,6 +32,7 @@ from .assembly import (
     set_visibility,
 )
 from .base import IssueError, PublishError, void_sign_off
+from .deadlines import set_deadlines
 from .errata import approve_erratum, propose_erratum, withdraw_issue
 from .publish import (
     Numbers,
@@ -56,6 +58,6 @@ __all__ = [
     "delete_replaced_back_issue", "effective_section_order", "is_being_replaced", "issue_fingerprint",
     "move_article", "move_section", "next_numbers", "propose_erratum", "publish_back_issue",
     "publish_issue", "remove_article", "reorder_section", "return_issue", "set_focus",
-    "set_visibility", "sign_off", "submit_for_sign_off", "valid_sign_off", "void_sign_off",
+    "set_deadlines", "set_visibility", "sign_off", "submit_for_sign_off", "valid_sign_off", "void_sign_off",
     "withdraw_issue",
 ]

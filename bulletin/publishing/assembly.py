@@ -52,7 +52,9 @@ def create_issue(publication: Publication, *, year: int, month: int, by) -> Issu
         raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。")
     try:
         with transaction.atomic():
-            issue = Issue.objects.create(publication=publication, year=year, month=month)
+            issue = Issue.objects.create(
+                publication=publication, year=year, month=month, **publication.schedule_for(year, month)
+            )
             record_event(issue, IssueEvent.Action.CREATED, by)
     except IntegrityError:  # created by someone else a moment ago
         raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。") from None

@@ -7,6 +7,8 @@ locks the issue and records the history. A refusal (IssueError) becomes a messag
 import datetime
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bulletin import publishing
-from bulletin.models import Erratum, Issue, Publication, Visibility
+from bulletin.models import (
+    Erratum,
+    Issue,
+    IssueEvent,
+    Publication,
+    Visibility,
+    attach_return_events,
+)
 from bulletin.pdf.store import render_pdf_bytes
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
 from bulletin.rendering import issue_layout
@@ -26,7 +35,21 @@ from ..permissions import desk_view
 
 
 def _issue(pk) -> Issue:
-    return get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
+    issue = get_object_or_404(
+        Issue.objects.with_handover().select_related("publication", "focus_article"), pk=pk
+    )
+    attach_return_events([issue])
+    return issue
+
+
+# The issue list's filters (?show=…): the lists the count cards of 待我处理 link to.
+ISSUE_FILTERS = {
+    "signoff": ("待签发", Q(status=Issue.Status.SUBMITTED)),
+    "returned": ("退回修改", Q(status=Issue.Status.DRAFT, handover_action=IssueEvent.Action.RETURNED)),
+    "publish": ("已签发待发布", Q(status=Issue.Status.SIGNED_OFF)),
+    "errata": ("有待批准的勘误", Q(status=Issue.Status.PUBLISHED, errata__published_at__isnull=True,
+                                 errata__isnull=False)),
+}
 
 
 @desk_view()
@@ -50,15 +73,35 @@ def issue_list(request):
                 return redirect("desk:issue_detail", issue.pk)
     today = timezone.localdate()
     following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-    issues = Issue.objects.select_related("publication").order_by("-year", "-month", "publication__name")
+    issues = (
+        Issue.objects.with_handover().select_related("publication").order_by("-year", "-month", "publication__name")
+    )
+    show = request.GET.get("show", "")
+    if show in ISSUE_FILTERS:
+        issues = issues.filter(ISSUE_FILTERS[show][1]).distinct()
+    page = Paginator(issues, 30).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    attach_return_events(rows)
     return render(request, "desk/issue_list.html", {
-        "issues": issues,
+        "issues": rows,
+        "page": page,
+        "show": show if show in ISSUE_FILTERS else "",
+        "filters": [(key, label) for key, (label, _q) in ISSUE_FILTERS.items()],
         "publications": publications,
         "default_year": request.POST.get("year") or following.year,
         "default_month": int(request.POST.get("month") or following.month),
         "months": range(1, 13),
         "can_create": has_role(request.user, EDITOR, HEAD),
     })
+
+
+# (field, label, help) of the deadline inputs on the assembly page.
+DEADLINE_FORM = [
+    ("draft_due", "截稿", "稿件提交审核"),
+    ("review_due", "审核截止", "审核完毕"),
+    ("signoff_due", "签发截止", "主任签发"),
+    ("publish_due", "出版", "发布本期"),
+]
 
 
 def _detail_context(request, issue: Issue) -> dict:
@@ -90,6 +133,7 @@ def _detail_context(request, issue: Issue) -> dict:
         and sign_off is not None,
         "is_head": has_role(user, HEAD),
         "is_editor": has_role(user, EDITOR, HEAD),
+        "deadline_form": [(due, label, hint, getattr(issue, due)) for due, label, hint in DEADLINE_FORM],
     }
 
 
@@ -197,6 +241,24 @@ def issue_submit(request, pk):
     return _lifecycle_action(
         request, pk, lambda issue: publishing.submit_for_sign_off(issue, by=request.user), "已提交主任签发。"
     )
+
+
+@desk_view(EDITOR, HEAD, message="只有编辑和主任可以调整截止日期。")
+@require_POST
+def issue_deadlines(request, pk):
+    issue = _issue(pk)
+    try:
+        changes = publishing.set_deadlines(
+            issue, by=request.user, **{due: request.POST.get(due, "") for due, _label, _d in DEADLINE_FORM}
+        )
+    except IssueError as exc:
+        refused(request, exc)
+    else:
+        if changes:
+            messages.success(request, "截止日期已更新：" + "；".join(changes) + "。")
+        else:
+            messages.info(request, "截止日期没有变化。")
+    return redirect(reverse("desk:issue_detail", args=[issue.pk]) + "#deadlines")
 
 
 @desk_view()
