@@ -50,6 +50,7 @@ class PublicationAdmin(admin.ModelAdmin):
             "description": "新建的每一期按本规则取本月的截止日期（超过当月天数时取月末）；"
                            "某一期的日期可在编辑部的期刊页面单独调整。",
         }),
+        ("签发", {"fields": ["head_may_work_alone"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):

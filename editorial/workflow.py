@@ -29,6 +29,7 @@ from django.utils import timezone
 from common.errors import BulletinError
 from common.roles import APPROVER, EDITOR, has_role, is_desk_user
 
+from .authorship import REVIEWER_SHARE_LIMIT, share_of
 from .models import Article, ArticleTransition, ReviewLevel
 from .revisions import record_revision
 from .sanitize import clean_html
@@ -174,6 +175,12 @@ def check(action: str, user, article: Article, *, comment: str = "") -> None:
             raise WorkflowError("不能审核通过自己撰写的稿件，须由其他审核人审核。")
         if user.pk == article.last_edited_by_id:
             raise WorkflowError("您是这篇稿件的最后修改人，不能审核通过自己修改的内容，须由其他审核人审核。")
+        share = share_of(article, user)
+        if share >= REVIEWER_SHARE_LIMIT:
+            raise WorkflowError(
+                f"这篇稿件当前正文约 {share:.0%} 的文字是您写的（达到 {REVIEWER_SHARE_LIMIT:.0%} 即须回避），"
+                "不能由您审核通过，须由其他审核人审核。"
+            )
         earlier = _round_approvers(article).get(user.pk)
         if earlier is not None:
             raise WorkflowError(f"您已在本轮第{earlier}级审核中通过了这篇稿件，下一级须由其他人审核。")

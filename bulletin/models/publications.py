@@ -53,7 +53,16 @@ class Publication(models.Model):
     )
     last_serial_number = models.PositiveIntegerField(
         "已发布的最大总期号", null=True, blank=True, editable=False,
-        help_text="编号计数器，发布时在事务中加锁递增。",
+        help_text="编号计数器，只由本系统发布期刊时在事务中加锁递增；导入往期不改变它。",
+    )
+    head_may_work_alone = models.BooleanField(
+        "允许主任独自编排、签发和发布",
+        default=False,
+        help_text=(
+            "关闭时（默认）每期须经两人之手：签发人不能是提交签发的人（提交签发即确认本期编排完毕）。"
+            "编辑部只有主任一人时可开启；开启后主任独自签发的期会在期刊记录中注明。"
+            "勘误和替换往期不受此设置影响，始终须由另一人批准。"
+        ),
     )
     # The schedule rule: each issue's deadlines are these days of the issue's own month (a day
     # past the month's end is its last day). An issue's dates can then be changed on the desk.

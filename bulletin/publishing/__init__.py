@@ -33,7 +33,7 @@ from .assembly import (
 )
 from .base import IssueError, PublishError, void_sign_off
 from .deadlines import set_deadlines
-from .errata import approve_erratum, propose_erratum, withdraw_issue
+from .errata import approve_erratum, erratum_refusal, propose_erratum, withdraw_issue
 from .publish import (
     Numbers,
     delete_replaced_back_issue,
@@ -48,6 +48,7 @@ from .signoff import (
     issue_fingerprint,
     return_issue,
     sign_off,
+    sign_off_refusal,
     submit_for_sign_off,
     valid_sign_off,
 )
@@ -55,9 +56,10 @@ from .signoff import (
 __all__ = [
     "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum",
     "assembly_problems", "assert_signed_off", "change_section", "check_sign_off", "create_issue",
-    "delete_replaced_back_issue", "effective_section_order", "is_being_replaced", "issue_fingerprint",
+    "delete_replaced_back_issue", "effective_section_order", "erratum_refusal", "is_being_replaced", "issue_fingerprint",
     "move_article", "move_section", "next_numbers", "propose_erratum", "publish_back_issue",
     "publish_issue", "remove_article", "reorder_section", "return_issue", "set_focus",
-    "set_deadlines", "set_visibility", "sign_off", "submit_for_sign_off", "valid_sign_off", "void_sign_off",
+    "set_deadlines", "set_visibility", "sign_off", "sign_off_refusal", "submit_for_sign_off", "valid_sign_off",
+    "void_sign_off",
     "withdraw_issue",
 ]

@@ -38,6 +38,14 @@ def propose_erratum(issue: Issue, *, text: str, by) -> Erratum:
     return erratum
 
 
+def erratum_refusal(erratum: Erratum, user) -> str | None:
+    """Why `user` may not approve `erratum` (None if they may). A correction of the record
+    always needs a second person, whatever the publication's sign-off setting."""
+    if user is not None and erratum.created_by_id == user.pk:
+        return "不能批准自己提出的勘误，须由另一位主任批准。"
+    return None
+
+
 def approve_erratum(erratum: Erratum, *, by) -> Erratum:
     """The head approves a proposed erratum: it is published beside the issue from now on."""
     require(by, *SIGNERS, action="批准勘误")
@@ -45,6 +53,9 @@ def approve_erratum(erratum: Erratum, *, by) -> Erratum:
         locked = Erratum.objects.select_for_update().select_related("issue").get(pk=erratum.pk)
         if locked.published_at is not None:
             raise IssueError("这条勘误已经发布。")
+        refusal = erratum_refusal(locked, by)
+        if refusal:
+            raise IssueError(refusal)
         if locked.issue.status != Issue.Status.PUBLISHED:
             raise IssueError("本期不在发布状态，不能发布勘误。")
         locked.approved_by = by

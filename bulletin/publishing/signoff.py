@@ -5,6 +5,15 @@ and articles, the focus article, each article's title, date, section and body (a
 so an article reopened by the review workflow voids the sign-off too), and the issue's
 visibility (内部资料 or public). Any change gives a new fingerprint, which voids the sign-off.
 The publication date is not content: it is set when publishing.
+
+Two people (四眼原则): unless the publication allows the head to work alone
+(Publication.head_may_work_alone, off by default), the head cannot sign off an issue they
+submitted themselves. Submitting is the assembler's declaration that the issue is complete, and
+any change after it sends the issue back to draft, so "alone" means: the same person declared the
+exact content ready and approved it. Who placed the articles does not matter once someone else
+has looked at the issue and submitted it; articles have their own four-eyes review
+(editorial.workflow). Publishing after a valid sign-off is mechanical and may be done by anyone
+with the publisher role.
 """
 
 import hashlib
@@ -46,6 +55,29 @@ def issue_fingerprint(issue: Issue) -> str:
 
 def valid_sign_off(issue: Issue) -> SignOff | None:
     return issue.sign_offs.filter(voided_at__isnull=True).order_by("-signed_at", "-pk").first()
+
+
+def submitter_id(issue: Issue):
+    """Who submitted the issue's current content for sign-off (None if no record says so)."""
+    event = (
+        issue.events.filter(action=IssueEvent.Action.SUBMITTED).order_by("-created_at", "-pk").first()
+    )
+    return event.actor_id if event else None
+
+
+def signs_alone(issue: Issue, user) -> bool:
+    """Would `user` sign off content they submitted themselves?"""
+    return user is not None and user.pk is not None and submitter_id(issue) == user.pk
+
+
+def sign_off_refusal(issue: Issue, user) -> str | None:
+    """Why `user` may not sign off `issue` as the second person (None if they may)."""
+    if signs_alone(issue, user) and not issue.publication.head_may_work_alone:
+        return (
+            "本期是您本人提交签发的，须由另一位主任签发，或由编辑重新提交后再签发"
+            "（本刊物未允许主任独自完成编排、签发和发布）。"
+        )
+    return None
 
 
 def submit_for_sign_off(issue: Issue, *, by) -> Issue:
@@ -91,6 +123,9 @@ def sign_off(issue: Issue, *, by, comment: str = "", fingerprint: str | None = N
         problems = assembly_problems(locked)
         if problems:
             raise IssueError("本期还不能签发：", problems)
+        refusal = sign_off_refusal(locked, by)
+        if refusal:
+            raise IssueError(refusal)
         current = issue_fingerprint(locked)
         if fingerprint and fingerprint != current:
             raise IssueError("您查看之后本期内容有变动，请重新查看后再签发。")
@@ -99,7 +134,10 @@ def sign_off(issue: Issue, *, by, comment: str = "", fingerprint: str | None = N
         )
         locked.status = Issue.Status.SIGNED_OFF
         locked.save(update_fields=["status", "updated_at"])
-        record_event(locked, IssueEvent.Action.SIGNED_OFF, by, record.comment)
+        note = record.comment
+        if signs_alone(locked, by):
+            note = "（主任独自提交并签发：本刊物设置允许）" + (f" {note}" if note else "")
+        record_event(locked, IssueEvent.Action.SIGNED_OFF, by, note)
     return record
 
 

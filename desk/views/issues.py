@@ -134,6 +134,8 @@ def _detail_context(request, issue: Issue) -> dict:
         "is_head": has_role(user, HEAD),
         "is_editor": has_role(user, EDITOR, HEAD),
         "deadline_form": [(due, label, hint, getattr(issue, due)) for due, label, hint in DEADLINE_FORM],
+        "sign_off_refusal": publishing.sign_off_refusal(issue, user)
+        if issue.status == Issue.Status.SUBMITTED else None,
     }
 
 

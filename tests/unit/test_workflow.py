@@ -167,9 +167,10 @@ def test_nobody_approves_what_they_last_edited(approver, editor, make_article):
         workflow.approve(article, by=approver)
     # Superusers are bound by the rule too.
     root = make_user("root2", is_superuser=True, is_staff=True)
-    workflow.save_article(article, by=root, version=article.version, body="<p>管理员改了一句。</p>")
+    workflow.save_article(article, by=root, version=article.version, body="<p>管理员重新写过全文</p>")
     with pytest.raises(workflow.WorkflowError, match="最后修改人"):
         workflow.approve(article, by=root)
+    # None of the approver's words is left (editorial.authorship): they may approve now.
     workflow.approve(article, by=approver)
     assert article.status == S.APPROVED
 
