@@ -5,9 +5,10 @@ ignores direct formatting (fonts, colours, sizes) — exactly what an editorial
 CMS wants.  Its output then goes through :func:`editorial.sanitize.clean_html`
 like any other rich text.
 
-The file is checked up front (size, zip structure, uncompressed size) so that
-hostile or broken uploads fail with a clear Chinese message instead of a
-stack trace or an out-of-memory worker.
+The file is checked up front by :mod:`editorial.docx_safety` (bytes, zip
+structure, unpacked size, XML depth, elements and paragraphs) and converted
+within a wall-time budget, so that hostile or broken uploads fail with a clear
+Chinese message instead of a stack trace or a worker lost to memory or time.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from __future__ import annotations
 import io
 import logging
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import mammoth
 
-from common.errors import BulletinError
-
+from .docx_safety import DEFAULT_LIMITS, MSG_CORRUPT, DocxImportError, DocxLimits, open_docx
 from .images import ImageRejected
 from .sanitize import clean_html, html_to_text
 
@@ -31,23 +30,12 @@ __all__ = ["DocxImportError", "DocxResult", "docx_to_html"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# The unpacked document may legitimately be much larger than the zip, but a
-# few KB that inflate to gigabytes is a zip bomb.
-_MAX_UNCOMPRESSED_RATIO = 20
-_MAX_UNCOMPRESSED_FLOOR = 200 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_LIMITS.max_bytes
 # A title guessed from a plain paragraph must look like a title.
 _MAX_TITLE_PARAGRAPH_CHARS = 60
 
-_MSG_CORRUPT = "无法读取该 Word 文件：文件已损坏或不是 .docx 格式。"
-_MSG_LEGACY = "无法读取该 Word 文件：这是旧版 .doc 格式或加密文档，请在 Word 中另存为未加密的 .docx 后再导入。"
-_MSG_TOO_LARGE = "Word 文件过大（最大 {limit} MB）。"
 _MSG_IMAGE_SKIPPED = "第 {index} 张图片未导入：{reason}"
 _MSG_EMPTY = "文档中没有可导入的正文内容。"
-
-# OLE2 compound file signature: legacy .doc files, and also password-protected
-# .docx files (Office wraps encrypted OOXML in an OLE2 container).
-_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Word's heading levels shifted down by one: the article title is the page's
 # <h1>, so the body starts at <h2>.  Built-in style names are stored in English
@@ -77,10 +65,6 @@ strike => s
 SaveImage = Callable[[bytes, str], str]
 
 
-class DocxImportError(BulletinError, ValueError):
-    """The file cannot be imported; ``message`` is user-facing (Chinese)."""
-
-
 @dataclass
 class DocxResult:
     """Result of :func:`docx_to_html`.
@@ -106,42 +90,6 @@ class _SaveImageFailed(Exception):
         self.original = original
 
 
-def _read_limited(fileobj: BinaryIO | bytes, max_bytes: int) -> bytes:
-    too_large = DocxImportError(
-        _MSG_TOO_LARGE.format(limit=f"{max_bytes / (1024 * 1024):g}")
-    )
-    if isinstance(fileobj, (bytes, bytearray, memoryview)):
-        if len(fileobj) > max_bytes:
-            raise too_large
-        return bytes(fileobj)
-    try:
-        fileobj.seek(0)
-    except (AttributeError, OSError, ValueError):
-        pass  # non-seekable: read from the current position
-    content = fileobj.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise too_large
-    return content
-
-
-def _check_container(content: bytes, max_bytes: int) -> None:
-    """Reject anything that is not a plausible, reasonably sized .docx zip."""
-    if content.startswith(_OLE2_SIGNATURE):
-        raise DocxImportError(_MSG_LEGACY)
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "word/document.xml" not in names:
-                raise DocxImportError(_MSG_CORRUPT)
-            uncompressed = sum(info.file_size for info in archive.infolist())
-    except DocxImportError:
-        raise
-    except Exception:  # BadZipFile, truncated central directory, …
-        raise DocxImportError(_MSG_CORRUPT) from None
-    if uncompressed > max(_MAX_UNCOMPRESSED_FLOOR, max_bytes * _MAX_UNCOMPRESSED_RATIO):
-        raise DocxImportError(_MSG_CORRUPT)
-
-
 def _guess_title(html: str) -> str:
     """First heading, else the first paragraph if it is short; else ""."""
     # clean_html output is normalised (no attributes on headings/paragraphs,
@@ -163,6 +111,7 @@ def docx_to_html(
     save_image: SaveImage,
     max_bytes: int = DEFAULT_MAX_BYTES,
     media_url: str = "/media/",
+    limits: DocxLimits = DEFAULT_LIMITS,
 ) -> DocxResult:
     """Convert a .docx file to sanitised article HTML.
 
@@ -172,11 +121,11 @@ def docx_to_html(
     is skipped and a warning is added to ``messages``; other exceptions from
     it propagate unchanged.
 
-    Raises :class:`DocxImportError` for files over ``max_bytes`` and for
-    anything that is not a readable .docx (never a raw parser exception).
+    Raises :class:`DocxImportError` for files over ``max_bytes`` or the other
+    ``limits`` (:mod:`editorial.docx_safety`), and for anything that is not a
+    readable .docx (never a raw parser exception).
     """
-    content = _read_limited(fileobj, max_bytes)
-    _check_container(content, max_bytes)
+    content, budget = open_docx(fileobj, limits.with_max_bytes(max_bytes))
 
     messages: list[str] = []
     image_count = 0
@@ -195,7 +144,9 @@ def docx_to_html(
             )
             return {}
         try:
-            src = save_image(data, image.content_type or "application/octet-stream")
+            # Storing writes a file and a row: never interrupted half-way by the time limit.
+            with budget.paused():
+                src = save_image(data, image.content_type or "application/octet-stream")
         except ImageRejected as exc:
             messages.append(
                 _MSG_IMAGE_SKIPPED.format(index=image_count, reason=exc.message)
@@ -206,7 +157,8 @@ def docx_to_html(
         return {"src": src}
 
     try:
-        result = mammoth.convert_to_html(
+        result = budget.run(
+            mammoth.convert_to_html,
             io.BytesIO(content),
             style_map=_STYLE_MAP,
             convert_image=mammoth.images.img_element(convert_image),
@@ -217,9 +169,11 @@ def docx_to_html(
         )
     except _SaveImageFailed as exc:
         raise exc.original from None
+    except DocxImportError:
+        raise  # over the time limit
     except Exception:
         logger.info("docx import failed", exc_info=True)
-        raise DocxImportError(_MSG_CORRUPT) from None
+        raise DocxImportError(MSG_CORRUPT) from None
 
     for message in result.messages:
         # Mostly "unrecognised paragraph style" notes: useful for tuning the
@@ -227,6 +181,7 @@ def docx_to_html(
         logger.debug("mammoth: %s", message.message)
 
     html = clean_html(result.value, media_url=media_url)
+    budget.check()
     if not html_to_text(html) and "<img" not in html and "<hr>" not in html:
         messages.append(_MSG_EMPTY)
     return DocxResult(html=html, title=_guess_title(html), messages=messages)

@@ -21,6 +21,8 @@ from PIL import Image, ImageFile, ImageOps
 
 from common.errors import BulletinError
 
+from .upload_limits import read_limited
+
 __all__ = ["ImageRejected", "ProcessedImage", "process_image"]
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
@@ -79,28 +81,6 @@ def _format_pixels(limit: float) -> str:
     if limit >= 10_000:
         return f"{_trim_number(limit / 10_000)} 万像素"
     return f"{_trim_number(limit)} 像素"
-
-
-def _read_limited(data: bytes | bytearray | BinaryIO, max_bytes: int) -> bytes:
-    """Return the upload's bytes, refusing (without reading it all) if too big."""
-    too_large = ImageRejected(_MSG_TOO_LARGE.format(limit=_format_bytes(max_bytes)))
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        if len(data) > max_bytes:
-            raise too_large
-        return bytes(data)
-    if hasattr(data, "seek"):
-        try:
-            data.seek(0)
-        except (OSError, ValueError):
-            pass  # non-seekable stream: read from where it is
-    # Read one byte past the limit: enough to know it is too big, and we never
-    # hold more than max_bytes + 1 in memory.
-    content = data.read(max_bytes + 1)
-    if not isinstance(content, bytes):
-        raise ImageRejected(_MSG_INVALID)
-    if len(content) > max_bytes:
-        raise too_large
-    return content
 
 
 def _decode(content: bytes, max_pixels: float) -> Image.Image:
@@ -234,7 +214,12 @@ def process_image(
     otherwise.  Pillow's own decompression-bomb limit
     (``Image.MAX_IMAGE_PIXELS``) applies on top of ``max_pixels``.
     """
-    content = _read_limited(data, max_bytes)
+    content = read_limited(
+        data,
+        max_bytes,
+        too_large=ImageRejected(_MSG_TOO_LARGE.format(limit=_format_bytes(max_bytes))),
+        invalid=ImageRejected(_MSG_INVALID),
+    )
     image = _decode(content, max_pixels)
     source_format = image.format
     source_mode = image.mode
