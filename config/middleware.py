@@ -59,3 +59,40 @@ class RequestSizeLimitMiddleware:
             response = JsonResponse({"error": {"message": message}}, status=413)
         response["Connection"] = "close"
         return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Characters no form of the site accepts.
+
+INVALID_CHARACTERS_MESSAGE = "提交的内容含有无效字符（空字符），无法处理。请删除从其他程序粘贴的异常字符后重试。"
+
+
+def _has_nul(querydict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in querydict.lists())
+
+
+class InvalidCharactersMiddleware:
+    """Answer 400 with a Chinese page to a request whose query string or form fields contain a
+    NUL character.
+
+    No field of Bulletin takes one, PostgreSQL refuses to store it in text ("A string literal
+    cannot contain NUL"), and a search filter holding one failed in the database: every such
+    request used to end in a 500. Checked once here for every view, the admin's included,
+    before anything reads the values. (Broken UTF-8 cannot reach a view: Django decodes query
+    strings and form fields with replacement characters.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return invalid_characters_response(request)
+        return self.get_response(request)
+
+
+def invalid_characters_response(request):
+    if "text/html" in request.headers.get("Accept", "text/html"):
+        return render(request, "400_invalid_characters.html", status=400)
+    return JsonResponse({"ok": False, "error": {"message": INVALID_CHARACTERS_MESSAGE},
+                         "message": INVALID_CHARACTERS_MESSAGE}, status=400)

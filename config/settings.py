@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # Before any view or process_view (CSRF reads request.POST there) parses the body; after
     # authentication so that the 413 page shows who is signed in.
     "config.middleware.RequestSizeLimitMiddleware",
+    # A NUL character in the query string or a form field: a Chinese 400 page before any view.
+    "config.middleware.InvalidCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -4,6 +4,7 @@ from django import forms
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from bulletin.models import Publication, Section
+from common.numbers import parse_int
 from editorial.models import Article
 
 
@@ -89,12 +90,11 @@ class DashboardFilterForm(forms.Form):
         value = self.cleaned_data.get("month") or ""
         if not value:
             return None
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            if not 1 <= month <= 12:
-                raise ValueError
-        except ValueError:
-            raise forms.ValidationError("月份格式应为 2020-09。") from None
+        year_text, _, month_text = value.partition("-")
+        year = parse_int(year_text, low=1900, high=2200)
+        month = parse_int(month_text, low=1, high=12)
+        if year is None or month is None:
+            raise forms.ValidationError("月份格式应为 2020-09。")
         return year, month
 
 

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
+
 from .views import articles, importing, issues, search
 
 app_name = "desk"
@@ -13,30 +15,30 @@ urlpatterns = [
     # Articles
     path("articles/new/", articles.article_new, name="article_new"),
     path("articles/import/", articles.article_import_new, name="article_import_new"),
-    path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
-    path("articles/<int:pk>/edit/", articles.article_edit, name="article_edit"),
-    path("articles/<int:pk>/autosave/", articles.article_autosave, name="article_autosave"),
-    path("articles/<int:pk>/action/", articles.article_transition, name="article_transition"),
-    path("articles/<int:pk>/comments/", articles.comment_add, name="comment_add"),
-    path("articles/<int:pk>/compare/", articles.article_compare, name="article_compare"),
-    path("articles/<int:pk>/revisions/<int:number>/restore/", articles.article_restore, name="article_restore"),
-    path("articles/<int:pk>/import/", articles.article_import, name="article_import"),
+    path("articles/<id:pk>/", articles.article_detail, name="article_detail"),
+    path("articles/<id:pk>/edit/", articles.article_edit, name="article_edit"),
+    path("articles/<id:pk>/autosave/", articles.article_autosave, name="article_autosave"),
+    path("articles/<id:pk>/action/", articles.article_transition, name="article_transition"),
+    path("articles/<id:pk>/comments/", articles.comment_add, name="comment_add"),
+    path("articles/<id:pk>/compare/", articles.article_compare, name="article_compare"),
+    path("articles/<id:pk>/revisions/<id:number>/restore/", articles.article_restore, name="article_restore"),
+    path("articles/<id:pk>/import/", articles.article_import, name="article_import"),
     path("images/upload/", articles.image_upload, name="image_upload"),
     # Issues
     path("issues/", issues.issue_list, name="issue_list"),
-    path("issues/<int:pk>/", issues.issue_detail, name="issue_detail"),
-    path("issues/<int:pk>/preview/", issues.issue_preview, name="issue_preview"),
-    path("issues/<int:pk>/preview.pdf", issues.issue_pdf_preview, name="issue_pdf_preview"),
-    path("issues/<int:pk>/assemble/", issues.issue_assemble, name="issue_assemble"),
-    path("issues/<int:pk>/deadlines/", issues.issue_deadlines, name="issue_deadlines"),
-    path("issues/<int:pk>/submit/", issues.issue_submit, name="issue_submit"),
-    path("issues/<int:pk>/signoff/", issues.issue_signoff, name="issue_signoff"),
-    path("issues/<int:pk>/publish/", issues.issue_publish, name="issue_publish"),
-    path("issues/<int:pk>/withdraw/", issues.issue_withdraw, name="issue_withdraw"),
-    path("issues/<int:pk>/errata/", issues.erratum_propose, name="erratum_propose"),
-    path("issues/<int:pk>/errata/<int:erratum_pk>/approve/", issues.erratum_approve, name="erratum_approve"),
+    path("issues/<id:pk>/", issues.issue_detail, name="issue_detail"),
+    path("issues/<id:pk>/preview/", issues.issue_preview, name="issue_preview"),
+    path("issues/<id:pk>/preview.pdf", issues.issue_pdf_preview, name="issue_pdf_preview"),
+    path("issues/<id:pk>/assemble/", issues.issue_assemble, name="issue_assemble"),
+    path("issues/<id:pk>/deadlines/", issues.issue_deadlines, name="issue_deadlines"),
+    path("issues/<id:pk>/submit/", issues.issue_submit, name="issue_submit"),
+    path("issues/<id:pk>/signoff/", issues.issue_signoff, name="issue_signoff"),
+    path("issues/<id:pk>/publish/", issues.issue_publish, name="issue_publish"),
+    path("issues/<id:pk>/withdraw/", issues.issue_withdraw, name="issue_withdraw"),
+    path("issues/<id:pk>/errata/", issues.erratum_propose, name="erratum_propose"),
+    path("issues/<id:pk>/errata/<id:erratum_pk>/approve/", issues.erratum_approve, name="erratum_approve"),
     # Back issues (往期导入)
     path("import/", importing.upload, name="import_upload"),
     path("import/confirm/", importing.confirm, name="import_confirm"),
-    path("import/done/<int:pk>/", importing.done, name="import_done"),
+    path("import/done/<id:pk>/", importing.done, name="import_done"),
 ]

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
+
 from .views import chronicle, pages, search
 
 app_name = "reader"
@@ -11,10 +13,10 @@ urlpatterns = [
     # Before "<slug>/": otherwise /search/ would be taken for a publication's archive.
     path("search/", search.reader_search, name="search"),
     path("<slug:slug>/", pages.archive, name="archive"),
-    path("<slug:slug>/chronicle/<int:year>/", chronicle.chronicle_page, name="chronicle"),
-    path("<slug:slug>/chronicle/<int:year>.pdf", chronicle.chronicle_pdf, name="chronicle_pdf"),
-    path("<slug:slug>/chronicle/<int:year>.docx", chronicle.chronicle_docx, name="chronicle_docx"),
-    path("<slug:slug>/<int:serial>/", pages.issue_detail, name="issue"),
-    path("<slug:slug>/<int:serial>.pdf", pages.issue_pdf, name="issue_pdf"),
-    path("<slug:slug>/<int:serial>/<int:article_id>/", pages.article_detail, name="article"),
+    path("<slug:slug>/chronicle/<id:year>/", chronicle.chronicle_page, name="chronicle"),
+    path("<slug:slug>/chronicle/<id:year>.pdf", chronicle.chronicle_pdf, name="chronicle_pdf"),
+    path("<slug:slug>/chronicle/<id:year>.docx", chronicle.chronicle_docx, name="chronicle_docx"),
+    path("<slug:slug>/<id:serial>/", pages.issue_detail, name="issue"),
+    path("<slug:slug>/<id:serial>.pdf", pages.issue_pdf, name="issue_pdf"),
+    path("<slug:slug>/<id:serial>/<id:article_id>/", pages.article_detail, name="article"),
 ]

@@ -7,6 +7,7 @@ a change to a submitted or signed-off issue sends it back to draft and voids the
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from common.numbers import parse_int
 from editorial.models import Article
 
 from ..models import Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
@@ -25,7 +26,7 @@ def _normalise_positions(issue: Issue, section_id: int) -> list[IssueArticle]:
 def _placement(issue: Issue, article_id) -> IssueArticle:
     try:
         return issue.placements.select_related("article", "section").get(article_id=article_id)
-    except (IssueArticle.DoesNotExist, ValueError, TypeError):
+    except (IssueArticle.DoesNotExist, ValueError, TypeError, OverflowError):
         raise IssueError("本期中没有这篇稿件，页面可能已过期，请刷新。") from None
 
 
@@ -42,10 +43,9 @@ def effective_section_order(issue: Issue) -> list[Section]:
 
 def create_issue(publication: Publication, *, year: int, month: int, by) -> Issue:
     require(by, *ASSEMBLERS, action="创建期刊")
-    try:
-        year, month = int(year), int(month)
-    except (TypeError, ValueError):
-        raise IssueError("请填写正确的年份和月份。") from None
+    year, month = parse_int(year), parse_int(month)
+    if year is None or month is None:
+        raise IssueError("请填写正确的年份和月份。")
     if not 1900 <= year <= 2200 or not 1 <= month <= 12:
         raise IssueError("请填写正确的年份（如 2026）和月份（1–12）。")
     if Issue.objects.filter(publication=publication, year=year, month=month).exists():
@@ -151,7 +151,7 @@ def change_section(issue: Issue, article_id, section_id, *, by) -> None:
         placement = _placement(locked, article_id)
         try:
             section = locked.publication.sections.get(pk=section_id, active=True)
-        except (Section.DoesNotExist, ValueError, TypeError):
+        except (Section.DoesNotExist, ValueError, TypeError, OverflowError):
             raise IssueError("请选择本刊物的一个栏目。") from None
         if section.pk == placement.section_id:
             return

@@ -3,17 +3,12 @@
 from django.core.paginator import Paginator
 from django.urls import reverse
 
+from common.numbers import parse_int
+
 from ..models import Publication, Section
 from .query import search, snippet
 
 PAGE_SIZE = 20
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _filters(params, queryset):
@@ -21,7 +16,7 @@ def _filters(params, queryset):
     chosen = {
         "publication": (params.get("publication") or "").strip(),
         "section": (params.get("section") or "").strip(),
-        "year": _int_or_none(params.get("year")),
+        "year": parse_int(params.get("year"), low=1900, high=2200),
     }
     if chosen["publication"]:
         queryset = queryset.filter(publication__slug=chosen["publication"])

@@ -27,6 +27,7 @@ from bulletin.models import (
 from bulletin.pdf.store import render_pdf_bytes
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
 from bulletin.rendering import issue_layout
+from common.numbers import parse_id, parse_int
 from common.roles import EDITOR, HEAD, has_role
 from editorial.models import Article
 
@@ -56,8 +57,8 @@ ISSUE_FILTERS = {
 def issue_list(request):
     publications = list(Publication.objects.all())
     if request.method == "POST":
-        chosen = request.POST.get("publication", "")
-        publication = Publication.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        chosen = parse_id(request.POST.get("publication"))
+        publication = Publication.objects.filter(pk=chosen).first() if chosen else None
         if publication is None:
             messages.error(request, "请选择刊物。")
         else:
@@ -88,8 +89,9 @@ def issue_list(request):
         "show": show if show in ISSUE_FILTERS else "",
         "filters": [(key, label) for key, (label, _q) in ISSUE_FILTERS.items()],
         "publications": publications,
-        "default_year": request.POST.get("year") or following.year,
-        "default_month": int(request.POST.get("month") or following.month),
+        # What the form showed when it comes back with a message: a valid year and month only.
+        "default_year": parse_int(request.POST.get("year"), low=1900, high=2200) or following.year,
+        "default_month": parse_int(request.POST.get("month"), low=1, high=12) or following.month,
         "months": range(1, 13),
         "can_create": has_role(request.user, EDITOR, HEAD),
     })
@@ -172,13 +174,25 @@ def issue_signoff(request, pk):
     return render(request, "desk/issue_signoff.html", context)
 
 
-# Buttons of the assembly form post `op` as "verb:argument".
-def _apply_op(request, issue: Issue, op: str):
-    verb, _, arg = op.partition(":")
-    user = request.user
-    if verb == "add":
+STALE_PAGE = "页面数据有误或已过期，请刷新页面后重试。"
+BAD_ORDER = "顺序数据有误，请刷新页面后重试。"
 
-        article = Article.objects.filter(pk=arg if arg.isdigit() else None).first()
+
+# Buttons of the assembly form post `op` as "verb:argument"; the argument is an article's or a
+# section's id, except for "visibility".
+def _apply_op(request, issue: Issue, op: str):
+    verb, _, raw = op.partition(":")
+    user = request.user
+    if verb == "visibility":
+        publishing.set_visibility(issue, request.POST.get("visibility", ""), by=user)
+        return f"可见范围已改为“{issue.get_visibility_display()}”。"
+    arg = parse_id(raw)
+    if arg is None:
+        if verb == "reorder":
+            raise IssueError(BAD_ORDER)
+        raise IssueError(STALE_PAGE if verb in _ID_VERBS else "未知的操作。")
+    if verb == "add":
+        article = Article.objects.filter(pk=arg).first()
         if article is None:
             raise IssueError("没有这篇稿件，页面可能已过期，请刷新。")
         publishing.add_article(issue, article, by=user)
@@ -196,16 +210,21 @@ def _apply_op(request, issue: Issue, op: str):
         publishing.set_focus(issue, arg, by=user)
         return "已设为本期焦点。"
     if verb == "section":
-        publishing.change_section(issue, arg, request.POST.get(f"section-{arg}"), by=user)
+        section = parse_id(request.POST.get(f"section-{arg}"))
+        if section is None:
+            raise IssueError("请选择本刊物的一个栏目。")
+        publishing.change_section(issue, arg, section, by=user)
         return "已调整栏目。"
-    if verb == "visibility":
-        publishing.set_visibility(issue, request.POST.get("visibility", ""), by=user)
-        return f"可见范围已改为“{issue.get_visibility_display()}”。"
     if verb == "reorder":
-        ids = [x for x in request.POST.get("order", "").split(",") if x]
+        ids = [parse_id(x) for x in request.POST.get("order", "").split(",") if x]
+        if None in ids:
+            raise IssueError(BAD_ORDER)
         publishing.reorder_section(issue, arg, ids, by=user)
         return None
     raise IssueError("未知的操作。")
+
+
+_ID_VERBS = {"add", "remove", "up", "down", "section_up", "section_down", "focus", "section", "reorder"}
 
 
 @desk_view()
