@@ -53,7 +53,9 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     logout(page)
     login(page, "editor")
     page.goto(issue_url)
-    assert page.get_by_text("本期焦点应为政务服务中心新大厅").is_visible()
+    # The head's comment is at the top of the page, not only in the history at the bottom.
+    banner = page.get_by_role("note", name="主任退回意见")
+    assert "本期焦点应为政务服务中心新大厅" in banner.inner_text() and "陈主任" in banner.inner_text()
     page.get_by_role("button", name="将《区政务服务中心启用新大厅》设为本期焦点").click()
     page.get_by_role("button", name="《区长调研重点项目》上移").click()
     titles = page.locator(f"#section-{_section_id('时政要点')} .asm-title").all_inner_texts()
