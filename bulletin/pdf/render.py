@@ -27,6 +27,8 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
+from . import typesetting
+
 TEMPLATE_NAME = "pdf/issue.html"
 BASE_DIR = Path(__file__).resolve().parents[2]  # the repository: static/ and templates/
 PDF_CSS_PATH = BASE_DIR / "static" / "css" / "pdf.css"
@@ -85,7 +87,23 @@ def render_issue_html(context: dict) -> str:
     ctx.setdefault("errata", [])
     ctx.setdefault("preview", False)
     ctx["pdf_css"] = load_pdf_css()
+    ctx = typesetting.typeset_issue(ctx, cut=_word_cutter())  # word-aware titles, paragraph ends
     return render_to_string(TEMPLATE_NAME, ctx)
+
+
+def _word_cutter():
+    """jieba as the search index has it (with the admin's dictionary words, so official names
+    stay whole in titles); jieba's own dictionary where there is no database (standalone renders)."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    try:
+        from ..search.text import segmenter
+
+        tokenizer = segmenter()
+    except (RuntimeError, DatabaseError, ImproperlyConfigured):  # no apps or database access here
+        return None
+    return lambda text: tokenizer.cut(text, HMM=False)
 
 
 def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None) -> bytes:
@@ -96,6 +114,7 @@ def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=
     replaces WeasyPrint's (bulletin.pdf.store resolves media from disk and nothing else).
     """
     HTML, FontConfiguration = weasyprint_api()
+    typesetting.install()  # inter-character justification for `--text-justify: inter-character`
 
     html = render_issue_html(context)
     font_config = FontConfiguration()
