@@ -39,7 +39,8 @@ def check_issue_pdf(pdf: Path, issue: Issue) -> list[str]:
     """The checks the issue asks for; returns the page texts for further assertions."""
     pages = page_texts(pdf)
     entries = flat_entries(issue_layout(issue))
-    toc_pages = [i for i, text in enumerate(pages) if i > 0 and re.search(r"\.{4,}\d+", text)]
+    # The table of contents starts on the cover, under the masthead.
+    toc_pages = [i for i, text in enumerate(pages) if re.search(r"\.{4,}\d+", text)]
     assert toc_pages, "no table of contents"
     toc = "".join(pages[i] for i in toc_pages)
     body_start = max(toc_pages) + 1

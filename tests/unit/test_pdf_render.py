@@ -196,8 +196,8 @@ class Rendered:
         return [e for s in self.context["sections"] for e in s["entries"]]
 
     def toc_pages(self) -> list[int]:
-        """Physical page numbers (1-based) holding TOC entries (cover excluded)."""
-        return [i + 1 for i, t in enumerate(self.flat) if i > 0 and re.search(r"\.{4,}\d+", t)]
+        """Physical page numbers (1-based) holding TOC entries (it starts on the cover)."""
+        return [i + 1 for i, t in enumerate(self.flat) if re.search(r"\.{4,}\d+", t)]
 
     def first_body_page(self) -> int:
         return max(self.toc_pages()) + 1
@@ -257,7 +257,7 @@ def test_footer_prints_physical_page_number(rendered):
 
 def test_toc_lists_every_title_with_real_page(rendered):
     toc_pages = rendered.toc_pages()
-    assert toc_pages and toc_pages[0] == 2
+    assert toc_pages and toc_pages[0] == 1, "the contents start on the cover"
     toc = "".join(rendered.flat[n - 1] for n in toc_pages)
     body_pages = range(rendered.first_body_page(), len(rendered.pages) + 1)
     assert "目录" in toc
@@ -373,8 +373,8 @@ def test_minimal_context_with_objects(tmp_path):
     pages = [squash(t) for t in page_texts(pdf)]
     assert "2021年1月" in pages[0]
     assert "总第" not in pages[0] and "勘误" not in pages[0]
-    assert re.search(r"示例区召开安全生产工作会议\.{3,}3", pages[1])
-    assert "示例区召开安全生产工作会议" in pages[2] and "—3—" in pages[2]
+    assert re.search(r"示例区召开安全生产工作会议\.{3,}2", pages[0]), "contents on the cover"
+    assert "示例区召开安全生产工作会议" in pages[1] and "—2—" in pages[1]
     assert "发放范围" in pages[-1] and "内部资料" not in pages[-1]
 
 

@@ -7,6 +7,7 @@ each line ends, how a title was broken, where page numbers sit and how large thi
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 from pathlib import Path
 
@@ -71,23 +72,39 @@ def make_body(index: int, paragraphs: int) -> str:
     return "".join(parts)
 
 
+LONG_TITLE = "示例区政务公开办公室到示例西路街道督查指导基层政务公开标准化规范化建设工作"
+FILLER_TITLES = [
+    ("时政要点", "区政府召开第十二次常务会议"), ("创文看点", "区文明办督导检查创建全国文明城市工作"),
+    ("创文看点", "示例街道开展背街小巷环境卫生集中整治行动"), ("经济热点", "示例区第三批重大项目集中开工"),
+    ("经济热点", "区商务局组织辖区企业参加网上招商推介会"), ("文化亮点", "示例区召开庆祝第 36 个教师节座谈会"),
+    ("民生视点", "区卫健委组织开展孕产妇健康服务管理培训"), ("民生视点", "示例区千村百镇系列体育活动启动"),
+]
+
+
 def build_context() -> dict:
-    entries = [
-        {"anchor": "article-1", "title": "示例区召开重点项目建设推进会", "event_date": datetime.date(2020, 9, 1),
-         "body": mark_safe(make_body(0, 4) + f"<p>{ONE_CHARACTER_LAST_LINE}</p>")},
-        {"anchor": "article-2", "title": "示例区政务公开办公室到示例西路街道督查指导基层政务公开标准化规范化建设工作",
-         "event_date": datetime.date(2020, 9, 7), "body": mark_safe(make_body(1, 5))},
-        {"anchor": "article-3", "title": "区人大常委会视察老旧小区改造提升工作",
-         "event_date": datetime.date(2020, 9, 9), "body": mark_safe(make_body(2, 6))},
+    main = [
+        ("本期焦点", "示例区召开重点项目建设推进会", make_body(0, 4) + f"<p>{ONE_CHARACTER_LAST_LINE}</p>"),
+        ("时政要点", LONG_TITLE, make_body(1, 5)),
+        ("时政要点", "区人大常委会视察老旧小区改造提升工作", make_body(2, 6)),
     ]
+    main += [(section, title, make_body(3 + n, 1)) for n, (section, title) in enumerate(FILLER_TITLES)]
+    sections: list[dict] = []
+    for n, (section, title, body) in enumerate(main):
+        entry = {"anchor": f"article-{n + 1}", "title": title, "event_date": datetime.date(2020, 9, 1 + n),
+                 "body": mark_safe(body)}
+        found = next((s for s in sections if s["name"] == section), None)
+        if found is None:
+            found = {"name": section, "entries": []}
+            sections.append(found)
+        found["entries"].append(entry)
     return {
         "publication": {"name": "中原区大事月报", "sponsor": "示例区人民政府", "publisher": "示例区地方史志办公室",
                         "phone": "0371-00000000", "email": "shili@example.com",
                         "distribution_scope": "区委、区政府各部门", "confidentiality_notice": "内部资料 注意保存"},
         "issue": {"year": 2020, "month": 10, "year_number": 10, "serial_number": 97,
                   "publication_date": datetime.date(2020, 10, 15)},
-        "focus": entries[0],
-        "sections": [{"name": "本期焦点", "entries": entries[:1]}, {"name": "时政要点", "entries": entries[1:]}],
+        "focus": sections[0]["entries"][0],
+        "sections": sections,
         "errata": [],
         "preview": False,
     }
@@ -179,3 +196,106 @@ def test_install_is_idempotent_and_leaves_other_blocks_alone():
 
     assert inline.justify_line.__module__ == "bulletin.pdf.typesetting"
     assert not typesetting.wants_inter_character({"__text_justify": None})
+
+
+# ---------------------------------------------------------------- titles, hierarchy, pages
+
+
+def _jieba_boundaries(text: str) -> set[int]:
+    positions, at = {0}, 0
+    for piece in typesetting.words(text):
+        at += len(piece)
+        positions.add(at)
+    return positions
+
+
+def _clean(text: str) -> str:
+    """A line's text without spaces and without a table of contents' dot leader."""
+    return re.sub(r"(\s*\.)+\s*$", "", text).replace(" ", "")
+
+
+def _lines_of(pages, text: str, *, min_height: float, max_height: float = 1000):
+    """The lines (in order) whose texts are consecutive pieces of `text`."""
+    flat = text.replace(" ", "")
+    candidates = [
+        line for page in pages for line in page.lines
+        if min_height <= line.height <= max_height and len(_clean(line.text)) >= 4
+        and _clean(line.text) in flat
+    ]
+    for start in range(len(candidates)):
+        joined, run = "", []
+        for line in candidates[start:]:
+            joined += _clean(line.text)
+            run.append(line)
+            if joined == flat:
+                return run
+            if not flat.startswith(joined):
+                break
+    raise AssertionError(f"{text} not found")
+
+
+@needs_poppler
+def test_long_title_breaks_between_words_in_balanced_lines(pages):
+    # At 22 characters a line, a greedy break would fall inside 基层.
+    assert int(typesetting.ARTICLE_TITLE_MEASURE) == 22 and LONG_TITLE[21:23] == "基层"
+    lines = _lines_of(pages, LONG_TITLE, min_height=24)  # 18 pt title type
+    assert len(lines) == 2
+    lengths = [len(_clean(line.text)) for line in lines]
+    assert abs(lengths[0] - lengths[1]) <= 2, [line.text for line in lines]
+    assert lengths[0] in _jieba_boundaries(LONG_TITLE), [line.text for line in lines]
+
+
+@needs_poppler
+def test_toc_entry_breaks_between_words(pages):
+    lines = _lines_of(pages, LONG_TITLE, min_height=20, max_height=24)
+    assert len(lines) == 2
+    assert len(_clean(lines[0].text)) in _jieba_boundaries(LONG_TITLE), [line.text for line in lines]
+
+
+@needs_poppler
+def test_page_numbers_sit_in_the_outer_corner(pages):
+    left, right = LEFT, pages[0].width - RIGHT_MARGIN
+    numbered = {}
+    for page in pages:
+        for line in page.lines:
+            if line.y0 > page.height - 35 * 72 / 25.4 and line.text.startswith("—"):
+                numbered[page.number] = line
+    assert 1 not in numbered, "the cover prints no number"
+    assert numbered and set(numbered) >= set(range(2, len(pages) - 1))
+    for number, line in numbered.items():
+        assert line.text == f"— {number} —"
+        if number % 2:
+            assert abs(line.x1 - (right - 14)) < 1, (number, line.x1)  # one 4号 character in
+        else:
+            assert abs(line.x0 - (left + 14)) < 1, (number, line.x0)
+
+
+@needs_poppler
+def test_masthead_sections_and_titles_are_larger_than_body_text(pages):
+    def height(text, page_from=1):
+        return max(line.height for page in pages[page_from - 1:] for line in page.lines
+                   if line.text.replace(" ", "") == text)
+
+    body = max(line.height for paragraph in body_paragraphs(pages) for line in paragraph)
+    masthead = height("中原区大事月报")
+    section = height("民生视点")
+    title = height("区人大常委会视察老旧小区改造提升工作")
+    assert masthead > section > title > body * 1.1, (masthead, section, title, body)
+
+
+@needs_poppler
+def test_cover_holds_the_focus_on_one_line_and_the_contents(pages):
+    cover = pages[0]
+    label = next(line for line in cover.lines if line.text == "本期焦点")  # the first one: the focus line
+    focus_line = [line for line in cover.lines if abs(line.y0 - label.y0) < 1 and line is not label]
+    assert len(focus_line) == 1 and _clean(focus_line[0].text) == "示例区召开重点项目建设推进会（第3页）"
+    assert "目 录" in " ".join(line.text for line in cover.lines)
+    text_bottom = cover.height - 35 * 72 / 25.4
+    lowest = max(line.y1 for line in cover.lines)
+    assert lowest > text_bottom - 3 * 28.95, "the contents fill the cover to its foot"
+
+
+def test_focus_line_type_size_shrinks_to_fit_one_line():
+    assert typesetting.focus_size("示例区召开重点项目建设推进会") == 15.75
+    assert typesetting.focus_size("示" * 24) == 12.0
+    assert typesetting.focus_size("示" * 60) is None
