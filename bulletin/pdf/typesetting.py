@@ -410,6 +410,11 @@ TEXT_WIDTH_PT = 156 * 72 / 25.4
 BODY_SIZE_PT = 15.75
 ARTICLE_TITLE_SIZE_PT = 18.0
 ARTICLE_TITLE_MEASURE = (TEXT_WIDTH_PT - 2 * ARTICLE_TITLE_SIZE_PT) / ARTICLE_TITLE_SIZE_PT
+# A contents entry: the text block less a one-character indent and the 2.2 em kept for the page
+# number; a title that would leave less than two characters of dot leader is broken in two
+# balanced lines instead.
+TOC_MEASURE = TEXT_WIDTH_PT / BODY_SIZE_PT - 1 - 2.2
+TOC_MIN_LEADER_EM = 2.0
 # The cover's focus line: label, one em, the title, a leader of at least 1.5 em, the page.
 FOCUS_EXTRA_EM = 4 + 1 + 1.5 + 1.5
 FOCUS_SIZES_PT = (15.75, 14.0, 12.0, 10.5)  # 3号, 4号, 小4号, 5号
@@ -432,6 +437,14 @@ def focus_size(title: str) -> float | None:
     return None  # too long even at 5号: the line wraps, between words
 
 
+def toc_lines(title: str, cut: Cutter | None = None) -> list[str]:
+    """A contents entry's title: one line, or balanced lines leaving room for a dot leader."""
+    room = TOC_MEASURE - TOC_MIN_LEADER_EM
+    if text_width(title) <= room:
+        return [title]
+    return balance_lines(title, room, cut)
+
+
 def typeset_entry(entry, cut: Cutter | None = None) -> dict:
     """An article entry with its print forms: balanced title lines, TOC title, body."""
     title = str(_get(entry, "title", "") or "")
@@ -443,6 +456,7 @@ def typeset_entry(entry, cut: Cutter | None = None) -> dict:
         "body": body,
         "title_lines": [join_words(line, cut) for line in balance_lines(title, ARTICLE_TITLE_MEASURE, cut)],
         "toc_title": join_words(title, cut),
+        "toc_lines": [join_words(line, cut) for line in toc_lines(title, cut)],
         "print_body": keep_paragraph_ends(str(body)),
     }
 

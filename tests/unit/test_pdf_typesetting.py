@@ -299,3 +299,11 @@ def test_focus_line_type_size_shrinks_to_fit_one_line():
     assert typesetting.focus_size("示例区召开重点项目建设推进会") == 15.75
     assert typesetting.focus_size("示" * 24) == 12.0
     assert typesetting.focus_size("示" * 60) is None
+
+
+def test_contents_title_that_would_leave_no_leader_is_balanced():
+    title = "区司法局组织收看关于全国社区矫正教育管理工作会议"  # 24 characters: one dot of leader
+    lines = typesetting.toc_lines(title, cut=lambda t: ["区", "司法局", "组织", "收看", "关于", "全国", "社区",
+                                                        "矫正", "教育", "管理", "工作", "会议"])
+    assert lines == ["区司法局组织收看关于全国", "社区矫正教育管理工作会议"]
+    assert typesetting.toc_lines("中原区召开河长制工作推进会") == ["中原区召开河长制工作推进会"]
