@@ -1,4 +1,7 @@
+from django.utils.functional import SimpleLazyObject
+
 from common.roles import APPROVER, EDITOR, HEAD, READER, has_role, is_desk_user
+from office import todo
 
 
 def roles(request):
@@ -12,3 +15,18 @@ def roles(request):
             "desk": is_desk_user(user),
         }
     }
+
+
+def desk_todo(request):
+    """The desk navigation's badges (office.todo counts), computed only when a template reads
+    them; the 待办 page hands over the numbers it has already counted."""
+    def compute():
+        counted = getattr(request, "desk_todo", None)
+        if counted is not None:
+            return counted
+        user = getattr(request, "user", None)
+        if not is_desk_user(user):
+            return todo.Todo([], None)
+        return todo.counts(user)
+
+    return {"desk_todo": SimpleLazyObject(compute)}

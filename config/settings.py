@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_ckeditor_5",
     "bulletin",
     "editorial",
+    "office",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.roles",
+                "config.context_processors.desk_todo",
             ],
         },
     },

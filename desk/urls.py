@@ -1,18 +1,19 @@
-"""Every /desk/ page: articles, review, issues, import, search (namespace "desk")."""
+"""Every /desk/ page: 待办, articles, review, issues, calendar, import, search (namespace "desk")."""
 
 from django.urls import path
 
 import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
 
-from .views import articles, importing, issues, search
+from .views import articles, importing, issues, search, todo
 
 app_name = "desk"
 
 urlpatterns = [
-    path("", articles.dashboard, name="dashboard"),
+    path("", todo.dashboard, name="dashboard"),
     path("review/", articles.review_queue, name="review_queue"),
     path("search/", search.desk_search, name="search"),
     # Articles
+    path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),
     path("articles/import/", articles.article_import_new, name="article_import_new"),
     path("articles/<id:pk>/", articles.article_detail, name="article_detail"),

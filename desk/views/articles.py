@@ -1,4 +1,4 @@
-"""The editor desk (/desk/): dashboard, article editor, review, revisions, uploads.
+"""The editor desk's article pages: the article list, editor, review, revisions, uploads.
 
 Views are thin: they parse forms and render; every change goes through editorial.workflow,
 which checks permissions and writes the audit trail. Who may open each page is declared once,
@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +20,15 @@ from django.views.decorators.http import require_POST
 
 from bulletin.models import Issue
 from common.dates import month_day_label
-from common.roles import APPROVER, EDITOR, has_role
+from common.roles import EDITOR, has_role
 from editorial import workflow
 from editorial.diff import compare
 from editorial.docx_import import DocxImportError
 from editorial.images import ImageRejected
-from editorial.models import Article, Comment, ReviewLevel
+from editorial.models import Article, Comment
 from editorial.sanitize import clean_html, count_words
 from editorial.uploads import import_docx, store_image
+from office import todo
 
 from ..feedback import refused
 from ..forms import ArticleForm, CommentForm, DashboardFilterForm, DocxImportForm, TransitionForm
@@ -50,33 +52,13 @@ def _version(request):
 
 
 # ---------------------------------------------------------------------------
-# Dashboard and review queue
+# The article list and the review queue
 # ---------------------------------------------------------------------------
 
 
-def _review_filter(user) -> Q:
-    """Submitted articles at a level whose group the user belongs to (superusers: all levels)."""
-    if user.is_superuser:
-        return Q(status=Status.SUBMITTED)
-    q = Q(pk__in=[])
-    group_ids = set(user.groups.values_list("pk", flat=True))
-    configured = set(ReviewLevel.objects.values_list("publication_id", flat=True))
-    for level in ReviewLevel.objects.filter(group_id__in=group_ids):
-        q |= Q(publication_id=level.publication_id, review_level=level.level)
-    if has_role(user, APPROVER):
-        # Publications without configured levels have one level, reviewed by the approver group.
-        q |= Q(review_level=1) & ~Q(publication_id__in=configured)
-    return Q(status=Status.SUBMITTED) & q
-
-
-def awaiting_review(user, qs=None):
-    qs = Article.objects.all() if qs is None else qs
-    # Four-eyes: articles the user wrote or last edited are someone else's to approve.
-    return qs.filter(_review_filter(user)).exclude(author=user).exclude(last_edited_by=user)
-
-
 @desk_view()
-def dashboard(request):
+def article_list(request):
+    """稿件: every article by state, filtered by section and month; my drafts and submissions."""
     user = request.user
     filters = DashboardFilterForm(request.GET or None)
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
@@ -95,20 +77,23 @@ def dashboard(request):
         "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "drafts": articles.filter(author=user, status=Status.DRAFT),
         "returned": returned,
-        "to_review": awaiting_review(user, articles),
+        "to_review": todo.awaiting_review(user, articles),
         "submitted_mine": articles.filter(author=user, status=Status.SUBMITTED),
         "approved": articles.filter(status=Status.APPROVED).order_by("-updated_at")[:10],
         "can_create": has_role(user, EDITOR),
     }
-    return render(request, "desk/dashboard.html", context)
+    return render(request, "desk/article_list.html", context)
 
 
 @desk_view()
 def review_queue(request):
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
-    mine = awaiting_review(request.user, articles)
-    others = articles.filter(status=Status.SUBMITTED).exclude(pk__in=mine.values("pk"))
-    return render(request, "desk/review_queue.html", {"mine": mine, "others": others})
+    mine = todo.awaiting_review(request.user, articles).order_by("updated_at", "pk")
+    others = articles.filter(status=Status.SUBMITTED).exclude(pk__in=mine.values("pk")).order_by("updated_at", "pk")
+    page = Paginator(mine, 30).get_page(request.GET.get("page"))
+    return render(request, "desk/review_queue.html", {
+        "mine": page.object_list, "page": page, "others": others[:30], "others_count": others.count(),
+    })
 
 
 # ---------------------------------------------------------------------------

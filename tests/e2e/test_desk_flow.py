@@ -70,7 +70,7 @@ def test_editor_writes_approver_returns_editor_revises_approver_approves(
     logout(page)
     login(page, "approver")
     page.goto(desk)
-    page.click("#to-review >> text=区政务服务中心新大厅启用")
+    page.click("#todo .kind-review >> text=区政务服务中心新大厅启用")
     assert page.locator(".entry-body strong").inner_text() == "新大厅"
     assert page.locator(".entry-body img").count() == 1
     page.click("button:has-text('退回修改')")  # without a comment: refused, nothing changes
@@ -83,7 +83,7 @@ def test_editor_writes_approver_returns_editor_revises_approver_approves(
     logout(page)
     login(page, "editor")
     page.goto(desk)
-    returned = page.locator("#returned")
+    returned = page.locator("#todo .kind-returned")
     assert "请补充新大厅的窗口数量。" in returned.inner_text()
     returned.locator("text=区政务服务中心新大厅启用").click()
     assert "请补充新大厅的窗口数量。" in page.locator(".return-banner").inner_text()

@@ -67,6 +67,7 @@ def test_desk_is_closed_to_readers_and_outsiders(name, request, client, make_art
     client.force_login(request.getfixturevalue(name))
     for url in [
         reverse("desk:dashboard"),
+        reverse("desk:article_list"),
         reverse("desk:article_detail", args=[article.pk]),
         reverse("desk:article_edit", args=[article.pk]),
     ]:
@@ -85,11 +86,11 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-# --- dashboard ----------------------------------------------------------------------------
+# --- the article list (稿件) ---------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_dashboard_lists_my_work_and_counts(client, editor, editor2, approver, make_article):
+def test_article_list_shows_my_work_and_counts(client, editor, editor2, approver, make_article):
     import datetime
 
     draft = make_article(title="我的草稿稿件")
@@ -101,25 +102,25 @@ def test_dashboard_lists_my_work_and_counts(client, editor, editor2, approver, m
     workflow.submit(other, by=editor2)
 
     client.force_login(editor)
-    html = text(client.get(reverse("desk:dashboard")))
+    html = text(client.get(reverse("desk:article_list")))
     assert "我的草稿稿件" in html
     assert "请核实第三段的数字" in html and "赵审核" in html
     assert html.index("退回给我的") < html.index("被退回的稿件") < html.index("等我审核的")
 
     client.force_login(approver)
-    response = client.get(reverse("desk:dashboard"))
+    response = client.get(reverse("desk:article_list"))
     assert [a.title for a in response.context["to_review"]] == ["他人的待审稿件"]
     counts = {value: n for value, _label, n in response.context["counts"]}
     assert counts[S.DRAFT] == 1 and counts[S.SUBMITTED] == 1 and counts[S.RETURNED] == 1
 
     section = other.section
-    filtered = client.get(reverse("desk:dashboard"), {"section": section.pk})
+    filtered = client.get(reverse("desk:article_list"), {"section": section.pk})
     assert {value: n for value, _l, n in filtered.context["counts"]}[S.SUBMITTED] == 1
     assert sum(n for _v, _l, n in filtered.context["counts"]) == 1
-    by_month = client.get(reverse("desk:dashboard"), {"month": "2020-09"})
+    by_month = client.get(reverse("desk:article_list"), {"month": "2020-09"})
     assert sum(n for _v, _l, n in by_month.context["counts"]) == 2  # draft and returned, dated 9月17日
     assert draft.pk in [a.pk for a in Article.objects.filter(event_date__month=9)]
-    bad = client.get(reverse("desk:dashboard"), {"month": "九月"})
+    bad = client.get(reverse("desk:article_list"), {"month": "九月"})
     assert bad.status_code == 200 and "月份格式" in text(bad)
 
 

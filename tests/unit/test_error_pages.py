@@ -47,7 +47,7 @@ def test_server_error_is_answered_with_the_chinese_500_page(client, editor, monk
     monkeypatch.setattr(articles, "DashboardFilterForm", broken)
     client.force_login(editor)
     client.raise_request_exception = False
-    response = client.get("/desk/")
+    response = client.get("/desk/articles/")
     assert response.status_code == 500
     assert "服务器出错了" in response.content.decode()
 

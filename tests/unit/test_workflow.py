@@ -367,7 +367,7 @@ def test_restore_an_older_revision_as_a_new_one(editor, make_article):
 
 @pytest.mark.django_db
 def test_review_queue_follows_the_levels(three_levels, editor, make_article):
-    from desk.views.articles import awaiting_review
+    from office.todo import awaiting_review
 
     r1, r2, _ = three_levels
     article = _submitted(make_article, editor)

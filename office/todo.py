@@ -1,0 +1,378 @@
+"""待办: what waits for the signed-in user, most urgent first, and the counts behind the badges.
+
+    review           articles at a review level of mine (not mine to approve: written or last
+                     edited by me, or approved by me at an earlier level of this round)
+    returned         my articles returned to me, with the reviewer's comment
+    drafts           my drafts for an issue whose 截稿 is near or past
+    signoff          issues waiting for my 签发 (head)
+    errata           errata waiting for approval (head)
+    issue_returned   issues the head returned to the editors, with the head's comment (editors)
+    issue_submit     issues still 编排中 whose 签发截止 is near or past (editors)
+    publish          signed-off issues waiting to be published (editors and the head)
+
+A list that cannot concern the user's roles is not computed and not shown. `for_user` costs a
+fixed number of queries whatever the size of the archive; `counts` fewer (the navigation's
+badges, on every desk page).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from bulletin.models import Erratum, Issue, attach_return_events
+from common.roles import APPROVER, EDITOR, HEAD, has_role
+from editorial import workflow
+from editorial.models import Article, ArticleTransition, ReviewLevel
+
+from . import deadlines
+from .deadlines import Due
+
+Status = Article.Status
+
+# key → (card label, who may be concerned)
+LISTS = {
+    "review": "待我审核",
+    "returned": "退回给我的稿件",
+    "drafts": "截稿临近的草稿",
+    "signoff": "待我签发",
+    "errata": "待批准的勘误",
+    "issue_returned": "退回修改的期刊",
+    "issue_submit": "待提交签发",
+    "publish": "待发布",
+}
+
+# Lists in the navigation's "期刊编排" badge (the rest count in "审核" and "待办").
+ISSUE_LISTS = ("signoff", "errata", "issue_returned", "issue_submit", "publish")
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+@dataclass
+class Item:
+    kind: str
+    title: str
+    url: str
+    due: Due | None = None
+    since: datetime.datetime | None = None
+    meta: str = ""
+    note: str = ""  # a returning reviewer's or the head's comment
+    note_by: str = ""
+    action: str = ""  # what to do, as a button label
+
+    @property
+    def kind_label(self) -> str:
+        return LISTS[self.kind]
+
+    def urgency(self):
+        far = datetime.date.max
+        return (self.due.date if self.due else far, self.since or timezone.now())
+
+
+@dataclass
+class TodoList:
+    key: str
+    count: int
+    url: str
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return LISTS[self.key]
+
+
+@dataclass
+class Todo:
+    lists: list[TodoList]
+    today: datetime.date
+    # Each open issue with its deadlines and what is outstanding for each: [(issue, [Step, …])].
+    schedule: list = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        """Every shown item, most urgent first: the earliest deadline (late ones first), then
+        what has waited longest."""
+        return sorted((item for lst in self.lists for item in lst.items), key=Item.urgency)
+
+    @property
+    def total(self) -> int:
+        return sum(lst.count for lst in self.lists)
+
+    def count(self, key) -> int:
+        return next((lst.count for lst in self.lists if lst.key == key), 0)
+
+    @property
+    def review_count(self) -> int:
+        return self.count("review")
+
+    @property
+    def issue_count(self) -> int:
+        return sum(lst.count for lst in self.lists if lst.key in ISSUE_LISTS)
+
+    @property
+    def keys(self) -> list[str]:
+        return [lst.key for lst in self.lists]
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may be concerned by which list
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_reviewer(user) -> bool:
+    if user.is_superuser or has_role(user, APPROVER):
+        return True
+    return ReviewLevel.objects.filter(group__user=user).exists()
+
+
+def concerned_lists(user) -> list[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    keys = []
+    if _is_reviewer(user):
+        keys.append("review")
+    if has_role(user, EDITOR):
+        keys += ["returned", "drafts"]
+    if has_role(user, HEAD):
+        keys += ["signoff", "errata"]
+    if has_role(user, EDITOR):
+        keys += ["issue_returned", "issue_submit"]
+    if has_role(user, EDITOR, HEAD):
+        keys.append("publish")
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Articles
+# ---------------------------------------------------------------------------------------------
+
+
+def review_filter(user) -> Q:
+    """Submitted articles at a level whose group the user belongs to (superusers: every level)."""
+    if user.is_superuser:
+        return Q(status=Status.SUBMITTED)
+    q = Q(pk__in=[])
+    group_ids = set(user.groups.values_list("pk", flat=True))
+    rows = list(ReviewLevel.objects.values_list("publication_id", "level", "group_id"))
+    configured = {publication_id for publication_id, _level, _group in rows}
+    for publication_id, level, group_id in rows:
+        if group_id in group_ids:
+            q |= Q(publication_id=publication_id, review_level=level)
+    if has_role(user, APPROVER):
+        # Publications without configured levels have one level, reviewed by the approver group.
+        q |= Q(review_level=1) & ~Q(publication_id__in=configured)
+    return Q(status=Status.SUBMITTED) & q
+
+
+def awaiting_review(user, qs=None):
+    """Articles waiting for `user`'s review: at one of their levels, not written or last edited
+    by them, not already approved by them in this review round (four-eyes rule)."""
+    qs = Article.objects.all() if qs is None else qs
+    # The transition that started the article's current review round (submit, reopen, restart).
+    round_start = Subquery(
+        ArticleTransition.objects.filter(
+            article=OuterRef("article_id"), action__in=[workflow.SUBMIT, workflow.REOPEN, workflow.RESTART]
+        )
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    approved_this_round = ArticleTransition.objects.filter(
+        article=OuterRef("pk"), actor=user, action=workflow.APPROVE, pk__gt=Coalesce(round_start, Value(0))
+    )
+    return (
+        qs.filter(review_filter(user))
+        .exclude(author=user)
+        .exclude(last_edited_by=user)
+        .exclude(Exists(approved_this_round))
+    )
+
+
+class _Context:
+    """What every list needs, read once: the open issues and each publication's current issue."""
+
+    def __init__(self, today):
+        self.today = today
+        self.issues = list(deadlines.open_issues())
+        self.by_id = {issue.pk: issue for issue in self.issues}
+        self.current = deadlines.current_issues(self.issues)
+
+    def due(self, issue, field_name):
+        return deadlines.due(issue, field_name, self.today)
+
+    def article_due(self, article, field_name):
+        return self.due(deadlines.issue_for(article, self.by_id, self.current), field_name)
+
+    def near(self, field_name):
+        """Open issues whose deadline `field_name` is near (within the reminder window) or past."""
+        return [i for i in self.issues if (d := self.due(i, field_name)) is not None and d.is_near]
+
+
+def _first(qs, limit):
+    """The first `limit` rows and the count of all, in one query (a window count), or the count
+    alone when limit is 0."""
+    if not limit:
+        return [], qs.count()
+    rows = list(qs.annotate(total_count=Window(Count("pk")))[:limit])
+    return rows, (rows[0].total_count if rows else 0)
+
+
+def _articles():
+    return Article.objects.select_related("section", "author", "last_edited_by").annotate(
+        placed_issue=deadlines.placed_issue_id()
+    )
+
+
+def _article_item(kind, article, due, action):
+    meta = f"{article.section.name} · {_name(article.author)}"
+    if article.status == Status.SUBMITTED:
+        meta += f" · 第{article.review_level}级审核"
+    return Item(kind, article.title, reverse("desk:article_detail", args=[article.pk]), due=due,
+                since=article.updated_at, meta=meta, action=action)
+
+
+def _review(user, ctx, limit):
+    qs = awaiting_review(user, _articles())
+    rows, count = _first(qs.order_by("updated_at", "pk"), limit)
+    items = [_article_item("review", a, ctx.article_due(a, "review_due"), "审核") for a in rows]
+    return TodoList("review", count, reverse("desk:review_queue"), items)
+
+
+def _returned(user, ctx, limit):
+    qs = _articles().filter(author=user, status=Status.RETURNED)
+    rows, count = _first(qs.order_by("updated_at", "pk"), limit)
+    last_returns = {}
+    if rows:
+        entries = (
+            ArticleTransition.objects.filter(article__in=rows, action=workflow.RETURN)
+            .select_related("actor")
+            .order_by("article_id", "-created_at", "-pk")
+        )
+        for entry in entries:
+            last_returns.setdefault(entry.article_id, entry)
+    items = []
+    for article in rows:
+        item = _article_item("returned", article, ctx.article_due(article, "draft_due"), "修改")
+        item.url = reverse("desk:article_edit", args=[article.pk])
+        entry = last_returns.get(article.pk)
+        if entry:
+            item.note, item.note_by, item.since = entry.comment, _name(entry.actor), entry.created_at
+        items.append(item)
+    return TodoList("returned", count, reverse("desk:article_list") + "#returned", items)
+
+
+def _drafts(user, ctx, limit):
+    near = ctx.near("draft_due")
+    if not near:
+        return TodoList("drafts", 0, reverse("desk:article_list") + "#drafts")
+    qs = _articles().filter(author=user, status=Status.DRAFT).filter(deadlines.for_issues_q(near, ctx.current))
+    rows, count = _first(qs.order_by("updated_at", "pk"), limit)
+    items = []
+    for article in rows:
+        item = _article_item("drafts", article, ctx.article_due(article, "draft_due"), "完成并提交审核")
+        item.url = reverse("desk:article_edit", args=[article.pk])
+        items.append(item)
+    return TodoList("drafts", count, reverse("desk:article_list") + "#drafts", items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issues and errata
+# ---------------------------------------------------------------------------------------------
+
+
+def _issue_item(kind, issue, due, action, url=None):
+    return Item(kind, f"{issue.publication.name} {issue.month_label}",
+                url or reverse("desk:issue_detail", args=[issue.pk]), due=due, since=issue.updated_at,
+                meta=issue.desk_status_label, action=action)
+
+
+def _issue_list(key, issues, make, url, limit):
+    return TodoList(key, len(issues), url, [make(issue) for issue in issues[:limit]])
+
+
+def _signoff(user, ctx, limit):
+    issues = [i for i in ctx.issues if i.status == Issue.Status.SUBMITTED]
+    return _issue_list("signoff", issues, lambda i: _issue_item(
+        "signoff", i, ctx.due(i, "signoff_due"), "审阅并签发", reverse("desk:issue_signoff", args=[i.pk])
+    ), reverse("desk:issue_list") + "?show=signoff", limit)
+
+
+def _issue_returned(user, ctx, limit):
+    issues = [i for i in ctx.issues if i.is_returned]
+    attach_return_events(issues[:limit])
+
+    def make(issue):
+        item = _issue_item("issue_returned", issue, ctx.due(issue, "signoff_due"), "修改后重新提交签发")
+        if issue.return_event:
+            item.note, item.note_by = issue.return_event.comment, _name(issue.return_event.actor)
+            item.since = issue.return_event.created_at
+        return item
+
+    return _issue_list("issue_returned", issues, make, reverse("desk:issue_list") + "?show=returned", limit)
+
+
+def _issue_submit(user, ctx, limit):
+    issues = [
+        i for i in ctx.issues
+        if i.status == Issue.Status.DRAFT and not i.is_returned
+        and (d := ctx.due(i, "signoff_due")) is not None and d.is_near
+    ]
+    return _issue_list("issue_submit", issues, lambda i: _issue_item(
+        "issue_submit", i, ctx.due(i, "signoff_due"), "编排并提交签发"
+    ), reverse("desk:issue_list"), limit)
+
+
+def _publish(user, ctx, limit):
+    issues = [i for i in ctx.issues if i.status == Issue.Status.SIGNED_OFF]
+    return _issue_list("publish", issues, lambda i: _issue_item(
+        "publish", i, ctx.due(i, "publish_due"), "发布"
+    ), reverse("desk:issue_list") + "?show=publish", limit)
+
+
+def _errata(user, ctx, limit):
+    qs = Erratum.objects.filter(published_at__isnull=True, issue__status=Issue.Status.PUBLISHED)
+    rows, count = _first(qs.select_related("issue__publication", "created_by").order_by("created_at", "pk"), limit)
+    items = [
+        Item("errata", f"{e.issue.publication.name} {e.issue.month_label} {e.issue.numbers_label} 勘误",
+             reverse("desk:issue_detail", args=[e.issue_id]) + "#errata", since=e.created_at,
+             meta=f"{_name(e.created_by)} 提出", note=e.text, action="批准")
+        for e in rows
+    ]
+    return TodoList("errata", count, reverse("desk:issue_list") + "?show=errata", items)
+
+
+BUILDERS = {
+    "review": _review,
+    "returned": _returned,
+    "drafts": _drafts,
+    "signoff": _signoff,
+    "errata": _errata,
+    "issue_returned": _issue_returned,
+    "issue_submit": _issue_submit,
+    "publish": _publish,
+}
+
+
+def for_user(user, *, limit: int = 10, today: datetime.date | None = None) -> Todo:
+    """What waits for `user`: the lists that can concern their roles, each with its count and
+    its `limit` most urgent items."""
+    today = today or timezone.localdate()
+    keys = concerned_lists(user)
+    if not keys:
+        return Todo([], today)
+    ctx = _Context(today)
+    lists = [BUILDERS[key](user, ctx, limit) for key in keys]
+    steps = deadlines.issue_steps(ctx.issues, today=today, current=ctx.current)
+    schedule = [(issue, steps[issue.pk]) for issue in ctx.issues]
+    return Todo(lists, today, schedule)
+
+
+def counts(user, *, today: datetime.date | None = None) -> Todo:
+    """The same lists with their counts only (no items): the navigation's badges."""
+    return for_user(user, limit=0, today=today)

@@ -1,0 +1,265 @@
+"""待办: each role's /desk/ lists exactly what waits for it, most urgent first, with counts and
+badges; the deadlines' outstanding work agrees with it; it costs the same queries for any archive."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bulletin import publishing
+from bulletin.models import Issue
+from editorial import workflow
+from editorial.models import Article, ReviewLevel
+from office import deadlines, todo
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+APPROVED = Article.Status.APPROVED
+TODAY = datetime.date(2026, 10, 7)  # 截稿 10月5日 is past, 审核截止 10月8日 is tomorrow
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ready(issue, make_article, editor, title):
+    focus = make_article(title=title, section="本期焦点", status=APPROVED)
+    publishing.add_article(issue, focus, by=editor)
+    publishing.set_focus(issue, focus.pk, by=editor)
+    return focus
+
+
+@pytest.fixture
+def office(publication, make_article, editor, editor2, head, reader):
+    """A month in the office: two review levels, articles in every state, four open issues and a
+    published one with a proposed erratum."""
+    first_group, _ = Group.objects.get_or_create(name="初审组")
+    final_group, _ = Group.objects.get_or_create(name="终审组")
+    ReviewLevel.objects.filter(publication=publication).update(group=first_group, name="初审")
+    ReviewLevel.objects.create(publication=publication, level=2, name="终审", group=final_group)
+    first = make_user("first", "approver", first_name="初审员")
+    first.groups.add(first_group)
+    final = make_user("final", "approver", first_name="终审员")
+    final.groups.add(final_group)
+    both = make_user("both", "approver", first_name="两级审核员")
+    both.groups.add(first_group, final_group)
+
+    # Issues: July published (an erratum waits), August signed off, September submitted,
+    # October returned by the head; the current issue in 编排 is October.
+    july = publishing.create_issue(publication, year=2026, month=7, by=editor)
+    ready(july, make_article, editor, "七月焦点")
+    publishing.submit_for_sign_off(july, by=editor)
+    publishing.sign_off(july, by=head)
+    publishing.publish_issue(july, by=head)
+    publishing.propose_erratum(july, text="第2页“9月17日”应为“9月18日”。", by=editor2)
+    august = publishing.create_issue(publication, year=2026, month=8, by=editor)
+    ready(august, make_article, editor, "八月焦点")
+    publishing.submit_for_sign_off(august, by=editor)
+    publishing.sign_off(august, by=head)
+    september = publishing.create_issue(publication, year=2026, month=9, by=editor)
+    ready(september, make_article, editor, "九月焦点")
+    publishing.submit_for_sign_off(september, by=editor)
+    october = publishing.create_issue(publication, year=2026, month=10, by=editor)
+    ready(october, make_article, editor, "十月焦点")
+    publishing.submit_for_sign_off(october, by=editor)
+    publishing.return_issue(october, by=head, comment="民生视点太少，请再补两篇。")
+
+    # Articles (none placed: they are for October, the issue in 编排).
+    draft = make_article(title="李编辑的草稿")
+    make_article(title="王编辑的草稿", author=editor2)
+    at_first = make_article(title="待初审的稿件")
+    workflow.submit(at_first, by=editor)
+    at_final = make_article(title="待终审的稿件", author=editor2)
+    workflow.submit(at_final, by=editor2)
+    workflow.approve(at_final, by=both)
+    returned = make_article(title="被退回的稿件")
+    workflow.submit(returned, by=editor)
+    workflow.return_to_author(returned, by=first, comment="请核实第三段的数字")
+    mine = make_article(title="初审员自己写的稿件", author=first)
+    workflow.submit(mine, by=editor)  # last edited by first, submitted by an editor
+    return {
+        "first": first, "final": final, "both": both, "draft": draft,
+        "issues": {"july": july, "august": august, "september": september, "october": october},
+    }
+
+
+def listed(user, today=TODAY):
+    waiting = todo.for_user(user, today=today)
+    return {lst.key: [item.title for item in lst.items] for lst in waiting.lists}, waiting
+
+
+def test_each_role_sees_exactly_what_waits_for_it(office, editor, editor2, head, reader):
+    lists, waiting = listed(editor)
+    assert lists == {
+        "returned": ["被退回的稿件"],
+        "drafts": ["李编辑的草稿"],
+        "issue_returned": ["测试区大事月报 2026年10月"],
+        "issue_submit": [],
+        "publish": ["测试区大事月报 2026年8月"],
+    }
+    assert waiting.total == 4 and waiting.review_count == 0 and waiting.issue_count == 2
+
+    lists, _ = listed(editor2)
+    assert lists == {
+        "returned": [], "drafts": ["王编辑的草稿"], "issue_returned": ["测试区大事月报 2026年10月"],
+        "issue_submit": [], "publish": ["测试区大事月报 2026年8月"],
+    }
+
+    # Level 1: not the article its reviewer wrote; level 2: what level 1 passed on.
+    assert listed(office["first"])[0] == {"review": ["待初审的稿件"]}
+    assert listed(office["final"])[0] == {"review": ["待终审的稿件"]}
+    # In both groups, but approved 待终审的稿件 at level 1 in this round: only the level-1 article.
+    assert listed(office["both"])[0] == {"review": ["待初审的稿件", "初审员自己写的稿件"]}
+
+    lists, waiting = listed(head)
+    assert lists == {
+        "signoff": ["测试区大事月报 2026年9月"],
+        "errata": ["测试区大事月报 2026年7月 第1期（总第97期） 勘误"],
+        "publish": ["测试区大事月报 2026年8月"],
+    }
+    assert waiting.issue_count == 3
+
+    assert todo.for_user(reader, today=TODAY).lists == []
+
+
+def test_most_urgent_first_with_the_comments(office, editor, head):
+    waiting = todo.for_user(editor, today=TODAY)
+    items = waiting.items
+    # August's 出版 (8月15日) is the earliest deadline, then 截稿 10月5日 (the draft has waited
+    # longer than the returned article), then October's 签发 10月12日.
+    assert [(i.kind, i.due.label, i.due.is_late) for i in items] == [
+        ("publish", "出版", True),
+        ("drafts", "截稿", True),
+        ("returned", "截稿", True),
+        ("issue_returned", "签发截止", False),
+    ]
+    returned = items[2]
+    assert (returned.note, returned.note_by) == ("请核实第三段的数字", "初审员")
+    issue_item = items[3]
+    assert (issue_item.note, issue_item.note_by) == ("民生视点太少，请再补两篇。", "陈主任")
+    assert issue_item.due.text == "签发截止 10月12日（还有5天）"
+    # The reviewer's item is due tomorrow (审核截止 10月8日).
+    (review,) = todo.for_user(office["first"], today=TODAY).lists[0].items[:1]
+    assert review.due.text == "审核截止 10月8日（还有1天）" and review.due.state == "near"
+
+
+def test_drafts_and_the_issue_show_only_when_their_deadline_is_near(office, editor, publication):
+    early = datetime.date(2026, 9, 20)  # October's 截稿 is 15 days away
+    lists, _ = listed(editor, today=early)
+    assert lists["drafts"] == []
+    # An issue in 编排 (never returned) shows once its 签发截止 is within the reminder window.
+    november = publishing.create_issue(publication, year=2026, month=11, by=editor)
+    assert listed(editor, today=datetime.date(2026, 11, 9))[0]["issue_submit"] == []
+    lists, _ = listed(editor, today=datetime.date(2026, 11, 10))
+    assert lists["issue_submit"] == ["测试区大事月报 2026年11月"]
+    assert november.signoff_due == datetime.date(2026, 11, 12)
+
+
+def test_pending_work_names_the_same_people(office, editor, editor2, head):
+    work = deadlines.pending_work()
+    by_user = {}
+    for entry in work:
+        by_user.setdefault((entry.issue.month, entry.field, entry.user_id), []).extend(entry.what)
+    assert by_user[(10, "draft_due", editor.pk)] == ["《李编辑的草稿》未提交审核", "《被退回的稿件》退回待修改"]
+    assert by_user[(10, "draft_due", editor2.pk)] == ["《王编辑的草稿》未提交审核"]
+    assert by_user[(10, "review_due", office["first"].pk)] == ["《待初审的稿件》待您审核"]
+    assert by_user[(10, "review_due", office["final"].pk)] == ["《待终审的稿件》待您审核"]
+    assert by_user[(10, "review_due", office["both"].pk)] == ["《待初审的稿件》待您审核", "《初审员自己写的稿件》待您审核"]
+    assert by_user[(9, "signoff_due", head.pk)] == ["本期待您签发"]
+    assert by_user[(10, "signoff_due", editor.pk)] == ["本期被主任退回，待修改后重新提交签发"]
+    assert by_user[(8, "publish_due", head.pk)] == ["本期已签发，待发布"]
+    assert (9, "signoff_due", editor.pk) not in by_user and (10, "signoff_due", head.pk) not in by_user
+    # Reminders: only deadlines within the reminder window (2 days) as of the day.
+    due = {(w.issue.month, w.field, w.user_id) for w in deadlines.reminders_due(today=TODAY)}
+    assert (10, "review_due", office["first"].pk) in due
+    assert (10, "draft_due", editor.pk) not in due  # past: reminded before, not again
+    assert (10, "signoff_due", editor.pk) not in due  # 5 days away
+
+
+def test_the_desk_opens_on_todo_with_badges_and_cards(client, office, editor, head, reader):
+    client.force_login(editor)
+    response = client.get(reverse("desk:dashboard"))
+    page = response.content.decode()
+    assert "待我处理" in page
+    assert 'aria-label="4 项待办"' in page  # 待办 badge in the navigation
+    assert 'aria-label="2 项期刊事务"' in page
+    assert "民生视点太少，请再补两篇。" in page and "请核实第三段的数字" in page
+    assert 'id="card-returned"' in page and 'id="card-review"' not in page and 'id="card-signoff"' not in page
+    assert f'href="{reverse("desk:issue_list")}?show=returned"' in page
+
+    client.force_login(office["first"])
+    page = client.get(reverse("desk:article_list")).content.decode()  # any desk page has the badges
+    assert 'aria-label="1 篇待我审核"' in page
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    assert 'id="card-review"' in page and 'id="card-returned"' not in page and "待初审的稿件" in page
+
+    client.force_login(head)
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    for card in ("signoff", "errata", "publish"):
+        assert f'id="card-{card}"' in page
+    assert 'id="card-returned"' not in page and 'id="card-review"' not in page
+    assert reverse("desk:issue_signoff", args=[office["issues"]["september"].pk]) in page
+
+    client.force_login(reader)
+    assert client.get(reverse("desk:dashboard")).status_code == 403
+
+
+def test_nothing_waiting_says_so(client, publication, editor):
+    client.force_login(editor)
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    assert "目前没有等您处理的事项。" in page and 'class="badge"' not in page
+
+
+def test_the_count_cards_lead_to_their_lists(client, office, editor, head):
+    client.force_login(head)
+    signoff = client.get(reverse("desk:issue_list"), {"show": "signoff"})
+    assert [i.month for i in signoff.context["issues"]] == [9]
+    errata = client.get(reverse("desk:issue_list"), {"show": "errata"})
+    assert [i.month for i in errata.context["issues"]] == [7]
+    publish = client.get(reverse("desk:issue_list"), {"show": "publish"})
+    assert [i.month for i in publish.context["issues"]] == [8]
+    client.force_login(office["final"])
+    review = client.get(reverse("desk:review_queue"))
+    assert [a.title for a in review.context["mine"]] == ["待终审的稿件"]
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_dashboard_costs_the_same_queries_for_any_archive(client, office, publication, editor, head, make_article):
+    url = reverse("desk:dashboard")
+    users = [editor, head, office["first"]]
+    before = {}
+    for user in users:
+        client.force_login(user)
+        _queries(client, url)  # warm: session, content types
+        before[user.username] = _queries(client, url)
+        assert len(todo.for_user(user, today=TODAY).lists)  # something to show
+    # A bigger archive and more waiting work: published back issues, many articles in every state.
+    for year in range(2010, 2016):
+        for month in range(1, 13):
+            Issue.objects.create(publication=publication, year=year, month=month, status=Issue.Status.PUBLISHED,
+                                 serial_number=year * 100 + month, year_number=month)
+    for n in range(30):
+        article = make_article(title=f"更多稿件{n}")
+        if n % 3 == 0:
+            workflow.submit(article, by=editor)
+        elif n % 3 == 1:
+            workflow.submit(article, by=editor)
+            workflow.return_to_author(article, by=office["first"], comment=f"意见{n}")
+    for user in users:
+        client.force_login(user)
+        _queries(client, url)
+        assert _queries(client, url) == before[user.username], user.username
+    # Each list shows its 10 most urgent items and says how many more there are.
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert "退回给我的稿件共 11 项，这里只列出最紧急的 10 项" in page
