@@ -1,5 +1,15 @@
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags import admin_list
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import Group
+from django.templatetags.static import static
+from django.utils.html import format_html
 
+from .auth_labels import group_label
 from .models import (
     Erratum,
     Issue,
@@ -24,9 +34,115 @@ def _run_each(model_admin, request, queryset, service, done: str):
             model_admin.message_user(request, f"{done}：{obj}", messages.SUCCESS)
 
 
-admin.site.site_header = "Bulletin 后台管理"
-admin.site.site_title = "Bulletin"
+def _boolean_icon(value):
+    """Django's yes/no icon with its alt text in Chinese (Django writes "True"/"False"/"None",
+    which a screen reader reads out)."""
+    icon = {True: "yes", False: "no", None: "unknown"}[value]
+    label = {True: "是", False: "否", None: "未知"}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), label)
+
+
+admin_list._boolean_icon = _boolean_icon  # every admin caller looks it up here when it runs
+
+admin.site.site_header = "刊物编辑发布系统 · 后台管理"
+admin.site.site_title = "后台管理"
 admin.site.index_title = "刊物与编辑数据"
+
+
+# ---------------------------------------------------------------------------------------------
+# Users and roles, as the office says them: 王小明, 编辑 (bulletin/auth_labels.py prints names,
+# roles and permissions; these admins lay the pages out for it).
+
+USABLE_PASSWORD_HELP = "是否允许该用户用密码登录。"
+
+
+class PasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    # Django appends an English warning to this help text (not translatable): say it in Chinese.
+    usable_password_help_text = (
+        USABLE_PASSWORD_HELP + '<ul id="id_unusable_warning" class="messagelist"><li class="warning">'
+        "选择“禁用”后，该用户现在的密码将作废。</li></ul>"
+    )
+
+
+class PasswordStatusWidget(auth_forms.ReadOnlyPasswordHashWidget):
+    """Whether the user has a password, without the hash algorithm, iterations and salt."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        usable = bool(value) and not value.startswith(UNUSABLE_PASSWORD_PREFIX)
+        context["summary"] = [{"label": "已设置密码" if usable else "未设置密码，不能用密码登录"}]
+        return context
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    password = auth_forms.ReadOnlyPasswordHashField(
+        label="密码",
+        widget=PasswordStatusWidget,
+        help_text="密码加密保存，谁也看不到原文；用户忘记密码时，用上面的按钮重设。",
+    )
+
+
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class UserAdmin(auth_admin.UserAdmin):
+    form = UserChangeForm
+    change_password_form = PasswordChangeForm
+    list_display = ["username", "full_name", "role_labels", "email", "is_staff", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["last_name", "first_name", "email"]}),  # 姓 before 名
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("重要日期", {"fields": ["last_login", "date_joined"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "groups":
+            kwargs["label"] = "角色"
+            kwargs["help_text"] = "编辑写稿，审核审稿，主任签发，读者可看内部资料。可以选多个。"
+            kwargs["widget"] = FilteredSelectMultiple("角色", is_stacked=False)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="姓名", ordering="last_name")
+    def full_name(self, user):
+        return user.get_full_name()
+
+    @admin.display(description="角色")
+    def role_labels(self, user):
+        return "、".join(sorted(group_label(group) for group in user.groups.all()))
+
+
+@admin.register(Group)
+class GroupAdmin(auth_admin.GroupAdmin):
+    """The four roles keep their codename (code and migrations refer to it): shown by label,
+    never renamed here."""
+
+    list_display = ["label"]
+
+    @admin.display(description="名称", ordering="name")
+    def label(self, group):
+        return group_label(group)
+
+    def _is_role(self, group) -> bool:
+        return group is not None and group_label(group) != group.name
+
+    def get_fields(self, request, obj=None):
+        if self._is_role(obj):
+            return ["label", "permissions"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._is_role(obj):
+            return ["label"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._is_role(obj) and super().has_delete_permission(request, obj)
 
 
 class SectionInline(admin.TabularInline):
