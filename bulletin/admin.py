@@ -20,6 +20,7 @@ from .models import (
     Section,
     SignOff,
 )
+from .models.publications import validate_publication_slug
 from .publishing import IssueError, approve_erratum, publish_issue
 
 
@@ -168,6 +169,13 @@ class PublicationAdmin(admin.ModelAdmin):
         }),
         ("签发", {"fields": ["head_may_work_alone"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug":
+            # One rule, one message (the one the help text states), not Django's own slug error.
+            field.validators = [validate_publication_slug]
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

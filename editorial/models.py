@@ -38,7 +38,7 @@ class Article(models.Model):
     )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     review_level = models.PositiveSmallIntegerField(
-        "当前审核级别", default=0, help_text="待审时为正在进行的审核级别（1 起），其余状态为 0。"
+        "当前审核级别", default=0, help_text="稿件待审时是正在进行的第几级审核（从 1 开始）；其他状态为 0。"
     )
     # Optimistic locking: every save increments it; a form carrying an older version is a conflict.
     version = models.PositiveIntegerField("版本号", default=1)

@@ -4,7 +4,7 @@ import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -29,10 +29,16 @@ def _day_field(label, default, help_text):
     )
 
 
+# The address rule in one place: the help text and the error say the same thing.
+SLUG_RULE = "只能包含英文字母、数字和连字符（-），如 zyq-dsyb"
+validate_publication_slug = RegexValidator(r"^[-a-zA-Z0-9]+\Z", f"网址标识{SLUG_RULE}。", code="invalid")
+
+
 class Publication(models.Model):
     name = models.CharField("刊物名称", max_length=100, unique=True)
     slug = models.SlugField(
-        "网址标识", max_length=50, unique=True, help_text="用于网址，如 zyq-dsyb。只能包含字母、数字和连字符。"
+        "网址标识", max_length=50, unique=True, validators=[validate_publication_slug],
+        help_text=f"刊物在网址中的名字，{SLUG_RULE}。",
     )
     description = models.TextField("简介", blank=True)
     sponsor = models.CharField("主办", max_length=100, blank=True)
@@ -53,7 +59,7 @@ class Publication(models.Model):
     )
     last_serial_number = models.PositiveIntegerField(
         "已发布的最大总期号", null=True, blank=True, editable=False,
-        help_text="编号计数器，只由本系统发布期刊时在事务中加锁递增；导入往期不改变它。",
+        help_text="本刊在本系统发布的最大总期号，发布时自动更新，不能手工修改；导入往期不改变它。",
     )
     head_may_work_alone = models.BooleanField(
         "允许主任独自编排、签发和发布",

@@ -14,7 +14,7 @@ class SearchTerm(models.Model):
     )
     word = models.CharField("词语", max_length=50, help_text="人名、地名、专有名词，如“河长制”。")
     freq = models.PositiveIntegerField(
-        "词频", null=True, blank=True, help_text="可留空；留空时自动取一个能保证整词切分的词频。"
+        "词频", null=True, blank=True, help_text="一般留空：系统会自动设定，保证搜索时这个词不被拆开。"
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

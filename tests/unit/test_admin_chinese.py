@@ -11,6 +11,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from bulletin.models import Publication
+
 # English a Django admin page would show if a catalog were missing or a string left untranslated.
 DJANGO_ENGLISH = [
     "Choose", "Available", "Chosen", "Remove all", "Filter", "Save and add another",
@@ -184,3 +186,33 @@ def test_admin_scripts_have_chinese_for_every_string(client, superuser):
         if not cjk.search(json.dumps(catalog.get(msgid, ""), ensure_ascii=False))
     )
     assert untranslated == []
+
+
+def test_help_texts_speak_the_office_language():
+    field = Publication._meta.get_field("last_serial_number")
+    assert "事务" not in field.help_text and "加锁" not in field.help_text
+    assert "自动" in field.help_text
+
+
+def test_slug_error_says_what_the_help_text_says(client, superuser):
+    client.force_login(superuser)
+    help_text = Publication._meta.get_field("slug").help_text
+    # the add form as the page offers it (its defaults), with a name and no inline rows
+    page = client.get(reverse("admin:bulletin_publication_add"))
+    data = {"name": "新刊物"}
+    inlines = [inline.formset.management_form for inline in page.context["inline_admin_formsets"]]
+    for form in [page.context["adminform"].form, *inlines]:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is not None and value is not False and value != "":  # (0 is a value)
+                data.setdefault(form.add_prefix(name), value)
+    for bad in ("xin_kan", "新刊物", "xin kan"):
+        response = client.post(reverse("admin:bulletin_publication_add"), {**data, "slug": bad})
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors["slug"]
+        assert errors == ["网址标识只能包含英文字母、数字和连字符（-），如 zyq-dsyb。"]
+        assert "只能包含英文字母、数字和连字符（-），如 zyq-dsyb" in help_text
+        assert "slug" not in visible_text(response.content.decode())
+    response = client.post(reverse("admin:bulletin_publication_add"), {**data, "slug": "xin-kan"})
+    assert response.status_code == 302
+    assert Publication.objects.filter(slug="xin-kan").exists()
