@@ -8,6 +8,7 @@ from pathlib import Path
 
 import django.contrib.admin
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -216,3 +217,13 @@ def test_slug_error_says_what_the_help_text_says(client, superuser):
     response = client.post(reverse("admin:bulletin_publication_add"), {**data, "slug": "xin-kan"})
     assert response.status_code == 302
     assert Publication.objects.filter(slug="xin-kan").exists()
+
+
+def test_sign_off_cannot_be_made_by_hand(client, superuser):
+    sign_off = next(model for model in apps.get_models() if model.__name__ == "SignOff")
+    opts = sign_off._meta
+    client.force_login(superuser)
+    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 403
+    listing = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert listing.status_code == 200
+    assert reverse(f"admin:{opts.app_label}_{opts.model_name}_add") not in listing.content.decode()
