@@ -27,6 +27,7 @@ COPY reader ./reader
 RUN pip install .
 COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
+COPY locale ./locale
 COPY static ./static
 
 # Static files are collected (hashed, compressed) at build time: the running container never
