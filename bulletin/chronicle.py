@@ -111,7 +111,7 @@ def build_chronicle(publication: Publication, start: datetime.date, end: datetim
             summary=first_sentence(html_to_text(p.revision.body or "")),
             url=reverse("reader:article", args=[publication.slug, p.issue.serial_number, p.article_id]),
             section=p.section.name,
-            issue_label=f"{p.issue.year}年第{p.issue.year_number}期（总第{p.issue.serial_number}期）",
+            issue_label=p.issue.dated_numbers_label,
         )
 
     dated = [

@@ -113,6 +113,15 @@ class ImportUploadForm(forms.Form):
         label="允许新增栏目", required=False,
         help_text="文件中出现刊物没有的栏目时新建该栏目；不勾选则拒绝导入。",
     )
+    year_number = forms.IntegerField(
+        label="年度期号（第N期）", required=False, min_value=1, max_value=999,
+        help_text="文件刊头没有“第N期”时可在此填写；不填则该期只显示总期号。",
+        error_messages={
+            "invalid": "年度期号请填写数字。",
+            "min_value": "年度期号应在 1 到 999 之间。",
+            "max_value": "年度期号应在 1 到 999 之间。",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

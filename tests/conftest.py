@@ -172,6 +172,7 @@ class SampleIssue:
     year: int
     month: int
     serial_number: int
+    year_number: int | None  # 第N期 if the masthead gives one (never the month made into one)
     publication_date: datetime.date
     section_counts: dict  # section -> number of articles, in the file's order
     wrapped_title: str  # wrapped in a TOC table row ("… 集体学习"): stored without the space
@@ -201,6 +202,7 @@ OWN_ISSUE = SampleIssue(
     year=2021,
     month=10,
     serial_number=109,
+    year_number=10,
     publication_date=datetime.date(2021, 10, 14),
     section_counts={"本期焦点": 1, "时政要点": 5, "创文看点": 2, "经济热点": 1, "文化亮点": 1, "民生视点": 3},
     wrapped_title="桐湾区委理论学习中心组召开2021年度第八次集体学习",
@@ -231,6 +233,7 @@ SHARED_SAMPLE = SampleIssue(
     year=2020,
     month=10,
     serial_number=97,
+    year_number=None,
     publication_date=datetime.date(2020, 10, 15),
     section_counts={"本期焦点": 1, "时政要点": 17, "创文看点": 3, "经济热点": 1, "文化亮点": 1, "民生视点": 4},
     wrapped_title="中原区委理论学习中心组召开2020年度第九次集体学习",

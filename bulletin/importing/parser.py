@@ -128,6 +128,9 @@ class ParsedIssue:
     unplaced_lines: list[tuple[int, str]]
     warnings: list[str]
     toc: list[TocEntry] = field(default_factory=list)
+    # 第N期 (the number within the year) when the masthead gives it, else None: it is never
+    # invented from the month.
+    year_number: int | None = None
 
 
 # --------------------------------------------------------------------------
@@ -185,6 +188,8 @@ _RE_PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:第\s*)?\d{1,3}(?:\s*页)?[-–�
 _RE_SERIAL = re.compile(r"总第([0-9零〇一二两三四五六七八九十百千]+)期")
 _RE_PUBDATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _RE_BARE_SERIAL = re.compile(r"^[(（]?第.{0,6}期[)）]?$")
+_RE_YEAR_NUMBER = re.compile(r"(?<!总)第([0-9零〇一二两三四五六七八九十百]+)期")
+_YEAR_NUMBER_MAX = 999
 _RE_YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月(?![0-9])|第(\d{1,2})期)")
 _RE_EVENT_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 _RE_PARA_DATE_START = re.compile(
@@ -324,6 +329,7 @@ def _masthead_pattern(ln: _Line) -> bool:
     """Is the line (almost) nothing but an issue date / serial number?"""
     k = ln.key
     rest = _RE_SERIAL.sub("", _RE_PUBDATE.sub("", _RE_YEAR_MONTH.sub("", k)))
+    rest = _RE_YEAR_NUMBER.sub("", rest)
     rest = re.sub(rf"[{_CJK_PUNCT}()\[\]]", "", rest)
     return rest != k and len(rest) <= 2
 
@@ -573,7 +579,7 @@ class _Parser:
         return len(self.lines)
 
     def _parse_masthead(self, end: int) -> ParsedIssue:
-        year = month = serial = None
+        year = month = serial = year_number = None
         pubdate = None
         others: list[_Line] = []
         last_no = 1
@@ -591,8 +597,21 @@ class _Parser:
             if m:
                 serial = _cn_number(m.group(1))
                 matched = True
-            elif "总第" in k or _RE_BARE_SERIAL.match(k):
+            elif "总第" in k:
                 raise ImportParseError(f"无法识别期号（总第N期）：“{ln.light}”。", ln.no)
+            y = _RE_YEAR_NUMBER.search(_RE_SERIAL.sub("", k))
+            if y:
+                number = _cn_number(y.group(1))
+                if number is None or not 1 <= number <= _YEAR_NUMBER_MAX:
+                    raise ImportParseError(f"年度期号（第N期）无效：“{ln.light}”。", ln.no)
+                if year_number is not None and number != year_number:
+                    raise ImportParseError(
+                        f"刊头的年度期号不一致：第{year_number}期和第{number}期。", ln.no
+                    )
+                year_number = number
+                matched = True
+            elif not m and _RE_BARE_SERIAL.match(k):
+                raise ImportParseError(f"无法识别期号：“{ln.light}”。", ln.no)
             m = _RE_PUBDATE.search(k)
             if m:
                 try:
@@ -635,6 +654,7 @@ class _Parser:
             colophon={},
             unplaced_lines=[],
             warnings=[],
+            year_number=year_number,
         )
 
     def _parse_toc(self, start: int, end: int) -> None:
@@ -948,7 +968,8 @@ def format_report(parsed: ParsedIssue) -> str:
     """A Chinese dry-run report of what an import would create."""
     out: list[str] = []
     name = parsed.publication_name or "（未知刊名）"
-    out.append(f"《{name}》{parsed.year}年{parsed.month}月 总第{parsed.serial_number}期")
+    year_number = f"第{parsed.year_number}期 " if parsed.year_number else ""
+    out.append(f"《{name}》{parsed.year}年{parsed.month}月 {year_number}总第{parsed.serial_number}期")
     pub = parsed.publication_date.isoformat() if parsed.publication_date else "（未找到）"
     out.append(f"出版日期：{pub}")
     out.append(f"编印单位：{parsed.office or '（未找到）'}")

@@ -9,9 +9,9 @@ ParsedIssue into a published Issue with its original numbers:
   with a first Revision, placed in the issue in the file's order;
 * the focus article (本期焦点) is the first article of section 本期焦点, else the first article;
 * the issue is recorded with ``publish_back_issue`` (numbers checked under the publication
-  lock, revisions pinned). Its yearly number 第N期 is the issue's month: the office's monthly
-  numbers the issues of a year by month (2020年10月 = 2020年第10期), and the files carry no
-  separate yearly number;
+  lock, revisions pinned) with the file's 总第N期 and, if the masthead or the editor gives one,
+  its 第N期; otherwise the issue has no 第N期 and is shown as 总第N期 alone (a number is not
+  made up from the month);
 * the colophon fills the publication's empty colophon fields; a value that differs from what
   the publication already has is reported as a warning and never overwritten.
 
@@ -94,15 +94,30 @@ class IssueImportError(ImportParseError):
 
 
 def parse_issue_file(
-    data: bytes, filename: str, *, publication: Publication, create_sections: bool = False
+    data: bytes,
+    filename: str,
+    *,
+    publication: Publication,
+    create_sections: bool = False,
+    year_number: int | None = None,
 ) -> ParsedIssue:
     """Parse an uploaded/opened issue file (.docx or UTF-8 text) for ``publication``.
+
+    ``year_number`` is 第N期 as the editor gives it; it overrides the file's, with a warning
+    when they differ. Without either the issue has no 第N期 (never one made up from the month).
 
     Raises IssueImportError/ImportParseError with a Chinese message for anything unreadable.
     """
     text = read_issue_text(data, filename)
     known = list(publication.sections.values_list("name", flat=True))
-    return parse_text(text, known_sections=known, allow_new_sections=create_sections)
+    parsed = parse_text(text, known_sections=known, allow_new_sections=create_sections)
+    if year_number is not None:
+        if parsed.year_number is not None and parsed.year_number != year_number:
+            parsed.warnings.append(
+                f"文件中为第{parsed.year_number}期，按填写的第{year_number}期导入。"
+            )
+        parsed.year_number = year_number
+    return parsed
 
 
 def read_issue_text(data: bytes, filename: str, *, docx_limits: DocxLimits = DOCX_LIMITS) -> str:
@@ -351,7 +366,7 @@ def import_parsed_issue(
         issue.save()
         try:
             publish_back_issue(
-                issue, year_number=parsed.month, serial_number=parsed.serial_number, by=by
+                issue, year_number=parsed.year_number, serial_number=parsed.serial_number, by=by
             )
         except PublishError as exc:
             raise IssueImportError(str(exc)) from None

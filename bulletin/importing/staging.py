@@ -33,7 +33,10 @@ def _paths(token: str) -> tuple[Path, Path] | None:
     return base / f"{token}.bin", base / f"{token}.json"
 
 
-def stage(data: bytes, *, user, filename: str, publication_id: int, create_sections: bool) -> str:
+def stage(
+    data: bytes, *, user, filename: str, publication_id: int, create_sections: bool,
+    year_number: int | None = None,
+) -> str:
     purge_stale()
     token = str(uuid.uuid4())
     data_path, meta_path = _paths(token)
@@ -45,6 +48,7 @@ def stage(data: bytes, *, user, filename: str, publication_id: int, create_secti
                 "filename": filename,
                 "publication_id": publication_id,
                 "create_sections": create_sections,
+                "year_number": year_number,
             },
             ensure_ascii=False,
         ),

@@ -110,9 +110,21 @@ class Issue(models.Model):
 
     @property
     def numbers_label(self) -> str:
+        """第N期（总第M期）, or 总第M期 alone for a back issue whose file gave no 第N期."""
         if self.serial_number is None:
             return ""
+        if self.year_number is None:
+            return f"总第{self.serial_number}期"
         return f"第{self.year_number}期（总第{self.serial_number}期）"
+
+    @property
+    def dated_numbers_label(self) -> str:
+        """2020年第10期（总第97期）, or 2020年10月（总第97期） without a 第N期."""
+        if self.serial_number is None:
+            return self.month_label
+        if self.year_number is None:
+            return f"{self.month_label}（总第{self.serial_number}期）"
+        return f"{self.year}年第{self.year_number}期（总第{self.serial_number}期）"
 
     @property
     def month_label(self) -> str:

@@ -87,7 +87,7 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
         locked = Issue.objects.select_for_update().get(pk=issue.pk)
         if locked.status == Issue.Status.PUBLISHED:
-            raise PublishError(f"{locked} 已经发布（第{locked.year_number}期，总第{locked.serial_number}期），不能重复发布。")
+            raise PublishError(f"{locked} 已经发布（{locked.numbers_label}），不能重复发布。")
         if locked.status == Issue.Status.WITHDRAWN:
             raise PublishError("该期已撤回，不能再次发布。")
         if require_sign_off:
@@ -121,18 +121,21 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
     return issue
 
 
-def publish_back_issue(issue: Issue, *, year_number: int, serial_number: int, by=None) -> Issue:
+def publish_back_issue(issue: Issue, *, year_number: int | None, serial_number: int, by=None) -> Issue:
     """Record an issue that was published before Bulletin (import, demo) with its own numbers.
 
     The numbers are checked for duplicates under the same lock as `publish_issue`, and the
-    counter moves past them so the next regular publish continues the series.
+    counter moves past them so the next regular publish continues the series. `year_number`
+    (第N期) is None when the original gave none: it is not invented.
     """
     with transaction.atomic():
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
         clash = publication.issues.exclude(pk=issue.pk).filter(serial_number=serial_number)
         if clash.exists():
             raise PublishError(f"总第{serial_number}期已存在，不能重复导入。")
-        if publication.issues.exclude(pk=issue.pk).filter(year=issue.year, year_number=year_number).exists():
+        if year_number is not None and publication.issues.exclude(pk=issue.pk).filter(
+            year=issue.year, year_number=year_number
+        ).exists():
             raise PublishError(f"{issue.year}年第{year_number}期已存在。")
         _freeze(list(issue.placements.select_related("article")))
         issue.year_number = year_number
@@ -143,8 +146,5 @@ def publish_back_issue(issue: Issue, *, year_number: int, serial_number: int, by
         if publication.last_serial_number is None or publication.last_serial_number < serial_number:
             publication.last_serial_number = serial_number
             publication.save(update_fields=["last_serial_number"])
-        record_event(
-            issue, IssueEvent.Action.PUBLISHED, by,
-            f"按原期号录入：第{year_number}期，总第{serial_number}期",
-        )
+        record_event(issue, IssueEvent.Action.PUBLISHED, by, f"按原期号录入：{issue.numbers_label}")
     return issue

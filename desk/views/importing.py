@@ -69,20 +69,22 @@ def upload(request):
     upload = form.cleaned_data["file"]
     publication = form.cleaned_data["publication"]
     create_sections = form.cleaned_data["create_sections"]
+    year_number = form.cleaned_data["year_number"]
     if upload.size > MAX_FILE_BYTES:
         form.add_error("file", f"文件过大（最大 {MAX_FILE_BYTES // (1024 * 1024)} MB）。")
         return render(request, "desk/import_upload.html", {"form": form}, status=400)
     data = upload.read()
     try:
         parsed = parse_issue_file(
-            data, upload.name, publication=publication, create_sections=create_sections
+            data, upload.name, publication=publication, create_sections=create_sections,
+            year_number=year_number,
         )
     except ImportParseError as exc:
         form.add_error("file", f"无法导入“{upload.name}”：{exc}")
         return render(request, "desk/import_upload.html", {"form": form}, status=400)
     token = staging.stage(
         data, user=request.user, filename=upload.name, publication_id=publication.pk,
-        create_sections=create_sections,
+        create_sections=create_sections, year_number=year_number,
     )
     context = _preview_context(parsed, publication, token)
     context["filename"] = upload.name
@@ -107,7 +109,8 @@ def confirm(request):
     try:
         # Parsed again from the stored file: what is imported is what was previewed.
         parsed = parse_issue_file(
-            data, meta["filename"], publication=publication, create_sections=meta["create_sections"]
+            data, meta["filename"], publication=publication, create_sections=meta["create_sections"],
+            year_number=meta.get("year_number"),
         )
     except ImportParseError as exc:
         staging.discard(token)

@@ -169,7 +169,8 @@ def test_sample_nothing_unplaced(sample, sample_issue):
 def test_sample_report(sample, sample_issue):
     s = sample_issue
     report = format_report(sample)
-    assert f"《{s.publication_name}》{s.year}年{s.month}月 总第{s.serial_number}期" in report
+    year_number = f"第{s.year_number}期 " if s.year_number else ""
+    assert f"《{s.publication_name}》{s.year}年{s.month}月 {year_number}总第{s.serial_number}期" in report
     assert f"【民生视点】（{s.section_counts['民生视点']} 篇）" in report
     assert f"{s.focus_date.isoformat()}  {s.focus_title}" in report
     assert f"电话：{s.colophon['phone']}" in report

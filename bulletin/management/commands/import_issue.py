@@ -31,8 +31,17 @@ class Command(BaseCommand):
             "--create-sections", action="store_true", help="文件中出现未知栏目时新建栏目（否则报错）"
         )
         parser.add_argument("--as", dest="username", metavar="USERNAME", help="导入人（默认：第一个超级用户）")
+        parser.add_argument(
+            "--year-number", type=int, metavar="N",
+            help="年度期号（第N期）；文件中没有时可指定，不指定则只记总期号",
+        )
 
-    def handle(self, *args, path, publication, dry_run, replace, create_sections, username, **options):
+    def handle(
+        self, *args, path, publication, dry_run, replace, create_sections, username, year_number,
+        **options,
+    ):
+        if year_number is not None and not 1 <= year_number <= 999:
+            raise CommandError("年度期号（--year-number）应在 1 到 999 之间。")
         pub = self._publication(publication)
         file_path = Path(path)
         try:
@@ -41,7 +50,8 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
         try:
             parsed = parse_issue_file(
-                data, file_path.name, publication=pub, create_sections=create_sections
+                data, file_path.name, publication=pub, create_sections=create_sections,
+                year_number=year_number,
             )
         except ImportParseError as exc:
             raise CommandError(f"{file_path.name}：{exc}") from None
