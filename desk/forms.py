@@ -102,7 +102,7 @@ class DashboardFilterForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="往期文件",
-        help_text="Word 文件（.docx）或 UTF-8 编码的纯文本文件（.txt），最大 20 MB。",
+        help_text="Word 文件（.docx）或纯文本文件（.txt，UTF-8 或 GBK 编码均可），最大 20 MB。",
         error_messages={"required": "请选择要导入的文件。", "empty": "上传的文件是空的。"},
     )
     publication = forms.ModelChoiceField(

@@ -55,12 +55,15 @@ __all__ = [
     "DEFAULT_SECTIONS",
     "ImportParseError",
     "ParsedArticle",
+    "DocxText",
     "ParsedIssue",
     "TocEntry",
     "docx_to_text",
     "format_report",
     "parse_docx",
     "parse_text",
+    "read_docx",
+    "warn_dropped_content",
 ]
 
 DEFAULT_SECTIONS = ["本期焦点", "时政要点", "创文看点", "经济热点", "文化亮点", "民生视点"]
@@ -499,6 +502,10 @@ class _Parser:
         else:
             toc_start = toc_end = None
             masthead_end = self._masthead_end_without_toc()
+            self.warnings.append(
+                "文件中没有目录，无法与目录逐篇核对：文章是按版式（标题行、以日期开头的正文）"
+                "识别的，请核对文章数量和每篇的标题。"
+            )
         issue = self._parse_masthead(masthead_end)
         if toc_start is not None:
             self._parse_toc(toc_start, toc_end)
@@ -757,9 +764,35 @@ class _Parser:
             return self._match_toc(i) is not None
         return self._title_without_toc(i) is not None
 
+    def _untimed_title(self, i: int) -> list[int] | None:
+        """A title-like line (or two) between body paragraphs, before a body paragraph that
+        does not start with a date: the title of an article the layout alone cannot tell
+        from a short line of text. Called for lines that do not continue a paragraph."""
+        ln = self.lines[i]
+        if not _title_ish(ln) or "，" in ln.key:
+            return None
+        j = self._next(i)
+        if j is None or self._section_of(self.lines[j]) or _colophon_match(self.lines[j]):
+            return None
+        if not _title_ish(self.lines[j]):
+            return [i]
+        k = self._next(j)
+        if (
+            k is not None
+            and "，" not in self.lines[j].key
+            and not self._section_of(self.lines[j])
+            and not _title_ish(self.lines[k])
+            and not self._section_of(self.lines[k])
+            and not _colophon_match(self.lines[k])
+            and len(ln.key) + len(self.lines[j].key) <= 2 * _TITLE_MAX
+        ):
+            return [i, j]
+        return None
+
     def _parse_body(self, start: int, issue: ParsedIssue) -> None:
         has_toc = bool(self.toc_by_key)
         article: ParsedArticle | None = None
+        article_entry: TocEntry | None = None
         section: str | None = None
         in_colophon = False
         last_colophon: str | None = None
@@ -807,8 +840,23 @@ class _Parser:
                 title_lines = self._title_without_toc(i)
                 if title_lines and _RE_HEADING_CAND.match(ln.key) and len(title_lines) == 2:
                     title_lines = None  # "heading + title" is handled below
+                if title_lines and len(title_lines) == 2 and (
+                    ln.key == self.lines[title_lines[1]].key
+                ):
+                    # the same line twice is one title written twice, not a two-line title
+                    article = self._start_article(title_lines[:1], None, section)
+                    article_entry = None
+                    self._warn_repeated_title(self.lines[title_lines[1]], article)
+                    i = title_lines[-1] + 1
+                    continue
+            if title_lines and self._repeats_title(title_lines, entry, article, article_entry):
+                # The title line written twice (copy and paste): one article, not an empty one.
+                self._warn_repeated_title(self.lines[title_lines[0]], article)
+                i = title_lines[-1] + 1
+                continue
             if title_lines:
                 article = self._start_article(title_lines, entry, section)
+                article_entry = entry
                 i = title_lines[-1] + 1
                 continue
             # an unknown section heading followed by a title?
@@ -832,6 +880,29 @@ class _Parser:
             if has_toc and not continuation and _title_ish(ln) and "，" not in ln.key:
                 if j is not None and _date_para(self.lines[j]):
                     raise ImportParseError(f"正文标题“{ln.light}”在目录中找不到对应条目。", ln.no)
+            untimed = (
+                self._untimed_title(i)
+                if article is not None and article.body_paragraphs and not continuation
+                else None
+            )
+            if untimed and not has_toc:
+                # Without a TOC nothing says whether this is a title; a short unpunctuated line
+                # between paragraphs almost always is one. Split, and say so.
+                previous = article
+                article = self._start_article(untimed, None, section)
+                article_entry = None
+                self.warnings.append(
+                    f"第 {ln.no} 行：“{article.title}”像是标题（后面一段开头没有日期），"
+                    f"已作为新的一篇导入，没有并入上一篇“{previous.title}”，请核对。"
+                )
+                i = untimed[-1] + 1
+                continue
+            if untimed:
+                title = "".join(self.lines[k].light for k in untimed)
+                self.warnings.append(
+                    f"第 {ln.no} 行：“{title}”像是一篇文章的标题，但目录中没有，"
+                    f"已作为“{article.title}”的正文导入，请核对。"
+                )
             # a body paragraph
             if article is None:
                 self.unplaced.append((ln.no, ln.light))
@@ -842,6 +913,25 @@ class _Parser:
                 else:
                     article.body_paragraphs.append(text)
             i += 1
+
+    def _repeats_title(
+        self,
+        idx: list[int],
+        entry: TocEntry | None,
+        article: ParsedArticle | None,
+        article_entry: TocEntry | None,
+    ) -> bool:
+        """Is this title the current article's, again, before any of its text?"""
+        if article is None or article.body_paragraphs:
+            return False
+        if entry is not None:
+            return entry is article_entry
+        return "".join(self.lines[k].key for k in idx) == _key(article.title)
+
+    def _warn_repeated_title(self, ln: _Line, article: ParsedArticle) -> None:
+        self.warnings.append(
+            f"第 {ln.no} 行：标题“{article.title}”连续出现了两次，已按一篇文章导入，请核对。"
+        )
 
     def _start_article(
         self, idx: list[int], entry: TocEntry | None, section: str | None
@@ -916,10 +1006,52 @@ def parse_text(
     return _Parser(text, known_sections, allow_new_sections).run()
 
 
-def docx_to_text(fileobj) -> str:
-    """Paragraphs of a .docx (body, content controls and tables, in document
-    order) as text: paragraphs separated by blank lines, soft line breaks kept
-    as single newlines, table rows as ``| cell | cell |`` lines."""
+@dataclass
+class DocxText:
+    """The text of a .docx as :func:`parse_text` reads it, and what the text leaves out.
+
+    ``pictures`` holds the line (in ``text``) of each picture, chart or other drawing;
+    ``text_boxes`` the line and the text of each text box. A back issue is imported as text,
+    so these are reported on the preview (:func:`warn_dropped_content`), never lost silently.
+    """
+
+    text: str
+    pictures: list[int] = field(default_factory=list)
+    text_boxes: list[tuple[int, str]] = field(default_factory=list)
+
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_DRAWINGS = (f"{{{_W_NS}}}drawing", f"{{{_W_NS}}}pict", f"{{{_W_NS}}}object")
+_TEXT_BOX = f"{{{_W_NS}}}txbxContent"
+_W_T = f"{{{_W_NS}}}t"
+
+
+def _dropped(element) -> tuple[int, list[str]]:
+    """(pictures, text box texts) inside a paragraph or table element.
+
+    Word writes a shape twice, as DrawingML and inside mc:Fallback as VML: only the first
+    counts. A drawing holding a text box is a text box, not a picture.
+    """
+    pictures, boxes = 0, []
+    for drawing in element.iter(*_DRAWINGS):
+        if any(parent.tag == _MC_FALLBACK for parent in drawing.iterancestors()):
+            continue
+        if any(parent.tag in _DRAWINGS for parent in drawing.iterancestors()):
+            continue  # a drawing inside a drawing (e.g. in a text box): counted with its parent
+        contents = list(drawing.iter(_TEXT_BOX))
+        if contents:
+            text = "".join(node.text or "" for box in contents for node in box.iter(_W_T))
+            boxes.append(text.strip())
+        else:
+            pictures += 1
+    return pictures, boxes
+
+
+def read_docx(fileobj) -> DocxText:
+    """Paragraphs of a .docx (body, content controls and tables, in document order) as text:
+    paragraphs separated by blank lines, soft line breaks kept as single newlines, table rows
+    as ``| cell | cell |`` lines; with the pictures and text boxes the text leaves out."""
     from docx import Document
     from docx.oxml.ns import qn
     from docx.table import Table
@@ -927,11 +1059,21 @@ def docx_to_text(fileobj) -> str:
 
     document = Document(fileobj)
     blocks: list[str] = []
+    result = DocxText(text="")
+    line = 1  # the line the next block starts on in the joined text
+
+    def add(block: str, element) -> None:
+        nonlocal line
+        pictures, boxes = _dropped(element)
+        result.pictures.extend([line] * pictures)
+        result.text_boxes.extend((line, text) for text in boxes)
+        blocks.append(block)
+        line += block.count("\n") + 2  # the block, then the blank line between blocks
 
     def walk(container) -> None:
         for child in container.iterchildren():
             if child.tag == qn("w:p"):
-                blocks.append(Paragraph(child, document).text)
+                add(Paragraph(child, document).text, child)
             elif child.tag == qn("w:tbl"):
                 rows = []
                 for row in Table(child, document).rows:
@@ -944,14 +1086,50 @@ def docx_to_text(fileobj) -> str:
                             " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
                         )
                     rows.append("| " + " | ".join(cells) + " |")
-                blocks.append("\n".join(rows))
+                add("\n".join(rows), child)
             elif child.tag == qn("w:sdt"):
                 content = child.find(qn("w:sdtContent"))
                 if content is not None:
                     walk(content)
 
     walk(document.element.body)
-    return "\n\n".join(blocks) + "\n"
+    result.text = "\n\n".join(blocks) + "\n"
+    return result
+
+
+def docx_to_text(fileobj) -> str:
+    """The text of a .docx as :func:`read_docx` gives it."""
+    return read_docx(fileobj).text
+
+
+def _where(parsed: ParsedIssue, line: int) -> str:
+    """“标题”: the article a line of the text belongs to, or where in the issue it is."""
+    owner = None
+    for article in parsed.articles:
+        if article.line_no <= line:
+            owner = article
+    if owner is None:
+        return "刊头或目录"
+    return f"“{owner.title}”"
+
+
+def warn_dropped_content(parsed: ParsedIssue, source: DocxText) -> None:
+    """Add a warning for each picture and text box the text import leaves out."""
+    by_place: dict[str, list[int]] = {}
+    for line in source.pictures:
+        by_place.setdefault(_where(parsed, line), []).append(line)
+    for place, lines in by_place.items():
+        parsed.warnings.append(
+            f"第 {lines[0]} 行附近：{place}中有 {len(lines)} 张图片（或图表、图形）未导入；"
+            "往期导入只导入文字，如需图片，请导入后在编辑部补上。"
+        )
+    for line, text in source.text_boxes:
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        parsed.warnings.append(
+            f"第 {line} 行附近：{_where(parsed, line)}中有一个文本框，其中的文字未导入"
+            + (f"（“{shown}”）" if shown else "")
+            + "；如需保留，请在 Word 中把它移到正文后重新导入。"
+        )
 
 
 def parse_docx(
@@ -959,9 +1137,12 @@ def parse_docx(
 ) -> ParsedIssue:
     """Parse a Word (.docx) issue.  Line numbers in errors and in
     ``unplaced_lines`` refer to the text produced by :func:`docx_to_text`."""
-    return parse_text(
-        docx_to_text(fileobj), known_sections=known_sections, allow_new_sections=allow_new_sections
+    source = read_docx(fileobj)
+    parsed = parse_text(
+        source.text, known_sections=known_sections, allow_new_sections=allow_new_sections
     )
+    warn_dropped_content(parsed, source)
+    return parsed
 
 
 def format_report(parsed: ParsedIssue) -> str:

@@ -50,10 +50,12 @@ from ..publishing import PublishError, delete_replaced_back_issue, publish_back_
 from .parser import (
     COLOPHON_KEYS,
     COLOPHON_LABELS,
+    DocxText,
     ImportParseError,
     ParsedIssue,
-    docx_to_text,
     parse_text,
+    read_docx,
+    warn_dropped_content,
 )
 
 __all__ = [
@@ -65,8 +67,10 @@ __all__ = [
     "check_colophon",
     "existing_issues",
     "import_parsed_issue",
+    "IssueSource",
+    "decode_text",
     "parse_issue_file",
-    "read_issue_text",
+    "read_issue_file",
 ]
 
 FOCUS_SECTION = "本期焦点"
@@ -101,16 +105,19 @@ def parse_issue_file(
     create_sections: bool = False,
     year_number: int | None = None,
 ) -> ParsedIssue:
-    """Parse an uploaded/opened issue file (.docx or UTF-8 text) for ``publication``.
+    """Parse an uploaded/opened issue file (.docx or text) for ``publication``.
 
     ``year_number`` is 第N期 as the editor gives it; it overrides the file's, with a warning
     when they differ. Without either the issue has no 第N期 (never one made up from the month).
 
     Raises IssueImportError/ImportParseError with a Chinese message for anything unreadable.
     """
-    text = read_issue_text(data, filename)
+    source = read_issue_file(data, filename)
     known = list(publication.sections.values_list("name", flat=True))
-    parsed = parse_text(text, known_sections=known, allow_new_sections=create_sections)
+    parsed = parse_text(source.text, known_sections=known, allow_new_sections=create_sections)
+    parsed.warnings[:0] = source.notes
+    if source.docx is not None:
+        warn_dropped_content(parsed, source.docx)
     if year_number is not None:
         if parsed.year_number is not None and parsed.year_number != year_number:
             parsed.warnings.append(
@@ -120,8 +127,19 @@ def parse_issue_file(
     return parsed
 
 
-def read_issue_text(data: bytes, filename: str, *, docx_limits: DocxLimits = DOCX_LIMITS) -> str:
-    """The text of an issue file (.docx or UTF-8 text); no database needed.
+@dataclass
+class IssueSource:
+    """An issue file read as text: what the parser gets, and what the preview should say."""
+
+    text: str
+    docx: DocxText | None = None  # for a .docx: its pictures and text boxes (not imported)
+    notes: list[str] = field(default_factory=list)  # e.g. the encoding a text file was read in
+
+
+def read_issue_file(
+    data: bytes, filename: str, *, docx_limits: DocxLimits = DOCX_LIMITS
+) -> IssueSource:
+    """The text of an issue file (.docx, or text in UTF-8, GBK/GB18030 or UTF-16); no database.
 
     Raises IssueImportError with a Chinese message for anything unreadable or over the limits.
     """
@@ -136,26 +154,78 @@ def read_issue_text(data: bytes, filename: str, *, docx_limits: DocxLimits = DOC
         try:
             # The same gate as the article import: bytes, zip, XML structure, wall time.
             _, budget = open_docx(data, docx_limits)
-            text = budget.run(docx_to_text, io.BytesIO(data))
+            docx = budget.run(read_docx, io.BytesIO(data))
         except DocxImportError as exc:
             raise IssueImportError(exc.message) from None
         except Exception:  # lxml/zip errors inside a structurally plausible file
             raise IssueImportError(MSG_CORRUPT) from None
-        _check_text_length(text)
-        return text
+        _check_text_length(docx.text)
+        return IssueSource(text=docx.text, docx=docx)
     if not (name.endswith(".txt") or name.endswith(".text") or "." not in name.rsplit("/", 1)[-1]):
-        raise IssueImportError("只能导入 Word 文件（.docx）或 UTF-8 编码的纯文本文件（.txt）。")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
         raise IssueImportError(
-            "文件不是 UTF-8 编码的纯文本（可在记事本或 WPS 中“另存为”UTF-8 编码后再导入）。", line
-        ) from None
+            "只能导入 Word 文件（.docx）或纯文本文件（.txt，UTF-8 或 GBK 编码）。"
+        )
+    text, note = decode_text(data)
     if "\x00" in text:
         raise IssueImportError("文件不是纯文本文件。")
     _check_text_length(text)
-    return text
+    return IssueSource(text=text, notes=[note] if note else [])
+
+
+_CJK_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+# What Chinese text is made of, besides ASCII: CJK ideographs (and extension A, compatibility
+# forms), CJK and full-width punctuation, general punctuation (“”‘’—…), Greek/Cyrillic and
+# symbols GB2312 has, circled and parenthesised numbers.
+_CHINESE_TEXT = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u2000-\u206f"
+    "\u00a0-\u00ff\u0391-\u03c9\u0401-\u0451\u2100-\u22ff\u2460-\u24ff\u2500-\u25ff"
+    "\u2600-\u26ff\u3200-\u33ff\ue000-\uf8ff]"
+)
+_MSG_ENCODING = (
+    "无法识别文件的编码：既不是 UTF-8，也不是 GBK/GB18030（中文 Windows 记事本的默认编码）。"
+    "请在记事本或 WPS 中“另存为”UTF-8 编码后再导入。"
+)
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data[:position].count(b"\n") + 1
+
+
+def decode_text(data: bytes) -> tuple[str, str | None]:
+    """The text of a plain-text file and, unless it was UTF-8, a note saying how it was read.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are recognised by their bytes; anything
+    else that decodes as GB18030 (which contains GBK and GB2312: what Chinese Windows writes)
+    into mostly Chinese text is read as such. A UTF-8 file with a damaged byte is refused naming
+    the line, rather than read as GBK and shown garbled.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "文件按 UTF-16 编码读取。"
+        except UnicodeDecodeError:
+            raise IssueImportError(_MSG_ENCODING) from None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    # GBK bytes read as UTF-8 give hardly any Chinese and a broken sequence every few bytes;
+    # a UTF-8 file with a damaged byte or a pasted GBK line is Chinese with a few breaks.
+    as_utf8 = data.decode("utf-8", errors="replace")
+    breaks = as_utf8.count("\ufffd")
+    if data.startswith(b"\xef\xbb\xbf") or len(_CJK_IDEOGRAPH.findall(as_utf8)) >= 10 * breaks:
+        raise IssueImportError(
+            "文件是 UTF-8 编码，但这一行有损坏的字符，请检查后重新保存再导入。",
+            _line_of(data, utf8_error.start),
+        ) from None
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise IssueImportError(_MSG_ENCODING, _line_of(data, exc.start)) from None
+    others = [ch for ch in text if ord(ch) >= 0x80]
+    chinese = sum(1 for ch in others if _CHINESE_TEXT.match(ch))
+    if others and chinese < 0.95 * len(others):
+        raise IssueImportError(_MSG_ENCODING)
+    return text, "文件按 GBK/GB18030 编码读取（中文 Windows 记事本的默认编码）。"
 
 
 def _check_text_length(text: str) -> None:

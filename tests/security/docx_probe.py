@@ -33,7 +33,7 @@ def main() -> None:
 
     django.setup()
     from bulletin.importing.parser import ImportParseError
-    from bulletin.importing.service import read_issue_text
+    from bulletin.importing.service import read_issue_file
     from editorial.docx_import import DocxImportError, docx_to_html
     from editorial.docx_safety import DEFAULT_LIMITS, DocxLimits
 
@@ -49,7 +49,7 @@ def main() -> None:
             docx_to_html(data, save_image=save_image, max_bytes=limits.max_bytes, limits=limits)
     else:
         def call():
-            read_issue_text(data, "bomb.docx", docx_limits=limits)
+            read_issue_file(data, "bomb.docx", docx_limits=limits)
 
     vm = _vm_bytes()
     if vm:

@@ -178,7 +178,7 @@ def test_an_ordinary_file_passes_the_same_probe(kind, tmp_path):
     path = tmp_path / "real.docx"
     path.write_bytes(real_article())
     report = probe(path, kind)
-    # The issue path parses no issue here (read_issue_text only reads the text): not refused.
+    # The issue path parses no issue here (read_issue_file only reads the text): not refused.
     assert not report["refused"], report
 
 

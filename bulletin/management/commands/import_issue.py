@@ -1,6 +1,6 @@
 """python manage.py import_issue PATH [--publication SLUG] [--dry-run] [--replace] …
 
-Imports a past issue (.docx or UTF-8 text) as a published issue with its original numbers.
+Imports a past issue (.docx, or text in UTF-8 or GBK) as a published issue with its original numbers.
 """
 
 from pathlib import Path
@@ -20,7 +20,7 @@ from bulletin.models import Publication
 
 
 class Command(BaseCommand):
-    help = "导入往期刊物（.docx 或 UTF-8 纯文本），按原期号记录为已发布的期刊。"
+    help = "导入往期刊物（.docx 或 UTF-8/GBK 纯文本），按原期号记录为已发布的期刊。"
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="往期文件（.docx 或 .txt）")
