@@ -162,13 +162,13 @@ def test_search_year_and_page_out_of_range_are_ignored(issues, editor):
             assert client.get(url, {"q": "稿件", "page": value}).status_code == 200, (url, value)
 
 
-def test_dashboard_month_filter_with_bad_values_is_a_form_error(db, editor):
+def test_article_list_month_filter_with_bad_values_is_a_form_error(db, editor):
     client = client_for(editor)
     for month in ["99999-01", "2020-²", "0-1", "2020-13", f"{HUGE}-1", "abc", "２０２０-09", "2020-09-01"]:
-        response = client.get("/desk/", {"month": month})
+        response = client.get("/desk/articles/", {"month": month})
         assert response.status_code == 200, month
         assert "月份格式应为 2020-09。" in response.content.decode(), month
-    assert "月份格式" not in client.get("/desk/", {"month": "2020-09"}).content.decode()
+    assert "月份格式" not in client.get("/desk/articles/", {"month": "2020-09"}).content.decode()
 
 
 def test_article_pages_with_bad_numbers_are_messages(db, editor, make_article):
