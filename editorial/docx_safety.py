@@ -22,10 +22,13 @@ all of these hold:
   signal where one is available (the main thread: gunicorn's sync workers, management
   commands) and otherwise checks the clock between steps.
 
-A real issue of the monthly (about 17 000 characters) has some 200 paragraphs and 5 000 to
-40 000 XML elements including its styles; the limits leave several times that, and a file at
-the limits converts in seconds (``bench/docx_limits.py`` prints the figures), while every
-bomb the tests build is refused by the scan well within a second.
+A real issue of the monthly (about 17 000 characters) has some 200 paragraphs and 20 000 to
+40 000 XML elements, 18 000 of them Word's styles; an article has far fewer. The defaults
+(for the article import, whose mammoth costs some 30 µs an element, more on a busy machine)
+leave room for a whole issue; the back-issue import (python-docx, about five times cheaper)
+allows more (bulletin.importing.service.DOCX_LIMITS). ``bench/docx_limits.py`` prints the
+conversion time of files at the limits; every bomb the tests build is refused by the scan well
+within a second.
 """
 
 from __future__ import annotations
@@ -106,8 +109,8 @@ class DocxLimits:
     max_ratio: int = 200
     max_xml_bytes: int = 32 * _MB
     max_depth: int = 100
-    max_elements: int = 100_000
-    max_paragraphs: int = 5_000
+    max_elements: int = 60_000
+    max_paragraphs: int = 3_000
     max_seconds: float = 15.0
 
     def with_max_bytes(self, max_bytes: int) -> DocxLimits:
