@@ -168,6 +168,15 @@ class PublicationAdmin(admin.ModelAdmin):
                            "某一期的日期可在编辑部的期刊页面单独调整。",
         }),
         ("签发", {"fields": ["head_may_work_alone"]}),
+        ("提交前检查", {
+            "description": "编辑提交稿件审核、提交本期签发之前自动检查。“必须满足”的项目未满足时不能提交；"
+                           "“仅提醒”的项目只提示，仍可提交；“不检查”则不显示。",
+            "fields": [
+                "check_event_date", ("check_title_length", "title_max_chars"),
+                ("check_body_length", "body_min_chars"), "check_image_alt",
+                "check_required_sections", "check_focus", "check_in_review",
+            ],
+        }),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

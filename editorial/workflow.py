@@ -26,10 +26,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from common.checks import problems as failing_checks
 from common.errors import BulletinError
 from common.roles import APPROVER, EDITOR, has_role, is_desk_user
 
 from .authorship import REVIEWER_SHARE_LIMIT, share_of
+from .checks import article_checks
 from .models import Article, ArticleTransition, ReviewLevel
 from .revisions import record_revision
 from .sanitize import clean_html
@@ -166,6 +168,10 @@ def check(action: str, user, article: Article, *, comment: str = "") -> None:
             raise WorkflowError("标题为空，不能提交审核。")
         if not article.body.strip():
             raise WorkflowError("正文为空，不能提交审核。")
+        # The publication's checks before submit (提交前检查): a required one refuses.
+        missing = failing_checks(article_checks(article))
+        if missing:
+            raise WorkflowError("稿件还不能提交审核，请先处理以下问题：", missing)
         return
     level = current_level(article)
     if not is_reviewer(user, level):
@@ -193,7 +199,7 @@ def refusal(action: str, user, article: Article) -> str | None:
     try:
         check(action, user, article, comment="-")
     except WorkflowError as exc:
-        return exc.message
+        return "".join(exc.lines)
     return None
 
 

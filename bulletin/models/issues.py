@@ -259,6 +259,7 @@ class IssueEvent(models.Model):
         CREATED = "created", "创建"
         SUBMITTED = "submitted", "提交签发"
         REOPENED = "reopened", "修改后改回编排"
+        CHANGED = "changed", "修改"
         RETURNED = "returned", "退回"
         SIGNED_OFF = "signed_off", "签发"
         SIGN_OFF_VOIDED = "sign_off_voided", "签发失效"
@@ -276,6 +277,9 @@ class IssueEvent(models.Model):
     )
     comment = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
+    # What the head saw (submit, return, sign-off): the issue in reading order, with each
+    # article's text, so the sign-off page can name what changed since (publishing.changes).
+    snapshot = models.JSONField("当时的内容", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "期刊记录"

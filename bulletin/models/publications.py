@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 
+from common.checks import CheckLevel
+
 
 class Visibility(models.TextChoices):
     INTERNAL = "internal", "内部资料（仅限授权读者）"
@@ -79,6 +81,39 @@ class Publication(models.Model):
     reminder_days = models.PositiveSmallIntegerField(
         "提前提醒天数", default=2, validators=[MaxValueValidator(31)],
         help_text="截止日期前几天提醒仍有工作未完成的人（0 表示截止当天提醒）。每个截止日期只提醒一次。",
+    )
+
+    # Checks before submit (提交前检查): read by editorial.checks (by attribute: editorial never
+    # imports bulletin) and bulletin.publishing.assembly. 必须满足 refuses the submit; 仅提醒 warns.
+    check_event_date = models.CharField(
+        "稿件须填写事件日期", max_length=10, choices=CheckLevel.choices, default=CheckLevel.REQUIRED
+    )
+    check_title_length = models.CharField(
+        "标题长度", max_length=10, choices=CheckLevel.choices, default=CheckLevel.WARN
+    )
+    title_max_chars = models.PositiveSmallIntegerField(
+        "标题最多字数", default=40, help_text="标题（含标点）超过这个字数时提示或拒绝提交。"
+    )
+    check_body_length = models.CharField(
+        "正文最少字数", max_length=10, choices=CheckLevel.choices, default=CheckLevel.WARN
+    )
+    body_min_chars = models.PositiveSmallIntegerField(
+        "正文最少字数（字）", default=30, help_text="按“字数”统计（汉字每字计一，标点不计）。"
+    )
+    check_image_alt = models.CharField(
+        "每张图片须有说明文字", max_length=10, choices=CheckLevel.choices, default=CheckLevel.WARN,
+        help_text="图片的替代文本，供读屏软件朗读、图片无法显示时代替图片。",
+    )
+    check_required_sections = models.CharField(
+        "必备栏目不能为空", max_length=10, choices=CheckLevel.choices, default=CheckLevel.REQUIRED,
+        help_text="哪些栏目是必备栏目，在栏目设置中勾选“每期必须有稿件”。",
+    )
+    check_focus = models.CharField(
+        "须指定本期焦点", max_length=10, choices=CheckLevel.choices, default=CheckLevel.REQUIRED
+    )
+    check_in_review = models.CharField(
+        "没有仍在审核中的稿件", max_length=10, choices=CheckLevel.choices, default=CheckLevel.WARN,
+        help_text="提交签发时，本刊还有待审稿件（尚未审核完、因而未能编入本期）时提示或拒绝。",
     )
 
     class Meta:

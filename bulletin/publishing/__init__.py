@@ -10,7 +10,7 @@ Views, the admin and management commands call these functions; each checks the a
 whose message (Chinese) is shown to the user as is.
 
     base       errors, the role check, `changing_issue` (transaction + row lock), voiding
-    assembly   create, place, order, focus, visibility; what is missing before submitting
+    assembly   create, place, order, focus, visibility; the checks before submitting
     signoff    the fingerprint, submit, return, sign off, the safety net
     publish    numbering, freezing, back issues
     errata     withdrawal and errata
@@ -21,15 +21,18 @@ from .assembly import (
     add_article,
     addable_articles,
     assembly_problems,
+    assembly_warnings,
     change_section,
     create_issue,
     effective_section_order,
+    issue_checks,
     move_article,
     move_section,
     remove_article,
     reorder_section,
     set_focus,
     set_visibility,
+    sign_off_problems,
 )
 from .base import IssueError, PublishError, void_sign_off
 from .deadlines import set_deadlines
@@ -54,9 +57,11 @@ from .signoff import (
 )
 
 __all__ = [
+    "sign_off_problems",
     "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum",
-    "assembly_problems", "assert_signed_off", "change_section", "check_sign_off", "create_issue",
-    "delete_replaced_back_issue", "effective_section_order", "erratum_refusal", "is_being_replaced", "issue_fingerprint",
+    "assembly_problems", "assembly_warnings", "assert_signed_off", "change_section", "check_sign_off",
+    "create_issue", "delete_replaced_back_issue", "effective_section_order", "erratum_refusal",
+    "is_being_replaced", "issue_checks", "issue_fingerprint",
     "move_article", "move_section", "next_numbers", "propose_erratum", "publish_back_issue",
     "publish_issue", "remove_article", "reorder_section", "return_issue", "set_focus",
     "set_deadlines", "set_visibility", "sign_off", "sign_off_refusal", "submit_for_sign_off", "valid_sign_off",

@@ -7,7 +7,9 @@ a change to a submitted or signed-off issue sends it back to draft and voids the
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from common.checks import Check, CheckLevel, check, problems, warnings
 from common.numbers import parse_int
+from editorial.checks import article_checks
 from editorial.models import Article
 
 from ..models import Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
@@ -208,23 +210,92 @@ def set_visibility(issue: Issue, visibility: str, *, by) -> None:
         locked.save(update_fields=["visibility", "updated_at"])
 
 
-def assembly_problems(issue: Issue) -> list[str]:
-    """What keeps the issue from being submitted or signed off; empty when it is ready."""
-    problems = []
-    placements = list(issue.placements.select_related("article", "section"))
-    if not placements:
-        problems.append("本期还没有编入稿件。")
-    for p in placements:
-        if p.article.status != Article.Status.APPROVED:
-            problems.append(
-                f"《{p.article.title}》尚未审核通过（当前状态：{p.article.get_status_display()}）。"
-            )
+def issue_checks(issue: Issue) -> list[Check]:
+    """The issue's checklist before 提交签发, as its publication sets the checks.
+
+    Three rows are always required, whatever the settings, because a sign-off relies on them:
+    the issue has articles, every placed article is approved, the focus article (if any) is in
+    the issue. The others follow the publication's 提交前检查 (必须满足 / 仅提醒 / 不检查), and
+    each placed article's own checks (editorial.checks) are repeated here, so an article that
+    was approved before a check was switched on cannot reach the head unnoticed.
+    """
+    publication = issue.publication
+    placements = list(issue.placements.select_related("article", "section").order_by(
+        "section__position", "position", "pk"))
+    placed = {p.article_id for p in placements}
+    checks = [
+        check("has_articles", "本期已编入稿件", CheckLevel.REQUIRED,
+              [] if placements else ["本期还没有编入稿件。"]),
+        check("approved", "本期稿件都已审核通过", CheckLevel.REQUIRED, [
+            f"《{p.article.title}》尚未审核通过（当前状态：{p.article.get_status_display()}）。"
+            for p in placements if p.article.status != Article.Status.APPROVED
+        ]),
+    ]
+
+    sections = effective_section_order(issue)
     used = {p.section_id for p in placements}
-    for section in issue.publication.sections.filter(active=True, required=True):
-        if section.pk not in used:
-            problems.append(f"必备栏目“{section.name}”还没有稿件。")
-    if issue.focus_article_id is None:
-        problems.append("还没有指定本期焦点文章。")
-    elif issue.focus_article_id not in {p.article_id for p in placements}:
-        problems.append("本期焦点文章不在本期稿件中，请重新指定。")
-    return problems
+    required = [s for s in sections if s.active and s.required]
+    checks.append(check(
+        "required_sections",
+        "必备栏目都有稿件（" + "、".join(s.name for s in required) + "）" if required else "必备栏目都有稿件",
+        publication.check_required_sections,
+        [f"必备栏目“{s.name}”还没有稿件。" for s in required if s.pk not in used],
+    ))
+    # The other sections: an issue with most of them empty should not go out without a word.
+    empty = [s.name for s in sections if s.active and not s.required and s.pk not in used]
+    if publication.check_required_sections != CheckLevel.OFF:
+        checks.append(check(
+            "other_sections", "其他栏目都有稿件", CheckLevel.WARN,
+            ["栏目" + "、".join(f"“{name}”" for name in empty) + "本期没有稿件。"] if empty else [],
+        ))
+
+    if issue.focus_article_id is not None and issue.focus_article_id not in placed:
+        checks.append(check("focus", "已指定本期焦点文章", CheckLevel.REQUIRED,
+                            ["本期焦点文章不在本期稿件中，请重新指定。"]))
+    else:
+        checks.append(check("focus", "已指定本期焦点文章", publication.check_focus,
+                            [] if issue.focus_article_id else ["还没有指定本期焦点文章。"]))
+
+    # Each placed article's own checks, by level: one row for the required, one for the others.
+    by_level: dict[str, list[str]] = {CheckLevel.REQUIRED: [], CheckLevel.WARN: []}
+    levels_in_use = set()
+    for p in placements:
+        for c in article_checks(p.article, publication=publication):
+            levels_in_use.add(c.level)
+            by_level[c.level] += [f"《{p.article.title}》：{detail}" for detail in c.details]
+    if CheckLevel.REQUIRED in levels_in_use:
+        checks.append(check("articles_required", "每篇稿件满足提交前检查的必须项",
+                            CheckLevel.REQUIRED, by_level[CheckLevel.REQUIRED]))
+    if CheckLevel.WARN in levels_in_use:
+        checks.append(check("articles_warn", "每篇稿件满足提交前检查的提醒项",
+                            CheckLevel.WARN, by_level[CheckLevel.WARN]))
+
+    pending = list(
+        Article.objects.filter(publication=publication, status=Article.Status.SUBMITTED)
+        .exclude(pk__in=placed).order_by("event_date", "pk").only("title")[:20]
+    )
+    checks.append(check(
+        "in_review", "本刊没有仍在审核中的稿件", publication.check_in_review,
+        [f"《{a.title}》还在审核中，审核通过后才能编入本期。" for a in pending],
+    ))
+    return [c for c in checks if c is not None]
+
+
+def assembly_problems(issue: Issue) -> list[str]:
+    """What keeps the issue from being submitted (failing required checks)."""
+    return problems(issue_checks(issue))
+
+
+# Checks of the world around the issue rather than of its content: they gate 提交签发, not the
+# head's 签发 (an article submitted for review elsewhere must not stop a sign-off).
+SUBMIT_ONLY_CHECKS = {"in_review"}
+
+
+def sign_off_problems(issue: Issue) -> list[str]:
+    """What keeps the head from signing the issue off: the failing required content checks."""
+    return problems(c for c in issue_checks(issue) if c.key not in SUBMIT_ONLY_CHECKS)
+
+
+def assembly_warnings(issue: Issue) -> list[str]:
+    """What the editor is warned of before submitting (failing optional checks)."""
+    return warnings(issue_checks(issue))

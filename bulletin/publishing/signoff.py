@@ -23,7 +23,7 @@ from django.db import transaction
 
 from ..models import Issue, IssueEvent, SignOff
 from ..rendering import sort_by_issue_order
-from .assembly import assembly_problems
+from .assembly import assembly_problems, sign_off_problems
 from .base import SIGNERS, IssueError, PublishError, changing_issue, record_event, void_sign_off
 
 
@@ -120,7 +120,7 @@ def sign_off(issue: Issue, *, by, comment: str = "", fingerprint: str | None = N
             raise IssueError("本期已经签发。")
         if locked.status != Issue.Status.SUBMITTED:
             raise IssueError(f"本期当前状态为“{locked.get_status_display()}”，不能签发。")
-        problems = assembly_problems(locked)
+        problems = sign_off_problems(locked)
         if problems:
             raise IssueError("本期还不能签发：", problems)
         refusal = sign_off_refusal(locked, by)

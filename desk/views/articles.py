@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bulletin.models import Issue
+from bulletin.models import Issue, Publication
+from common.checks import warnings as check_warnings
 from common.dates import month_day_label
 from common.roles import EDITOR, has_role
 from editorial import workflow
+from editorial.checks import article_checks
 from editorial.diff import compare
 from editorial.docx_import import DocxImportError
 from editorial.images import ImageRejected
@@ -123,16 +125,30 @@ def article_new(request):
                 return redirect("desk:article_edit", article.pk)
     else:
         form = ArticleForm()
+    # The checklist of the article about to be written (the form's publication, or the first).
+    publication = form.cleaned_data.get("publication") if form.is_bound and form.is_valid() else None
+    publication = publication or Publication.objects.first()
+    blank = SimpleNamespace(title=request.POST.get("title", ""), event_date=None,
+                            body=request.POST.get("body", ""))
     return render(
         request, "desk/article_form.html",
-        {"form": form, "article": None, "import_form": DocxImportForm()},
+        {"form": form, "article": None, "import_form": DocxImportForm(),
+         "checks": article_checks(blank, publication=publication) if publication else None},
     )
+
+
+def _submit_warnings(request, article) -> None:
+    """Optional checks only warn: the article went to review, the editor learns what to mind."""
+    for warning in check_warnings(article_checks(article)):
+        messages.warning(request, f"提醒：{warning}")
 
 
 def _edit_context(request, article, form):
     return {
         "form": form,
         "article": article,
+        # The checks before submit, as a checklist beside the editor (updated by autosave).
+        "checks": article_checks(article),
         "words": count_words(article.body),
         "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
         "import_form": DocxImportForm(initial={"version": article.version}),
@@ -211,6 +227,7 @@ def article_edit(request, pk):
                         refused(request, exc, prefix="已保存，但未能提交审核：")
                     else:
                         messages.success(request, "已保存并提交审核。")
+                        _submit_warnings(request, article)
                         return redirect("desk:article_detail", article.pk)
                 else:
                     messages.success(request, f"已保存（第{article.version}版）。")
@@ -253,6 +270,7 @@ def article_autosave(request, pk):
         "status": article.get_status_display(),
         "words": count_words(article.body),
         "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+        "checks": [c.as_dict() for c in article_checks(article)],
     })
 
 
@@ -288,6 +306,7 @@ def article_detail(request, pk):
         "level": level,
         "levels": workflow.levels_of(article.publication),
         "can_edit": workflow.can_edit(user, article),
+        "checks": article_checks(article) if article.status in (Status.DRAFT, Status.RETURNED) else [],
         "transitions": transitions,
         "revisions": article.revisions.select_related("created_by").order_by("-number"),
         "comments": article.comments.select_related("author"),
@@ -320,6 +339,8 @@ def article_transition(request, pk):
             workflow.RETURN: "已退回给作者修改。",
         }[action]
         messages.success(request, done)
+        if action == workflow.SUBMIT:
+            _submit_warnings(request, article)
     return redirect("desk:article_detail", article.pk)
 
 

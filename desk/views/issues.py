@@ -118,12 +118,15 @@ def _detail_context(request, issue: Issue) -> dict:
         groups.append({"section": section, "placements": entries})
     sign_off = valid_sign_off(issue)
     user = request.user
+    checks = publishing.issue_checks(issue) if not issue.is_frozen else []
     return {
         "issue": issue,
         "groups": groups,
         "all_sections": [s for s in sections if s.active],
         "candidates": publishing.addable_articles(issue) if not issue.is_frozen else [],
-        "problems": publishing.assembly_problems(issue) if not issue.is_frozen else [],
+        # The checklist before 提交签发 (met / missing / warning), and what refuses it.
+        "checks": checks,
+        "problems": [d for c in checks if c.blocking for d in c.details],
         "sign_off": sign_off,
         "sign_offs": issue.sign_offs.select_related("signed_by").order_by("-signed_at", "-pk"),
         "events": issue.events.select_related("actor").order_by("-created_at", "-pk"),
@@ -171,6 +174,8 @@ def issue_signoff(request, pk):
         return redirect("desk:issue_signoff", issue.pk)
     context = _detail_context(request, issue)
     context["layout"] = issue_layout(issue)
+    # What keeps the head from signing: the content checks (not those of the world around it).
+    context["problems"] = publishing.sign_off_problems(issue) if not issue.is_frozen else []
     return render(request, "desk/issue_signoff.html", context)
 
 
@@ -259,9 +264,13 @@ def _lifecycle_action(request, pk, action, success, back="desk:issue_detail"):
 @desk_view()
 @require_POST
 def issue_submit(request, pk):
-    return _lifecycle_action(
-        request, pk, lambda issue: publishing.submit_for_sign_off(issue, by=request.user), "已提交主任签发。"
-    )
+    def submit(issue):
+        publishing.submit_for_sign_off(issue, by=request.user)
+        # Optional checks only warn: the issue went to the head, the editor learns what to mind.
+        for warning in publishing.assembly_warnings(issue):
+            messages.warning(request, f"提醒：{warning}")
+
+    return _lifecycle_action(request, pk, submit, "已提交主任签发。")
 
 
 @desk_view(EDITOR, HEAD, message="只有编辑和主任可以调整截止日期。")

@@ -89,6 +89,7 @@
         if (json.ok) {
           setVersion(json.version);
           if (countEl) countEl.textContent = json.words;
+          if (json.checks) renderChecks(json.checks);
           setStatus("已自动保存（第" + json.version + "版，" + json.saved_at + "）");
         } else {
           dirty = true;
@@ -105,6 +106,43 @@
           if (next.submitter) next.form.requestSubmit(next.submitter); else next.form.requestSubmit();
         }
       });
+  }
+  // The checklist before submit (templates/desk/_checklist.html), as the autosave saw the draft.
+  function renderChecks(checks) {
+    var list = document.querySelector("#checklist .checks");
+    if (!list) return;
+    var marks = { met: "✓", missing: "✗", warning: "!" };
+    list.textContent = "";
+    checks.forEach(function (check) {
+      var item = document.createElement("li");
+      item.className = "check check-" + check.state;
+      item.setAttribute("data-check", check.key);
+      [["check-mark", marks[check.state]], ["check-label", check.label], ["check-state", check.state_label]]
+        .forEach(function (part) {
+          var span = document.createElement("span");
+          span.className = part[0];
+          span.textContent = part[1];
+          if (part[0] === "check-mark") span.setAttribute("aria-hidden", "true");
+          item.appendChild(span);
+        });
+      if (check.level === "warn") {
+        var level = document.createElement("span");
+        level.className = "check-level";
+        level.textContent = "仅提醒";
+        item.appendChild(level);
+      }
+      if (check.details.length) {
+        var details = document.createElement("ul");
+        details.className = "check-details";
+        check.details.forEach(function (text) {
+          var li = document.createElement("li");
+          li.textContent = text;
+          details.appendChild(li);
+        });
+        item.appendChild(details);
+      }
+      list.appendChild(item);
+    });
   }
   // An answer that is not the autosave's JSON: the login expired (redirect to the login
   // page), the form's security token expired, or the server failed.

@@ -27,7 +27,7 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     page.select_option("select[name=month]", "10")
     page.get_by_role("button", name="创建").click()
     assert "已创建 2020年10月 期，请编排稿件。" in message_texts(page)
-    assert page.get_by_text("尚在审核的稿件").count() == 0  # only approved articles are offered
+    assert page.locator(".candidates").get_by_text("尚在审核的稿件").count() == 0  # only approved offered
     for title in ["区委常委会召开会议", "区长调研重点项目"]:
         page.get_by_role("button", name=f"加入《{title}》").click()
     page.get_by_role("button", name="提交主任签发").click()

@@ -2,6 +2,8 @@
 of an article's current text cannot approve it, and the head does not sign off alone unless the
 publication says so."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -92,7 +94,8 @@ REWRITTEN = (
 def _draft(publication, editor, body=ORIGINAL):
     section = publication.sections.get(name="时政要点")
     return workflow.create_article(
-        by=editor, publication=publication, section=section, title="区委部署秋季防汛", body=body
+        by=editor, publication=publication, section=section, title="区委部署秋季防汛", body=body,
+        event_date=datetime.date(2020, 9, 17),  # required before submit (提交前检查)
     )
 
 
