@@ -22,6 +22,7 @@ from .models import (
 )
 from .models.publications import validate_publication_slug
 from .publishing import IssueError, approve_erratum, publish_issue
+from .publishing.base import has_been_submitted, record_event
 
 
 def _run_each(model_admin, request, queryset, service, done: str):
@@ -270,11 +271,21 @@ class IssueAdmin(admin.ModelAdmin):
             for due, date in obj.publication.schedule_for(obj.year, obj.month).items():
                 setattr(obj, due, date)
         super().save_model(request, obj, form, change)
+        # Every change after the issue was submitted goes into 本期记录, the admin's too.
+        if change and form.changed_data and has_been_submitted(obj):
+            labels = "、".join(str(form.fields[name].label) for name in form.changed_data)
+            record_event(obj, IssueEvent.Action.CHANGED, request.user, f"在后台修改了{labels}")
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.serial_number is not None:
             return False  # numbers once given are never freed
         return super().has_delete_permission(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is IssueArticle and change and formset.has_changed() \
+                and has_been_submitted(form.instance):
+            record_event(form.instance, IssueEvent.Action.CHANGED, request.user, "在后台修改了本期稿件编排")
 
     @admin.action(description="发布所选期刊（须已签发）")
     def publish_selected(self, request, queryset):

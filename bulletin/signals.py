@@ -3,6 +3,7 @@
 - Any save of an article, a placement or an issue re-checks a signed-off issue's fingerprint:
   a change made outside the services (admin, shell, the article workflow) voids the sign-off.
 - A published or withdrawn issue's placements and content fields cannot be changed at all.
+- An edit of an article placed in an issue that has been submitted goes into 本期记录.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
@@ -10,8 +11,9 @@ from django.dispatch import receiver
 
 from editorial.models import Article
 
-from .models import Issue, IssueArticle
+from .models import Issue, IssueArticle, IssueEvent
 from .publishing import IssueError, check_sign_off, is_being_replaced
+from .publishing.base import has_been_submitted, record_event
 
 # Fields whose change would alter what a published issue is (status changes are the services').
 FROZEN_FIELDS = ["publication_id", "year", "month", "focus_article_id", "section_order",
@@ -54,8 +56,12 @@ def recheck_after_issue_change(sender, instance, created, **kwargs):
         check_sign_off(instance.pk, reason="签发后本期设置有变动")
 
 
+# An article save that touches only these is a workflow step, not an edit of its content.
+WORKFLOW_ONLY_FIELDS = {"status", "review_level", "updated_at"}
+
+
 @receiver(post_save, sender=Article, dispatch_uid="bulletin.recheck_after_article_change")
-def recheck_after_article_change(sender, instance, created, **kwargs):
+def recheck_after_article_change(sender, instance, created, update_fields=None, **kwargs):
     if created:
         return
     issue_ids = Issue.objects.filter(
@@ -64,3 +70,15 @@ def recheck_after_article_change(sender, instance, created, **kwargs):
     for issue_id in list(issue_ids):
         # The history names who edited the article (the workflow sets last_edited_by on save).
         check_sign_off(issue_id, by=instance.last_edited_by, reason=f"签发后稿件《{instance.title}》被修改")
+    if update_fields is not None and set(update_fields) <= WORKFLOW_ONLY_FIELDS:
+        return
+    # An issue on its way to the head (submitted, or back with the editors after a submission)
+    # records the edit in 本期记录: the head will see it named on the sign-off page.
+    for issue in Issue.objects.filter(
+        placements__article=instance, status__in=[Issue.Status.DRAFT, Issue.Status.SUBMITTED]
+    ):
+        if has_been_submitted(issue):
+            record_event(
+                issue, IssueEvent.Action.CHANGED, instance.last_edited_by,
+                f"修改了稿件《{instance.title}》（第{instance.version}版）",
+            )

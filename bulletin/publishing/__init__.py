@@ -12,6 +12,7 @@ whose message (Chinese) is shown to the user as is.
     base       errors, the role check, `changing_issue` (transaction + row lock), voiding
     assembly   create, place, order, focus, visibility; the checks before submitting
     signoff    the fingerprint, submit, return, sign off, the safety net
+    changes    what the head saw (snapshots) and what changed since: the signer's diff
     publish    numbering, freezing, back issues
     errata     withdrawal and errata
     deadlines  an issue's dates (截稿, 审核, 签发, 出版), changed per issue
@@ -35,6 +36,7 @@ from .assembly import (
     sign_off_problems,
 )
 from .base import IssueError, PublishError, void_sign_off
+from .changes import IssueChanges, changes_since_last_seen, issue_snapshot, last_seen
 from .deadlines import set_deadlines
 from .errata import approve_erratum, erratum_refusal, propose_erratum, withdraw_issue
 from .publish import (
@@ -57,7 +59,7 @@ from .signoff import (
 )
 
 __all__ = [
-    "sign_off_problems",
+    "IssueChanges", "changes_since_last_seen", "issue_snapshot", "last_seen", "sign_off_problems",
     "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum",
     "assembly_problems", "assembly_warnings", "assert_signed_off", "change_section", "check_sign_off",
     "create_issue", "delete_replaced_back_issue", "effective_section_order", "erratum_refusal",

@@ -104,7 +104,8 @@ def add_article(issue: Issue, article, *, by, section: Section | None = None) ->
 def remove_article(issue: Issue, article_id, *, by) -> None:
     with changing_issue(issue, by=by) as locked:
         placement = _placement(locked, article_id)
-        reopen(locked, by, f"移出稿件《{placement.article.title}》")
+        was_focus = locked.focus_article_id == placement.article_id
+        reopen(locked, by, f"移出稿件《{placement.article.title}》" + ("（本期焦点随之取消）" if was_focus else ""))
         placement.delete()
         if locked.focus_article_id == placement.article_id:
             locked.focus_article = None
@@ -121,7 +122,7 @@ def move_article(issue: Issue, article_id, direction: str, *, by) -> None:
         target = index - 1 if direction == "up" else index + 1
         if direction not in ("up", "down") or not 0 <= target < len(siblings):
             return  # already first/last: nothing changes, the sign-off stays valid
-        reopen(locked, by, "调整稿件顺序")
+        reopen(locked, by, f"将《{placement.article.title}》{'上移' if direction == 'up' else '下移'}一位")
         a, b = siblings[index], siblings[target]
         a.position, b.position = b.position, a.position
         a.save(update_fields=["position"])
@@ -141,7 +142,8 @@ def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
             raise IssueError("本栏目的稿件已被他人修改，请刷新页面后重试。")
         if wanted == [p.article_id for p in placements]:
             return
-        reopen(locked, by, "调整稿件顺序")
+        section = Section.objects.filter(pk=section_id).first()
+        reopen(locked, by, f"调整栏目“{section.name if section else ''}”内的稿件顺序")
         by_article = {p.article_id: p for p in placements}
         for index, article_pk in enumerate(wanted):
             IssueArticle.objects.filter(pk=by_article[article_pk].pk).update(position=index)
@@ -177,7 +179,8 @@ def move_section(issue: Issue, section_id, direction: str, *, by) -> None:
         target = index - 1 if direction == "up" else index + 1
         if direction not in ("up", "down") or not 0 <= target < len(order):
             return
-        reopen(locked, by, "调整栏目顺序")
+        name = next((s.name for s in effective_section_order(locked) if s.pk == order[index]), "")
+        reopen(locked, by, f"将栏目“{name}”{'上移' if direction == 'up' else '下移'}一位")
         order[index], order[target] = order[target], order[index]
         locked.section_order = order
         locked.save(update_fields=["section_order", "updated_at"])

@@ -36,8 +36,15 @@ def require(user, *roles, action: str) -> None:
         raise IssueError(f"您没有{action}的权限。")
 
 
-def record_event(issue: Issue, action: str, by, comment: str = "") -> IssueEvent:
-    return IssueEvent.objects.create(issue=issue, action=action, actor=by, comment=comment)
+def record_event(issue: Issue, action: str, by, comment: str = "", snapshot: dict | None = None) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue, action=action, actor=by, comment=comment, snapshot=snapshot
+    )
+
+
+def has_been_submitted(issue: Issue) -> bool:
+    """Submitted at least once: from then on every change goes into 本期记录."""
+    return issue.events.filter(action=IssueEvent.Action.SUBMITTED).exists()
 
 
 @contextmanager
@@ -78,9 +85,15 @@ def void_sign_off(issue: Issue, *, reason: str, by=None) -> bool:
 
 
 def reopen(locked: Issue, by, what: str) -> None:
-    """A change to a submitted or signed-off issue sends it back to draft (the head must see it)."""
+    """Record a change to the issue; a submitted or signed-off issue goes back to draft.
+
+    `what` names the change in words (加入稿件《…》). Once the issue has been submitted, every
+    change is written to 本期记录: the head must be able to see what happened since.
+    """
     if locked.status == Issue.Status.SIGNED_OFF:
         void_sign_off(locked, reason=f"签发后{what}", by=by)
     elif locked.status == Issue.Status.SUBMITTED:
         set_status(locked, Issue.Status.DRAFT)
         record_event(locked, IssueEvent.Action.REOPENED, by, f"提交签发后{what}，需重新提交签发")
+    elif has_been_submitted(locked):
+        record_event(locked, IssueEvent.Action.CHANGED, by, what)

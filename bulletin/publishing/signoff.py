@@ -25,6 +25,7 @@ from ..models import Issue, IssueEvent, SignOff
 from ..rendering import sort_by_issue_order
 from .assembly import assembly_problems, sign_off_problems
 from .base import SIGNERS, IssueError, PublishError, changing_issue, record_event, void_sign_off
+from .changes import issue_snapshot
 
 
 def issue_fingerprint(issue: Issue) -> str:
@@ -89,7 +90,7 @@ def submit_for_sign_off(issue: Issue, *, by) -> Issue:
             raise IssueError("本期还不能提交签发，请先处理以下问题：", problems)
         locked.status = Issue.Status.SUBMITTED
         locked.save(update_fields=["status", "updated_at"])
-        record_event(locked, IssueEvent.Action.SUBMITTED, by)
+        record_event(locked, IssueEvent.Action.SUBMITTED, by, snapshot=issue_snapshot(locked))
     return issue
 
 
@@ -105,7 +106,8 @@ def return_issue(issue: Issue, *, by, comment: str) -> Issue:
             void_sign_off(locked, reason="主任撤销签发并退回", by=by)
         locked.status = Issue.Status.DRAFT
         locked.save(update_fields=["status", "updated_at"])
-        record_event(locked, IssueEvent.Action.RETURNED, by, comment)
+        # What the head saw when returning it: the next sign-off names what changed since.
+        record_event(locked, IssueEvent.Action.RETURNED, by, comment, snapshot=issue_snapshot(locked))
     return issue
 
 
@@ -137,7 +139,7 @@ def sign_off(issue: Issue, *, by, comment: str = "", fingerprint: str | None = N
         note = record.comment
         if signs_alone(locked, by):
             note = "（主任独自提交并签发：本刊物设置允许）" + (f" {note}" if note else "")
-        record_event(locked, IssueEvent.Action.SIGNED_OFF, by, note)
+        record_event(locked, IssueEvent.Action.SIGNED_OFF, by, note, snapshot=issue_snapshot(locked))
     return record
 
 

@@ -174,8 +174,10 @@ def issue_signoff(request, pk):
         return redirect("desk:issue_signoff", issue.pk)
     context = _detail_context(request, issue)
     context["layout"] = issue_layout(issue)
-    # What keeps the head from signing: the content checks (not those of the world around it).
+    # What keeps the head from signing (the content checks), and what changed since the head
+    # last saw the issue, in words (a first sign-off: the whole issue, in reading order).
     context["problems"] = publishing.sign_off_problems(issue) if not issue.is_frozen else []
+    context["changes"] = publishing.changes_since_last_seen(issue)
     return render(request, "desk/issue_signoff.html", context)
 
 
@@ -273,6 +275,14 @@ def issue_submit(request, pk):
     return _lifecycle_action(request, pk, submit, "已提交主任签发。")
 
 
+def _confirmed(request, pk, what: str, back="desk:issue_detail"):
+    """Publishing and withdrawing cannot be undone: the form must carry an explicit confirm."""
+    if request.POST.get("confirm") == "yes":
+        return None
+    messages.error(request, f"{what}需要确认：请点按钮后在提示框中选择“确定”。")
+    return redirect(back, pk)
+
+
 @desk_view(EDITOR, HEAD, message="只有编辑和主任可以调整截止日期。")
 @require_POST
 def issue_deadlines(request, pk):
@@ -294,6 +304,10 @@ def issue_deadlines(request, pk):
 @desk_view()
 @require_POST
 def issue_publish(request, pk):
+    back = "desk:issue_signoff" if request.POST.get("next") == "signoff" else "desk:issue_detail"
+    unconfirmed = _confirmed(request, pk, "发布本期", back)
+    if unconfirmed:
+        return unconfirmed
     return _lifecycle_action(
         request, pk,
         lambda issue: publishing.publish_issue(
@@ -307,6 +321,9 @@ def issue_publish(request, pk):
 @desk_view()
 @require_POST
 def issue_withdraw(request, pk):
+    unconfirmed = _confirmed(request, pk, "撤回本期")
+    if unconfirmed:
+        return unconfirmed
     return _lifecycle_action(
         request, pk,
         lambda issue: publishing.withdraw_issue(issue, by=request.user, reason=request.POST.get("reason", "")),

@@ -3,9 +3,21 @@
 (function () {
   "use strict";
 
+  // A form with data-confirm (发布本期, 撤回) asks first; the server refuses it without the
+  // explicit confirm field this sets, so nothing is published by a stray click or request.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) return;
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+      var field = form.querySelector("input[name=confirm]");
+      if (field) field.value = "yes";
+    });
+  });
+
   // A form marked .once is submitted once: a double click does not send a second request.
   document.querySelectorAll("form.once").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
       if (form.dataset.sent) { event.preventDefault(); return; }
       form.dataset.sent = "1";
       // Disable after the browser has taken the clicked button's name/value into the request.

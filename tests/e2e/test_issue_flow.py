@@ -72,8 +72,12 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     page.fill("#signoff-comment", "同意发布。")
     page.get_by_role("button", name="签发", exact=True).click()
     assert any(m.startswith("已签发") for m in message_texts(page))
+    # Publishing asks first: the dialog names what cannot be undone.
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="发布本期").click()
     assert "已发布：2020年10月 第1期（总第97期）。" in message_texts(page)
+    assert "不能再修改" in dialogs[0]
 
     # A reader (no login needed: the test publication is public) opens the issue.
     logout(page)

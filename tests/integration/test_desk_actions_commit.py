@@ -100,7 +100,7 @@ def test_a_month_on_the_desk_commits_each_step(client, publication, make_article
     assert issue.status == Issue.Status.SIGNED_OFF
 
     # Published, corrected, withdrawn.
-    post(client, "desk:issue_publish", issue.pk, data={"sign_off": issue.sign_offs.get(voided_at=None).pk})
+    post(client, "desk:issue_publish", issue.pk, data={"sign_off": issue.sign_offs.get(voided_at=None).pk, "confirm": "yes"})
     issue.refresh_from_db()
     assert issue.status == Issue.Status.PUBLISHED and issue.serial_number == 97
     client.force_login(editor)
@@ -110,7 +110,7 @@ def test_a_month_on_the_desk_commits_each_step(client, publication, make_article
     post(client, "desk:erratum_approve", issue.pk, erratum.pk)
     erratum.refresh_from_db()
     assert erratum.published_at is not None
-    post(client, "desk:issue_withdraw", issue.pk, data={"reason": "内容需要复核。"})
+    post(client, "desk:issue_withdraw", issue.pk, data={"reason": "内容需要复核。", "confirm": "yes"})
     issue.refresh_from_db()
     assert issue.status == Issue.Status.WITHDRAWN
     actions = list(issue.events.values_list("action", flat=True))

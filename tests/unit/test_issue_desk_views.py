@@ -86,8 +86,8 @@ def test_double_submitted_publish_form_publishes_once(client, signed_off_issue, 
     page = client.get(reverse("desk:issue_detail", args=[issue.pk]))
     sign_off_id = page.context["sign_off"].pk
     url = reverse("desk:issue_publish", args=[issue.pk])
-    first = client.post(url, {"sign_off": sign_off_id}, follow=True)
-    second = client.post(url, {"sign_off": sign_off_id}, follow=True)
+    first = client.post(url, {"sign_off": sign_off_id, "confirm": "yes"}, follow=True)
+    second = client.post(url, {"sign_off": sign_off_id, "confirm": "yes"}, follow=True)
     assert "已发布：2020年10月 第1期（总第97期）。" in messages_of(first)
     assert any("已经发布" in m for m in messages_of(second))
     issue.refresh_from_db()
@@ -103,7 +103,9 @@ def test_publish_form_from_a_voided_sign_off_is_refused(client, signed_off_issue
     article.body = "<p>改过了</p>"
     article.save()
     client.force_login(head)
-    response = client.post(reverse("desk:issue_publish", args=[issue.pk]), {"sign_off": old}, follow=True)
+    response = client.post(
+        reverse("desk:issue_publish", args=[issue.pk]), {"sign_off": old, "confirm": "yes"}, follow=True
+    )
     assert "本期尚未经主任签发，不能发布。" in messages_of(response)
     issue.refresh_from_db()
     assert issue.serial_number is None
