@@ -62,6 +62,9 @@
         setStatus("正在等待自动保存完成…");
         return;
       }
+      // The page is leaving with this version: an autosave sent now would reach the server
+      // first and make the form's version stale (a conflict with oneself), so none is sent.
+      paused = true;
       // Leaving through the Word import still warns about unsaved text in the editor.
       if (each === form) { submitting = true; editorData(); }
     });
