@@ -4,7 +4,7 @@ from django.urls import path
 
 import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
 
-from .views import articles, importing, issues, search, todo
+from .views import articles, calendar, importing, issues, search, todo
 
 app_name = "desk"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("", todo.dashboard, name="dashboard"),
     path("review/", articles.review_queue, name="review_queue"),
     path("search/", search.desk_search, name="search"),
+    # The editorial calendar and each user's iCalendar feed (a secret address, no sign-in)
+    path("calendar/", calendar.month, name="calendar"),
+    path("calendar/address/", calendar.feed_address, name="calendar_address"),
+    path("calendar/feed/<str:token>.ics", calendar.feed, name="calendar_feed"),
     # Articles
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),
