@@ -9,6 +9,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from common.roles import APPROVER, EDITOR, HEAD, READER
 from editorial.models import Article, ArticleTransition, ReviewLevel
@@ -239,7 +240,13 @@ class DemoLoader:
         year, month = _month_back(self.today.year, self.today.month, spec["months_ago"])
         issue, created = Issue.objects.get_or_create(
             publication=self.publication, year=year, month=month,
-            defaults={"visibility": spec["visibility"], "publication_date": datetime.date(year, month, 15)},
+            defaults={
+                "visibility": spec["visibility"],
+                "publication_date": datetime.date(year, month, 15),
+                # Published on its day, as the schedule planned it (the calendar shows both).
+                "published_at": timezone.make_aware(datetime.datetime(year, month, 15, 10, 0)),
+                **self.publication.schedule_for(year, month),
+            },
         )
         if issue.status == Issue.Status.PUBLISHED:
             return issue

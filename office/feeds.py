@@ -10,7 +10,7 @@ reset at any time (the old address then answers 404).
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +45,11 @@ def issue_token(user, *, by) -> CalendarFeed:
     with transaction.atomic():
         feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
         if feed is None:
-            return CalendarFeed.objects.create(user=user)
+            try:
+                with transaction.atomic():
+                    return CalendarFeed.objects.create(user=user)
+            except IntegrityError:  # created by a second click a moment ago: replace that one
+                feed = CalendarFeed.objects.select_for_update().get(user=user)
         feed.token = new_token()
         feed.created_at = timezone.now()
         feed.last_used_at = None
