@@ -35,7 +35,7 @@ from .deadlines import Due
 
 Status = Article.Status
 
-# key → (card label, who may be concerned)
+# key → the label of its count card (who may see which list: concerned_lists)
 LISTS = {
     "review": "待我审核",
     "returned": "退回给我的稿件",
