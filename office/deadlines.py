@@ -110,6 +110,12 @@ def current_issues(issues) -> dict[int, Issue]:
     return current
 
 
+def may_sign(issue: Issue, user_id) -> bool:
+    """Whether the head `user_id` may sign off the submitted `issue` (annotated with_handover):
+    not the person who submitted it, unless the publication lets the head work alone."""
+    return issue.publication.head_may_work_alone or getattr(issue, "handover_actor_id", None) != user_id
+
+
 def placed_issue_id():
     """An annotation: the id of the (not withdrawn) issue an article is placed in, or None."""
     return Subquery(
@@ -354,7 +360,7 @@ def pending_work(*, issue_ids=None) -> list[Work]:
                 add(issue, "signoff_due", user_id, what, url)
                 add(issue, "publish_due", user_id, what, url)
         elif issue.status == Issue.Status.SUBMITTED:
-            for user_id in heads:
+            for user_id in (h for h in heads if may_sign(issue, h)):
                 add(issue, "signoff_due", user_id, "本期待您签发", sign_url)
                 add(issue, "publish_due", user_id, "本期待您签发", sign_url)
         elif issue.status == Issue.Status.SIGNED_OFF:

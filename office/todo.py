@@ -297,7 +297,8 @@ def _issue_list(key, issues, make, url, limit):
 
 
 def _signoff(user, ctx, limit):
-    issues = [i for i in ctx.issues if i.status == Issue.Status.SUBMITTED]
+    # Not an issue the head submitted themselves, unless the publication lets the head work alone.
+    issues = [i for i in ctx.issues if i.status == Issue.Status.SUBMITTED and deadlines.may_sign(i, user.pk)]
     return _issue_list("signoff", issues, lambda i: _issue_item(
         "signoff", i, ctx.due(i, "signoff_due"), "审阅并签发", reverse("desk:issue_signoff", args=[i.pk])
     ), reverse("desk:issue_list") + "?show=signoff", limit)
@@ -336,7 +337,10 @@ def _publish(user, ctx, limit):
 
 
 def _errata(user, ctx, limit):
-    qs = Erratum.objects.filter(published_at__isnull=True, issue__status=Issue.Status.PUBLISHED)
+    # Never one the head proposed: a correction always needs a second person.
+    qs = Erratum.objects.filter(published_at__isnull=True, issue__status=Issue.Status.PUBLISHED).exclude(
+        created_by=user
+    )
     rows, count = _first(qs.select_related("issue__publication", "created_by").order_by("created_at", "pk"), limit)
     items = [
         Item("errata", f"{e.issue.publication.name} {e.issue.month_label} {e.issue.numbers_label} 勘误",

@@ -19,7 +19,8 @@ class IssueQuerySet(models.QuerySet):
 
     def with_handover(self):
         """Annotate the latest hand-over between editors and head (submitted, returned, reopened,
-        signed off, sign-off voided): `handover_action`, `handover_event_id`. Issue.is_returned and
+        signed off, sign-off voided): `handover_action`, `handover_event_id`, `handover_actor_id` (for a
+        submitted issue: who submitted it). Issue.is_returned and
         Issue.desk_status_label read them; attach_return_events() fetches the head's comments."""
         latest = IssueEvent.objects.filter(issue=models.OuterRef("pk"), action__in=HANDOVER_ACTIONS).order_by(
             "-created_at", "-pk"
@@ -27,6 +28,7 @@ class IssueQuerySet(models.QuerySet):
         return self.annotate(
             handover_action=models.Subquery(latest.values("action")[:1]),
             handover_event_id=models.Subquery(latest.values("pk")[:1]),
+            handover_actor_id=models.Subquery(latest.values("actor_id")[:1]),
         )
 
 

@@ -263,3 +263,25 @@ def test_the_dashboard_costs_the_same_queries_for_any_archive(client, office, pu
     client.force_login(editor)
     page = client.get(url).content.decode()
     assert "退回给我的稿件共 11 项，这里只列出最紧急的 10 项" in page
+
+
+def test_a_head_is_not_asked_to_approve_their_own_work(publication, make_article, editor, head):
+    """Two people: a head does not sign off an issue they submitted themselves (unless the
+    publication lets the head work alone), nor approve an erratum they proposed."""
+    other = make_user("head2", "head", first_name="周主任")
+    issue = publishing.create_issue(publication, year=2026, month=9, by=editor)
+    ready(issue, make_article, editor, "九月焦点")
+    publishing.submit_for_sign_off(issue, by=head)
+    assert listed(head)[0]["signoff"] == []
+    assert listed(other)[0]["signoff"] == ["测试区大事月报 2026年9月"]
+    signers = {w.user_id for w in deadlines.pending_work() if w.field == "signoff_due"}
+    assert signers == {other.pk}
+    publication.head_may_work_alone = True
+    publication.save()
+    assert listed(head)[0]["signoff"] == ["测试区大事月报 2026年9月"]
+
+    publishing.sign_off(issue, by=other)
+    publishing.publish_issue(issue, by=other)
+    publishing.propose_erratum(issue, text="第1页有误。", by=head)
+    assert listed(head)[0]["errata"] == []
+    assert listed(other)[0]["errata"] == ["测试区大事月报 2026年9月 第1期（总第97期） 勘误"]
