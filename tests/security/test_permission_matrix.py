@@ -131,6 +131,13 @@ DESK_GETS = {
     "article_edit_submitted": (_a("desk:article_edit", "submitted"), DESK_PAGE),
     "article_compare": (_a("desk:article_compare", "draft"), DESK_PAGE),
     "issue_list": (lambda w: reverse("desk:issue_list"), DESK_PAGE),
+    "calendar": (lambda w: reverse("desk:calendar"), DESK_PAGE),
+    "calendar_address": (lambda w: reverse("desk:calendar_address"),
+                         row(editor="405", editor2="405", approver="405", head="405", superuser="405")),
+    # The feed needs no sign-in: its secret address is the key; a wrong one is not found.
+    "calendar_feed": (lambda w: reverse("desk:calendar_feed", args=["not-a-token"]),
+                      row(anon="404", reader="404", nogroup="404", staff="404", editor="404", editor2="404",
+                          approver="404", head="404", superuser="404")),
     "issue_detail": (_a("desk:issue_detail", "draft_issue"), DESK_PAGE),
     "issue_preview": (_a("desk:issue_preview", "signed"), DESK_PAGE),
     "issue_signoff": (_a("desk:issue_signoff", "submitted_issue"), DESK_PAGE),
