@@ -335,13 +335,13 @@ DESK_POSTS = {
     ),
     "issue_publish": dict(
         url=_a("desk:issue_publish", "signed"),
-        data=lambda w: {"sign_off": publishing.valid_sign_off(w.signed).pk},
+        data=lambda w: {"sign_off": publishing.valid_sign_off(w.signed).pk, "confirm": "yes"},
         happened=lambda w: Issue.objects.get(pk=w.signed.pk).status == Issue.Status.PUBLISHED,
         expected=REFUSED_UNLESS("editor", "editor2", "head", "superuser"),
     ),
     "issue_withdraw": dict(
         url=_a("desk:issue_withdraw", "published"),
-        data=lambda w: {"reason": "内容有误"},
+        data=lambda w: {"reason": "内容有误", "confirm": "yes"},
         happened=lambda w: Issue.objects.get(pk=w.published.pk).status == Issue.Status.WITHDRAWN,
         expected=REFUSED_UNLESS("head", "superuser"),
     ),
