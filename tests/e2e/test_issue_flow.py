@@ -1,6 +1,7 @@
 """The month's issue from assembly to the reader, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from editorial.models import Article
 
@@ -47,7 +48,7 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     page.fill("#signoff-comment", "本期焦点应为政务服务中心新大厅；区长调研放在前面。")
     page.get_by_role("button", name="退回修改").click()
     assert "已退回编辑修改。" in message_texts(page)
-    assert page.locator(".events").get_by_text("本期焦点应为政务服务中心新大厅").is_visible()
+    expect(page.locator(".events").get_by_text("本期焦点应为政务服务中心新大厅")).to_be_visible()
 
     # The editor fixes it and resubmits.
     logout(page)
@@ -68,7 +69,7 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     login(page, "head")
     page.goto(issue_url)
     page.get_by_role("link", name="签发页").click()
-    assert page.locator(".signoff-summary").get_by_text("本期焦点：区政务服务中心启用新大厅").is_visible()
+    expect(page.locator(".signoff-summary").get_by_text("本期焦点：区政务服务中心启用新大厅")).to_be_visible()
     page.fill("#signoff-comment", "同意发布。")
     page.get_by_role("button", name="签发", exact=True).click()
     assert any(m.startswith("已签发") for m in message_texts(page))

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from bulletin.models import Visibility
 from bulletin.publishing import publish_issue
@@ -14,4 +15,4 @@ def test_reader_opens_a_published_issue_from_the_home_page(page, live_server, si
     assert page.url.endswith(f"/test-dsyb/{issue.serial_number}/")
     assert page.locator(".masthead-serial").inner_text() == f"（总第{issue.serial_number}期）"
     page.click(".toc >> text=2020年10月 稿件2")
-    assert page.locator(f"#article-{issue.placements.last().article_id}").is_visible()
+    expect(page.locator(f"#article-{issue.placements.last().article_id}")).to_be_visible()
