@@ -161,7 +161,16 @@ class PublicationAdmin(admin.ModelAdmin):
     inlines = [SectionInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
-        ("版记", {"fields": ["confidentiality_notice", "distribution_scope", "sponsor", "publisher", "phone", "email"]}),
+        ("版记", {
+            "fields": ["confidentiality_notice", "distribution_scope", "sponsor", "publisher", "phone", "email"],
+            "description": "新发布的每一期按发布时的版记印出并保存；之后修改这里只影响以后的期，不改变已发布的期。",
+        }),
+        ("内部资料登记项目", {
+            "fields": ["permit_number", "free_notice", "printer", "print_run"],
+            "description": "按《内部资料性出版物管理规定》，内部资料须在版记中载明准印证号、“内部资料，免费交流”、"
+                           "编印单位（编辑出版）、发送对象（发放范围）、印刷单位、印刷日期（出版日期）和印数；"
+                           "缺少任何一项时，内部资料的期不能签发。",
+        }),
         ("编号", {"fields": ["first_serial_number", "last_serial_number"]}),
         ("每月日程与提醒", {
             "fields": [("draft_day", "review_day", "signoff_day", "publish_day"), "reminder_days"],

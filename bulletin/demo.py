@@ -28,6 +28,10 @@ PUBLICATION = {
     "email": "dfz-demo@example.org",
     "distribution_scope": "区委常委，区人大常委会、区政府、区政协领导，区属各部门、各单位，各街道党工委、办事处，区管企事业单位",
     "confidentiality_notice": "内部资料 注意保存",
+    # Invented for the demo, in the shape the rules for internal publications ask for.
+    "permit_number": "演内资准字（2020）第017号",
+    "printer": "中原区机关文印中心（演示）",
+    "print_run": 500,
     "default_visibility": Visibility.INTERNAL,
     "first_serial_number": 95,
 }

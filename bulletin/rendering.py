@@ -15,6 +15,7 @@ from collections import OrderedDict
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
+from .colophon import colophon_of
 from .models import Issue
 
 LAYOUT_CACHE_SECONDS = 24 * 60 * 60
@@ -66,6 +67,7 @@ def issue_layout(issue: Issue) -> dict:
     """Sections in order with their entries; a bounded number of queries whatever the size."""
     return {
         "publication": issue.publication,
+        "colophon": colophon_of(issue),
         "issue": issue,
         **_content(issue),
         "errata": _published_errata(issue),
@@ -75,13 +77,12 @@ def issue_layout(issue: Issue) -> dict:
 
 def layout_version(issue: Issue, errata: list[dict]) -> str:
     """A hash of everything that can change what a reader sees of a published issue."""
-    publication = issue.publication
     parts = [
         issue.pk, issue.status, issue.visibility, issue.updated_at, issue.focus_article_id,
         [(e["id"], e["published_at"], e["text"]) for e in errata],
-        # The masthead and colophon print these; an edit in the admin must change the ETag.
-        [publication.name, publication.sponsor, publication.publisher, publication.phone,
-         publication.email, publication.distribution_scope, publication.confidentiality_notice],
+        # The masthead and colophon print these (frozen, or the publication's while not frozen);
+        # titles and breadcrumbs name the publication as it is called now.
+        colophon_of(issue), issue.publication.name,
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:20]
 
@@ -101,6 +102,7 @@ def published_layout(issue: Issue) -> dict:
     times = [t for t in [issue.updated_at, issue.published_at, *(e["published_at"] for e in errata)] if t]
     return {
         "publication": issue.publication,
+        "colophon": colophon_of(issue),
         "issue": issue,
         **content,
         "errata": errata,

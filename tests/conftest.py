@@ -46,6 +46,9 @@ def publication(db):
         phone="0371-12345678",
         email="office@example.org",
         distribution_scope="区委、区政府各部门",
+        permit_number="测内资准字（2020）第001号",
+        printer="测试区机关印刷厂",
+        print_run=300,
         default_visibility=Visibility.PUBLIC,
         first_serial_number=97,
     )

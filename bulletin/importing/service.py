@@ -45,6 +45,7 @@ from editorial.models import Article
 from editorial.revisions import record_revision
 from editorial.sanitize import clean_html
 
+from ..colophon import freeze as freeze_colophon
 from ..models import Issue, IssueArticle, Publication, Section
 from ..publishing import PublishError, delete_replaced_back_issue, publish_back_issue
 from .parser import (
@@ -433,6 +434,8 @@ def import_parsed_issue(
             if focus is None and section.name == FOCUS_SECTION:
                 focus = article
         issue.focus_article = focus or issue.placements.order_by("pk").first().article
+        # The back issue prints its own 版记: the file's values first, the publication's for the rest.
+        freeze_colophon(issue, overrides={**(parsed.colophon or {}), "name": parsed.publication_name})
         issue.save()
         try:
             publish_back_issue(

@@ -60,6 +60,10 @@ class Issue(models.Model):
     )
     # Section ids in the order this issue shows them; empty (or missing ids) falls back to the
     # publication's configured order (Section.position). Changed only through bulletin.publishing.
+    # The masthead and colophon (版记) as printed: copied from the publication when the issue is
+    # published or imported (bulletin.colophon), so later changes to the publication never
+    # rewrite a back issue. Empty while the issue is being prepared: it shows today's values.
+    colophon = models.JSONField("本期版记", default=dict, blank=True, editable=False)
     section_order = models.JSONField("本期栏目顺序", default=list, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -51,6 +51,17 @@ class Publication(models.Model):
     confidentiality_notice = models.CharField(
         "保密提示", max_length=100, blank=True, default="内部资料 注意保存"
     )
+    # 内部资料 compliance (《内部资料性出版物管理规定》 art. 14): with 发放范围 (the rules' 发送对象)
+    # and 编辑出版 (编印单位) above, an internal issue prints these and is not signed off without them.
+    permit_number = models.CharField(
+        "准印证号", max_length=50, blank=True, help_text="内部资料性出版物准印证编号，如 豫内资准字（2020）第0123号。"
+    )
+    free_notice = models.CharField(
+        "内部资料声明", max_length=50, blank=True, default="内部资料，免费交流",
+        help_text="印在版记上的声明，通常为“内部资料，免费交流”。",
+    )
+    printer = models.CharField("印刷单位", max_length=100, blank=True)
+    print_run = models.PositiveIntegerField("印数（份）", null=True, blank=True)
     default_visibility = models.CharField(
         "默认可见范围", max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
     )

@@ -4,8 +4,10 @@ Independent of the models: the caller builds the context (plain dicts or
 objects with the same attributes) and gets the PDF bytes back::
 
     {
-      "publication": {"name", "sponsor", "publisher", "phone", "email",
-                      "distribution_scope", "confidentiality_notice"},
+      "publication": {"name", ...},
+      "colophon": {"name", "sponsor", "publisher", "phone", "email", "distribution_scope",
+                   "confidentiality_notice", "free_notice", "permit_number", "printer",
+                   "print_run", "print_date"}  (bulletin.colophon; `publication` if absent),
       "issue": {"year", "month", "year_number", "serial_number",
                 "publication_date"},
       "focus": entry or None,
@@ -79,8 +81,9 @@ def render_issue_html(context: dict) -> str:
     ctx = dict(context)
     # A public issue does not print "内部资料" (contexts without `is_internal` keep the notice).
     internal = _get(ctx.get("issue"), "is_internal", True)
+    ctx.setdefault("colophon", ctx.get("publication"))
     ctx["confidentiality_notice"] = (
-        _bracketed(_get(ctx.get("publication"), "confidentiality_notice")) if internal else ""
+        _bracketed(_get(ctx.get("colophon"), "confidentiality_notice")) if internal else ""
     )
     ctx.setdefault("focus", None)
     ctx.setdefault("sections", [])

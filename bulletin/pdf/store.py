@@ -32,6 +32,7 @@ from django.db import connections, transaction
 
 from editorial.models import Image
 
+from ..colophon import colophon_of
 from ..models import Issue
 from ..rendering import issue_layout
 from .render import BASE_DIR, PDF_CSS_PATH, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
@@ -58,15 +59,13 @@ def _design_fingerprint() -> str:
 
 def content_version(issue: Issue) -> str:
     """A short hash of what the PDF of `issue` shows (one query, for the errata)."""
-    publication = issue.publication
     errata = list(
         issue.errata.filter(published_at__isnull=False).order_by("pk").values_list("pk", "published_at", "text")
     )
     parts = [
         issue.pk, issue.status, issue.visibility, issue.year_number, issue.serial_number,
         issue.publication_date, issue.published_at, issue.focus_article_id,
-        publication.name, publication.sponsor, publication.publisher, publication.phone,
-        publication.email, publication.distribution_scope, publication.confidentiality_notice,
+        colophon_of(issue),
         errata, _design_fingerprint(),
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]

@@ -12,6 +12,7 @@ from common.numbers import parse_int
 from editorial.checks import article_checks
 from editorial.models import Article
 
+from .. import colophon
 from ..models import Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
 from .base import ASSEMBLERS, IssueError, changing_issue, record_event, reopen, require
 
@@ -295,8 +296,16 @@ SUBMIT_ONLY_CHECKS = {"in_review"}
 
 
 def sign_off_problems(issue: Issue) -> list[str]:
-    """What keeps the head from signing the issue off: the failing required content checks."""
-    return problems(c for c in issue_checks(issue) if c.key not in SUBMIT_ONLY_CHECKS)
+    """What keeps the head from signing the issue off: the failing required content checks,
+    and for an internal issue the 版记 fields the rules for internal publications require."""
+    found = problems(c for c in issue_checks(issue) if c.key not in SUBMIT_ONLY_CHECKS)
+    missing = colophon.missing_for_internal(issue)
+    if missing:
+        found.append(
+            "内部资料须在版记中载明以下项目，请在后台“刊物”设置中填写："
+            + "、".join(missing) + "。"
+        )
+    return found
 
 
 def assembly_warnings(issue: Issue) -> list[str]:

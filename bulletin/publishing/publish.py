@@ -15,6 +15,7 @@ from django.utils import timezone
 from editorial.models import Article
 from editorial.revisions import current_revision
 
+from .. import colophon
 from ..models import Issue, IssueArticle, IssueEvent, Publication
 from ..pdf.store import schedule_issue_pdf
 from .base import PUBLISHERS, PublishError, record_event, require
@@ -108,6 +109,7 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
         locked.published_at = now
         if locked.publication_date is None:
             locked.publication_date = timezone.localdate(now)
+        colophon.freeze(locked)  # the masthead and 版记 as printed now stay this issue's own
         locked.save()
         publication.last_serial_number = numbers.serial_number
         publication.save(update_fields=["last_serial_number"])
@@ -142,6 +144,8 @@ def publish_back_issue(issue: Issue, *, year_number: int | None, serial_number: 
         issue.serial_number = serial_number
         issue.status = Issue.Status.PUBLISHED
         issue.published_at = issue.published_at or timezone.now()
+        if not issue.colophon:  # the import froze the file's own 版记 already
+            colophon.freeze(issue)
         issue.save()
         if publication.last_serial_number is None or publication.last_serial_number < serial_number:
             publication.last_serial_number = serial_number
