@@ -1,4 +1,4 @@
-# Bulletin: gunicorn + WhiteNoise in one image. See docker-compose.yml for PostgreSQL and Redis.
+# Bulletin: gunicorn + WhiteNoise in one image. See docker-compose.yml for nginx, PostgreSQL and Redis.
 FROM python:3.11-slim-bookworm
 
 # WeasyPrint needs Pango; Noto CJK are the Song/Hei faces of the PDF; libharfbuzz-subset0 lets
@@ -22,6 +22,7 @@ COPY bulletin ./bulletin
 COPY common ./common
 COPY config ./config
 COPY desk ./desk
+COPY office ./office
 COPY editorial ./editorial
 COPY reader ./reader
 RUN pip install .
@@ -34,9 +35,10 @@ COPY static ./static
 # writes to /app. The key below exists only for this step; the real one comes from the env.
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-# Run as an unprivileged user; uploads and rendered PDFs live on the /data volume.
+# Run as an unprivileged user; uploads, rendered PDFs and nginx's copy of the static files live
+# on the /data volume.
 RUN useradd --system --uid 1000 --home-dir /app bulletin \
-    && mkdir -p /data/media /data/private \
+    && mkdir -p /data/media /data/private /data/static \
     && chown -R bulletin:bulletin /data
 USER bulletin
 VOLUME ["/data"]

@@ -157,9 +157,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (config.middleware.RequestSizeLimitMiddleware); the per-file limit above is checked later.
 BULLETIN_MAX_REQUEST_BYTES = env.int("BULLETIN_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
 
-# Uploaded images (MEDIA_ROOT) are served by Django itself when DEBUG is off unless a reverse
-# proxy serves MEDIA_URL (then set SERVE_MEDIA=false): right for a single-box deployment.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Uploaded images (MEDIA_URL) always go through reader/media.py, which checks who may see them
+# (an image of an internal issue is internal). With BULLETIN_MEDIA_ACCEL (behind nginx,
+# deploy/nginx.conf) Django checks and nginx sends the file from an `internal` location.
+BULLETIN_MEDIA_ACCEL = env.bool("BULLETIN_MEDIA_ACCEL", default=False)
+BULLETIN_MEDIA_ACCEL_PREFIX = env.str("BULLETIN_MEDIA_ACCEL_PREFIX", default="/protected-media/")
 
 # The admin's address; set ADMIN_URL to something less guessable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"

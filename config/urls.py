@@ -28,10 +28,8 @@ urlpatterns = [
     path("", include("reader.urls")),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
-    # Uploaded images. In production on a single box Django serves them (reader/media.py);
-    # behind a reverse proxy that serves MEDIA_URL itself, set SERVE_MEDIA=false.
-    # Inserted before the reader site's catch-all "<slug>/" patterns.
-    urlpatterns.insert(
-        -1, re_path(r"^{}(?P<path>.+)$".format(re.escape(settings.MEDIA_URL.lstrip("/"))), serve_media)
-    )
+# Uploaded images: every request is checked (reader/media.py; with BULLETIN_MEDIA_ACCEL nginx
+# sends the file). Inserted before the reader site's catch-all "<slug>/" patterns.
+urlpatterns.insert(
+    -1, re_path(r"^{}(?P<path>.+)$".format(re.escape(settings.MEDIA_URL.lstrip("/"))), serve_media)
+)

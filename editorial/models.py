@@ -169,8 +169,8 @@ class ReviewLevel(models.Model):
 class Image(models.Model):
     """An uploaded picture, verified and stripped of metadata, in a web and a print rendition."""
 
-    web = models.ImageField("网页图", upload_to="images/web/%Y/%m/")
-    print_file = models.ImageField("印刷图", upload_to="images/print/%Y/%m/")
+    web = models.ImageField("网页图", upload_to="images/web/%Y/%m/", db_index=True)
+    print_file = models.ImageField("印刷图", upload_to="images/print/%Y/%m/", db_index=True)
     width = models.PositiveIntegerField("宽", default=0)
     height = models.PositiveIntegerField("高", default=0)
     original_name = models.CharField("原文件名", max_length=255, blank=True)
@@ -178,6 +178,11 @@ class Image(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
     )
     created_at = models.DateTimeField("上传时间", default=timezone.now)
+    # The revisions whose body shows this image (editorial.image_refs, written with each revision):
+    # who may read one of them may see the image (bulletin.access.media_access).
+    revisions = models.ManyToManyField(
+        Revision, related_name="images", blank=True, editable=False, verbose_name="使用该图片的版本"
+    )
 
     class Meta:
         verbose_name = "图片"

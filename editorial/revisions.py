@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Max
 
+from .image_refs import link_revision_images
 from .models import Article, Revision
 
 
@@ -10,7 +11,7 @@ from .models import Article, Revision
 def record_revision(article: Article, *, by=None, note: str = "") -> Revision:
     """Snapshot the article's current content as its next revision."""
     last = article.revisions.aggregate(n=Max("number"))["n"] or 0
-    return Revision.objects.create(
+    revision = Revision.objects.create(
         article=article,
         number=last + 1,
         title=article.title,
@@ -20,6 +21,8 @@ def record_revision(article: Article, *, by=None, note: str = "") -> Revision:
         created_by=by,
         note=note,
     )
+    link_revision_images(revision)
+    return revision
 
 
 def current_revision(article: Article) -> Revision:
