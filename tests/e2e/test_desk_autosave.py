@@ -54,6 +54,12 @@ def test_word_import_after_an_autosave_uses_the_new_version(page, live_server, l
     login(page, "editor")
     page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
     type_at_end(page, "先打的字。")
+    # An autosave may fire between two typed characters (the interval is 1 s here): wait until
+    # one holds the whole sentence, as the status says after the last of them.
+    for _ in range(100):
+        if article.revisions.filter(body__contains="先打的字。").exists():
+            break
+        page.wait_for_timeout(100)
     page.wait_for_function("document.getElementById('autosave-status').textContent.includes('已自动保存')")
     page.set_input_files("input[name=docx]", str(path))
     page.click("text=导入并替换正文")
