@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from common.roles import APPROVER, EDITOR, HEAD, READER, has_role, is_desk_user
-from office import todo
+from office import notifications, todo
 
 
 def roles(request):
@@ -30,3 +30,12 @@ def desk_todo(request):
         return todo.counts(user)
 
     return {"desk_todo": SimpleLazyObject(compute)}
+
+
+def desk_notifications(request):
+    """The bell's unread count on desk pages, counted only when a template reads it."""
+    def compute():
+        user = getattr(request, "user", None)
+        return notifications.unread_count(user) if is_desk_user(user) else 0
+
+    return {"unread_notifications": SimpleLazyObject(compute)}

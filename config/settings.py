@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_ckeditor_5",
+    "django_tasks",
+    "config.apps.TaskQueueConfig",  # django_tasks_db, named in Chinese
     "bulletin",
     "editorial",
     "office",
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.roles",
                 "config.context_processors.desk_todo",
+                "config.context_processors.desk_notifications",
             ],
         },
     },
@@ -146,6 +149,31 @@ PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
 # Seconds between autosaves of an article being edited on the desk (static/js/desk.js).
 BULLETIN_AUTOSAVE_SECONDS = env.int("BULLETIN_AUTOSAVE_SECONDS", default=20)
+
+# Background work (django-tasks): e-mails, scheduled publishing, deadline reminders. The database
+# backend keeps the queue in the site's own database; `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail (notifications): printed on the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="编辑部 <bulletin@localhost>")
+# A failed send is tried again after each of these delays (seconds), then given up.
+BULLETIN_EMAIL_RETRY_SECONDS = [
+    int(s) for s in env.list("BULLETIN_EMAIL_RETRY_SECONDS", default=["60", "300", "1800", "7200", "21600"])
+]
+# Links in e-mails point here (the address people open the site at).
+BULLETIN_SITE_URL = env.str("BULLETIN_SITE_URL", default="http://127.0.0.1:8000")
 
 # Upload limits (images and .docx). Decompression bombs are refused by pixel count.
 BULLETIN_MAX_UPLOAD_BYTES = env.int("BULLETIN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)

@@ -4,7 +4,7 @@ from django.urls import path
 
 import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
 
-from .views import articles, calendar, importing, issues, search, todo
+from .views import articles, calendar, importing, issues, notifications, search, todo
 
 app_name = "desk"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("calendar/", calendar.month, name="calendar"),
     path("calendar/address/", calendar.feed_address, name="calendar_address"),
     path("calendar/feed/<str:token>.ics", calendar.feed, name="calendar_feed"),
+    # 消息: notifications, marking them read, which kinds come by e-mail
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/settings/", notifications.notification_settings, name="notification_settings"),
+    path("notifications/<id:pk>/", notifications.notification_open, name="notification_open"),
     # Articles
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),

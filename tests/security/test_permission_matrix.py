@@ -118,6 +118,15 @@ def _a(name, attr):
     return lambda w: reverse(name, args=[getattr(w, attr).pk])
 
 
+def _editors_note(w):
+    from office.models import Notification
+
+    return Notification.objects.create(
+        recipient=w.users["editor"], kind=Notification.Kind.ARTICLE_APPROVED, text="《已审一篇》已审核通过。",
+        link=reverse("desk:article_detail", args=[w.approved.pk]),
+    )
+
+
 DESK_GETS = {
     "dashboard": (lambda w: reverse("desk:dashboard"), DESK_PAGE),
     "review_queue": (lambda w: reverse("desk:review_queue"), DESK_PAGE),
@@ -138,6 +147,13 @@ DESK_GETS = {
     "calendar_feed": (lambda w: reverse("desk:calendar_feed", args=["not-a-token"]),
                       row(anon="404", reader="404", nogroup="404", staff="404", editor="404", editor2="404",
                           approver="404", head="404", superuser="404")),
+    # 消息: one's own notifications; another person's is not found.
+    "notifications": (lambda w: reverse("desk:notifications"), DESK_PAGE),
+    "notification_settings": (lambda w: reverse("desk:notification_settings"), DESK_PAGE),
+    "notification_open": (lambda w: reverse("desk:notification_open", args=[_editors_note(w).pk]),
+                          row(editor="redirect", editor2="404", approver="404", head="404", superuser="404")),
+    "notifications_read": (lambda w: reverse("desk:notifications_read"),
+                           row(editor="405", editor2="405", approver="405", head="405", superuser="405")),
     "issue_detail": (_a("desk:issue_detail", "draft_issue"), DESK_PAGE),
     "issue_preview": (_a("desk:issue_preview", "signed"), DESK_PAGE),
     "issue_signoff": (_a("desk:issue_signoff", "submitted_issue"), DESK_PAGE),
@@ -356,6 +372,18 @@ DESK_POSTS = {
         data=lambda w: {},
         happened=lambda w: Erratum.objects.get(pk=w.erratum.pk).approved_at is not None,
         expected=REFUSED_UNLESS("head", "superuser"),
+    ),
+    "notifications_read": dict(
+        url=lambda w: reverse("desk:notifications_read"),
+        data=lambda w: {},
+        happened=None,  # each marks their own messages read
+        expected=row(),
+    ),
+    "notification_settings": dict(
+        url=lambda w: reverse("desk:notification_settings"),
+        data=lambda w: {"email": ["deadline"]},
+        happened=None,  # each sets their own
+        expected=row(),
     ),
     "import_upload": dict(
         url=lambda w: reverse("desk:import_upload"),

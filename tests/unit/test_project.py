@@ -96,3 +96,19 @@ def test_compose_keeps_uploads_on_a_volume_and_does_not_write_into_the_image():
     # The container user cannot write to /app: static files come from the image build.
     assert "collectstatic" not in web["command"]
     assert web["environment"]["DEBUG"] == "false"
+
+
+def test_compose_runs_the_background_worker_on_the_same_database():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    worker, web = compose["services"]["worker"], compose["services"]["web"]
+    assert "db_worker" in worker["command"] and "--no-reload" in worker["command"]
+    assert worker["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
+    assert "EMAIL_HOST" in worker["environment"] and "BULLETIN_SITE_URL" in worker["environment"]
+    # Started once the web service has migrated the database (it answers /healthz then).
+    assert worker["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_bin_serve_starts_the_worker_beside_the_web_server():
+    serve = (ROOT / "bin" / "serve").read_text()
+    assert "manage.py db_worker" in serve and "runserver" in serve
+    assert serve.index("db_worker") < serve.index("runserver")
