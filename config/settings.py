@@ -195,13 +195,17 @@ BULLETIN_MEDIA_ACCEL_PREFIX = env.str("BULLETIN_MEDIA_ACCEL_PREFIX", default="/p
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 
 # Login throttling (config/login_guard.py): this many failed attempts for one username
-# (case-insensitive) or from one client IP within the lock period lock it for the lock period.
+# (case-insensitive) within the lock period lock it for the lock period; from this many failures
+# of one client IP on, each further attempt from it waits 1, 2, 4, … up to the maximum delay.
 BULLETIN_LOGIN_MAX_FAILURES_PER_USER = env.int("BULLETIN_LOGIN_MAX_FAILURES_PER_USER", default=5)
 BULLETIN_LOGIN_MAX_FAILURES_PER_IP = env.int("BULLETIN_LOGIN_MAX_FAILURES_PER_IP", default=20)
+BULLETIN_LOGIN_IP_MAX_DELAY_SECONDS = env.int("BULLETIN_LOGIN_IP_MAX_DELAY_SECONDS", default=60)
 BULLETIN_LOGIN_LOCK_SECONDS = env.int("BULLETIN_LOGIN_LOCK_SECONDS", default=15 * 60)
-# The client IP is REMOTE_ADDR (gunicorn behind nginx sets it). Only when the proxy is known to
-# set X-Forwarded-For (and clients cannot reach gunicorn directly) may its last entry be trusted.
-BULLETIN_TRUST_X_FORWARDED_FOR = env.bool("BULLETIN_TRUST_X_FORWARDED_FOR", default=False)
+# The client IP is REMOTE_ADDR, unless REMOTE_ADDR is one of these proxies (addresses or networks):
+# then the X-Forwarded-For entry that proxy appended. By default the loopback, where nginx
+# (deploy/nginx.conf, docker-compose.yml) reaches gunicorn; gunicorn must not be reachable
+# from elsewhere through a trusted address.
+BULLETIN_TRUSTED_PROXIES = env.list("BULLETIN_TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
 
 SESSION_COOKIE_HTTPONLY = True
 # An editorial session lasts a working day, not Django's default two weeks.
