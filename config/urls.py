@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from desk.views.articles import image_upload
 from reader.media import serve_media
 
-from . import health, login_guard
+from . import csp, health, login_guard
 
 # Password guessing is throttled on the admin's login as on the site's (config/login_guard.py).
 admin.site.login_form = login_guard.GuardedAdminAuthenticationForm
@@ -25,6 +25,7 @@ urlpatterns = [
     path("ckeditor5/image_upload/", image_upload),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("csp-report/", csp.csp_report, name="csp_report"),
     path("", include("reader.urls")),
 ]
 

@@ -1,5 +1,8 @@
 """Browser tests: Playwright (Python) driving Debian's chromium against pytest-django's live server."""
 
+import functools
+import time
+
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,11 +25,26 @@ def browser():
         browser.close()
 
 
+def _wait_for_function(page, expression, arg=None, *, timeout=None, polling=None):
+    deadline = time.monotonic() + (timeout or 15_000) / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Timed out waiting for {expression!r}")
+        page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 100)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Playwright's wait_for_function evaluates its expression with eval() inside the page, which
+    # the site's Content-Security-Policy refuses (no 'unsafe-eval'); poll it from here instead
+    # (page.evaluate goes through the DevTools protocol, which the page's policy does not govern).
+    page.wait_for_function = functools.partial(_wait_for_function, page)
     yield page
     context.close()
 
