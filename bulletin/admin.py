@@ -199,7 +199,7 @@ class PublicationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # The starting serial is set once: after the first publish it is history.
-        if obj is not None and obj.issues.filter(serial_number__isnull=False).exists():
+        if obj is not None and obj.has_published_own_issue():
             fields.append("first_serial_number")
         return fields
 

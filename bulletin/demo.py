@@ -33,7 +33,8 @@ PUBLICATION = {
     "printer": "中原区机关文印中心（演示）",
     "print_run": 500,
     "default_visibility": Visibility.INTERNAL,
-    "first_serial_number": 95,
+    # The back issues are 总第95–97期; the first issue published in Bulletin is 总第98期.
+    "first_serial_number": 98,
 }
 
 SECTIONS = ["本期焦点", "时政要点", "创文看点", "经济热点", "文化亮点", "民生视点"]
@@ -261,7 +262,7 @@ class DemoLoader:
         self._place(issue, articles)
         issue.focus_article = articles[0]
         issue.save(update_fields=["focus_article"])
-        serial = PUBLICATION["first_serial_number"] + BACK_ISSUES.index(spec)
+        serial = PUBLICATION["first_serial_number"] - len(BACK_ISSUES) + BACK_ISSUES.index(spec)
         publish_back_issue(issue, year_number=month, serial_number=serial, by=self.users["head"])
         self.log(f"已发布演示期刊：{issue}")
         return issue

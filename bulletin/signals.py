@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from editorial.models import Article
 
 from .models import Issue, IssueArticle, IssueEvent
+from .models.issues import FROZEN_STATUSES
 from .publishing import IssueError, check_sign_off, is_being_replaced
 from .publishing.base import has_been_submitted, record_event
 
@@ -22,7 +23,7 @@ FROZEN_FIELDS = ["publication_id", "year", "month", "focus_article_id", "section
 
 def _frozen(issue_id) -> bool:
     return Issue.objects.filter(
-        pk=issue_id, status__in=[Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN]
+        pk=issue_id, status__in=FROZEN_STATUSES
     ).exists()
 
 
@@ -38,7 +39,7 @@ def refuse_changes_to_published_issue(sender, instance, **kwargs):
     if not instance.pk:
         return
     old = Issue.objects.filter(pk=instance.pk).values("status", *FROZEN_FIELDS).first()
-    if old is None or old["status"] not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
+    if old is None or old["status"] not in FROZEN_STATUSES:
         return
     if any(old[field] != getattr(instance, field) for field in FROZEN_FIELDS):
         raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")

@@ -47,7 +47,12 @@ from editorial.sanitize import clean_html
 
 from ..colophon import freeze as freeze_colophon
 from ..models import Issue, IssueArticle, Publication, Section
-from ..publishing import PublishError, delete_replaced_back_issue, publish_back_issue
+from ..publishing import (
+    PublishError,
+    back_issue_number_refusal,
+    delete_replaced_back_issue,
+    publish_back_issue,
+)
 from .parser import (
     COLOPHON_KEYS,
     COLOPHON_LABELS,
@@ -67,6 +72,7 @@ __all__ = [
     "IssueImportError",
     "check_colophon",
     "existing_issues",
+    "import_refusal",
     "import_parsed_issue",
     "IssueSource",
     "decode_text",
@@ -285,11 +291,33 @@ def check_colophon(parsed: ParsedIssue, publication: Publication) -> ColophonChe
 
 
 def existing_issues(parsed: ParsedIssue, publication: Publication) -> list[Issue]:
-    """Issues of the publication that the file would duplicate (same 总期号, or same month)."""
-    return list(
-        publication.issues.filter(serial_number=parsed.serial_number)
-        | publication.issues.filter(year=parsed.year, month=parsed.month)
-    )
+    """Issues of the publication that the file would duplicate (same 总期号, or same month);
+    issues an earlier import replaced are history, not duplicates."""
+    live = publication.issues.exclude(status=Issue.Status.REPLACED)
+    return list(live.filter(serial_number=parsed.serial_number) | live.filter(year=parsed.year, month=parsed.month))
+
+
+def _own_issue_message(issue: Issue) -> str:
+    state = "已撤回" if issue.status == Issue.Status.WITHDRAWN else issue.get_status_display()
+    if issue.serial_number is not None:
+        return (
+            f"{issue}是在本系统签发、发布的期（{state}），导入不能替换它，也不能再录入同一期号或同一月份；"
+            "已发布的期如需更正，请提交勘误。"
+        )
+    return f"{issue}正在编排中（{state}），不能导入同一月份的往期，请先在编辑部处理该期。"
+
+
+def import_refusal(parsed: ParsedIssue, publication: Publication) -> str | None:
+    """Why the file cannot be imported into ``publication`` at all, whatever the options
+    (Chinese), or None: its 总第N期 is outside the back issues' range, or it would touch an
+    issue Bulletin itself assembled or published (including withdrawn ones)."""
+    refusal = back_issue_number_refusal(publication, parsed.serial_number)
+    if refusal:
+        return refusal
+    for issue in existing_issues(parsed, publication):
+        if not issue.imported:
+            return _own_issue_message(issue)
+    return None
 
 
 def duplicate_message(parsed: ParsedIssue, issues: list[Issue]) -> str:
@@ -334,17 +362,15 @@ def _resolve_sections(
 
 
 def _delete_for_replace(issues: list[Issue]) -> list[str]:
-    """Delete issues that a re-import replaces, with the articles that belong only to them.
+    """Delete back issues that a re-import replaces, with the articles that belong only to them.
 
-    Only published issues are replaced: a month that is being assembled on the desk holds
-    editors' unpublished work, and an issue with errata has a public correction history.
+    Only imported back issues are replaced (import_refusal refuses Bulletin's own issues), and
+    not one with errata: that has a public correction history.
     """
     notes = []
     for issue in issues:
-        if issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
-            raise IssueImportError(
-                f"{issue}正在编排中（{issue.get_status_display()}），不能用导入替换，请先在编辑部处理该期。"
-            )
+        if not issue.imported or issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
+            raise IssueImportError(_own_issue_message(issue))
         if issue.errata.exists():
             raise IssueImportError(f"{issue}已有勘误，不能替换。")
         article_ids = delete_replaced_back_issue(issue)
@@ -377,6 +403,9 @@ def import_parsed_issue(
         # must still hold when the numbers are written.
         publication = Publication.objects.select_for_update().get(pk=publication.pk)
         warnings: list[str] = []
+        refusal = import_refusal(parsed, publication)
+        if refusal:
+            raise IssueImportError(refusal)
         clashes = existing_issues(parsed, publication)
         if clashes:
             if not replace:

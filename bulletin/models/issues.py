@@ -39,6 +39,9 @@ class Issue(models.Model):
         SIGNED_OFF = "signed_off", "已签发"
         PUBLISHED = "published", "已发布"
         WITHDRAWN = "withdrawn", "已撤回"
+        # A back issue that a re-import replaced (with the head's approval): kept, with its
+        # history, out of the reader site; its numbers belong to the issue that replaced it.
+        REPLACED = "replaced", "已被替换"
 
     publication = models.ForeignKey(
         Publication, on_delete=models.PROTECT, related_name="issues", verbose_name="刊物"
@@ -68,6 +71,10 @@ class Issue(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    # A back issue (往期): published before Bulletin and recorded with its own numbers
+    # (publish_back_issue: the import, the demo). False for every issue Bulletin published
+    # itself; those numbers are never touched by an import.
+    imported = models.BooleanField("往期导入", default=False, editable=False)
     # Deadlines: filled from the publication's schedule rule when the issue is created, changed
     # per issue through bulletin.publishing.set_deadlines. Empty on back issues.
     draft_due = models.DateField("截稿日期", null=True, blank=True)
@@ -111,8 +118,8 @@ class Issue(models.Model):
 
     @property
     def is_frozen(self) -> bool:
-        """Published or withdrawn: the content never changes again (corrections are errata)."""
-        return self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+        """Published, withdrawn or replaced: the content never changes again (corrections are errata)."""
+        return self.status in FROZEN_STATUSES
 
     @property
     def numbers_label(self) -> str:
@@ -294,6 +301,9 @@ class IssueEvent(models.Model):
 
     def __str__(self):
         return f"{self.issue} {self.get_action_display()}"
+
+
+FROZEN_STATUSES = (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN, Issue.Status.REPLACED)
 
 
 # The events that hand an issue between the editors and the head (see IssueQuerySet.with_handover).

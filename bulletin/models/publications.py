@@ -68,7 +68,7 @@ class Publication(models.Model):
     first_serial_number = models.PositiveIntegerField(
         "起始总期号",
         default=1,
-        help_text="第一次在本系统发布的期的总期号（如 97）。有期刊发布后不可更改。",
+        help_text="第一次在本系统发布的期的总期号（如 98）。导入的往期须早于它。在本系统发布第一期后不可更改。",
     )
     last_serial_number = models.PositiveIntegerField(
         "已发布的最大总期号", null=True, blank=True, editable=False,
@@ -157,12 +157,20 @@ class Publication(models.Model):
             raise ValidationError("截止日期的顺序应为：截稿日 ≤ 审核截止日 ≤ 签发截止日 ≤ 出版日。")
         if self.pk:
             old = Publication.objects.filter(pk=self.pk).values_list("first_serial_number", flat=True).first()
-            if (
-                old is not None
-                and old != self.first_serial_number
-                and self.issues.filter(serial_number__isnull=False).exists()
-            ):
-                raise ValidationError({"first_serial_number": "已有期刊发布，起始总期号不能再修改。"})
+            if old is not None and old != self.first_serial_number:
+                if self.has_published_own_issue():
+                    raise ValidationError({"first_serial_number": "已有期刊发布，起始总期号不能再修改。"})
+                # Back issues lie below Bulletin's series (see publishing.back_issue_number_refusal).
+                highest = self.issues.filter(imported=True).aggregate(m=models.Max("serial_number"))["m"]
+                if highest is not None and isinstance(self.first_serial_number, int) \
+                        and self.first_serial_number <= highest:
+                    raise ValidationError({"first_serial_number": (
+                        f"起始总期号须大于已导入的往期的总期号（已导入到总第{highest}期）。"
+                    )})
+
+    def has_published_own_issue(self) -> bool:
+        """Bulletin has numbered an issue of this publication (imported back issues do not count)."""
+        return self.issues.filter(serial_number__isnull=False, imported=False).exists()
 
 
 class Section(models.Model):

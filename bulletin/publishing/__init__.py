@@ -41,9 +41,11 @@ from .deadlines import set_deadlines
 from .errata import approve_erratum, erratum_refusal, propose_erratum, withdraw_issue
 from .publish import (
     Numbers,
+    back_issue_number_refusal,
     delete_replaced_back_issue,
     is_being_replaced,
     next_numbers,
+    next_serial_number,
     publish_back_issue,
     publish_issue,
 )
@@ -60,7 +62,7 @@ from .signoff import (
 
 __all__ = [
     "IssueChanges", "changes_since_last_seen", "issue_snapshot", "last_seen", "sign_off_problems",
-    "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum",
+    "IssueError", "Numbers", "PublishError", "add_article", "addable_articles", "approve_erratum", "back_issue_number_refusal", "next_serial_number",
     "assembly_problems", "assembly_warnings", "assert_signed_off", "change_section", "check_sign_off",
     "create_issue", "delete_replaced_back_issue", "effective_section_order", "erratum_refusal",
     "is_being_replaced", "issue_checks", "issue_fingerprint",

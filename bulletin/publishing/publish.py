@@ -53,18 +53,49 @@ def delete_replaced_back_issue(issue: Issue) -> list[int]:
     return article_ids
 
 
-def next_numbers(publication: Publication, year: int) -> Numbers:
+def next_serial_number(publication: Publication) -> int:
+    """The 总第N期 the next publish assigns: the counter, or past any issue already above it
+    (an import made before imports stopped moving the counter could have put one there)."""
     serial = publication.next_serial_number()
-    # Imported back issues may already carry higher serials than the counter knows.
-    highest = publication.issues.aggregate(m=Max("serial_number"))["m"]
+    highest = publication.issues.exclude(status=Issue.Status.REPLACED).aggregate(m=Max("serial_number"))["m"]
     if highest is not None and highest >= serial:
         serial = highest + 1
+    return serial
+
+
+def next_numbers(publication: Publication, year: int) -> Numbers:
+    serial = next_serial_number(publication)
     # 第N期 counts within the issue's own year (a December issue published in January is
     # still that year's last issue); withdrawn issues keep their numbers, so they count.
     last_in_year = (
-        publication.issues.filter(year=year).aggregate(m=Max("year_number"))["m"] or 0
+        publication.issues.filter(year=year).exclude(status=Issue.Status.REPLACED)
+        .aggregate(m=Max("year_number"))["m"] or 0
     )
     return Numbers(year_number=last_in_year + 1, serial_number=serial)
+
+
+def back_issue_number_refusal(publication: Publication, serial_number: int) -> str | None:
+    """Why ``serial_number`` cannot be a back issue's 总第N期 (Chinese), or None.
+
+    The rule: a back issue came out before Bulletin's own series, so its number is at least 1
+    and below the number the next publish assigns (the start set in the admin, 起始总期号, or
+    past the last issue Bulletin published). Importing therefore never moves the counter, and
+    never reaches a number Bulletin gave out.
+    """
+    if serial_number < 1:
+        return f"总期号无效（总第{serial_number}期）：总期号从 1 开始。"
+    upcoming = next_serial_number(publication)
+    if serial_number >= upcoming:
+        if upcoming <= 1:
+            allowed = "目前没有可导入的期号"
+        else:
+            allowed = f"只能导入总第1期至总第{upcoming - 1}期"
+        return (
+            f"总第{serial_number}期不是往期：本刊在本系统发布的下一期将是总第{upcoming}期，往期须早于它（{allowed}）。"
+            "如果本刊在使用本系统之前已出版到更大的期号，请管理员在后台的刊物设置中调高“起始总期号”"
+            "（本系统发布第一期之前可以修改）。"
+        )
+    return None
 
 
 def _freeze(placements: list[IssueArticle]) -> None:
@@ -126,29 +157,29 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
 def publish_back_issue(issue: Issue, *, year_number: int | None, serial_number: int, by=None) -> Issue:
     """Record an issue that was published before Bulletin (import, demo) with its own numbers.
 
-    The numbers are checked for duplicates under the same lock as `publish_issue`, and the
-    counter moves past them so the next regular publish continues the series. `year_number`
-    (第N期) is None when the original gave none: it is not invented.
+    The numbers are checked under the same lock as `publish_issue`: no duplicate, and the
+    serial number lies below the next one publishing assigns (back_issue_number_refusal), so
+    the counter never moves. `year_number` (第N期) is None when the original gave none: it is
+    not invented.
     """
     with transaction.atomic():
         publication = Publication.objects.select_for_update().get(pk=issue.publication_id)
-        clash = publication.issues.exclude(pk=issue.pk).filter(serial_number=serial_number)
-        if clash.exists():
+        refusal = back_issue_number_refusal(publication, serial_number)
+        if refusal:
+            raise PublishError(refusal)
+        others = publication.issues.exclude(pk=issue.pk).exclude(status=Issue.Status.REPLACED)
+        if others.filter(serial_number=serial_number).exists():
             raise PublishError(f"总第{serial_number}期已存在，不能重复导入。")
-        if year_number is not None and publication.issues.exclude(pk=issue.pk).filter(
-            year=issue.year, year_number=year_number
-        ).exists():
+        if year_number is not None and others.filter(year=issue.year, year_number=year_number).exists():
             raise PublishError(f"{issue.year}年第{year_number}期已存在。")
         _freeze(list(issue.placements.select_related("article")))
         issue.year_number = year_number
         issue.serial_number = serial_number
         issue.status = Issue.Status.PUBLISHED
+        issue.imported = True
         issue.published_at = issue.published_at or timezone.now()
         if not issue.colophon:  # the import froze the file's own 版记 already
             colophon.freeze(issue)
         issue.save()
-        if publication.last_serial_number is None or publication.last_serial_number < serial_number:
-            publication.last_serial_number = serial_number
-            publication.save(update_fields=["last_serial_number"])
         record_event(issue, IssueEvent.Action.PUBLISHED, by, f"按原期号录入：{issue.numbers_label}")
     return issue

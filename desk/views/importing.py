@@ -16,6 +16,7 @@ from bulletin.importing.service import (
     duplicate_message,
     existing_issues,
     import_parsed_issue,
+    import_refusal,
     parse_issue_file,
 )
 from bulletin.models import Issue, Publication
@@ -39,7 +40,8 @@ def _preview_context(parsed, publication, token, *, replace=False, error=None):
         for name in order
     ]
     focus = next((a for a in parsed.articles if a.section == FOCUS_SECTION), None)
-    clashes = existing_issues(parsed, publication)
+    refusal = import_refusal(parsed, publication)
+    clashes = [] if refusal else existing_issues(parsed, publication)
     colophon = check_colophon(parsed, publication)
     return {
         "parsed": parsed,
@@ -53,6 +55,7 @@ def _preview_context(parsed, publication, token, *, replace=False, error=None):
             for key in COLOPHON_KEYS
         ],
         "warnings": parsed.warnings + colophon.warnings,
+        "refusal": refusal,
         "duplicate": duplicate_message(parsed, clashes) if clashes else "",
         "replace": replace,
         "error": error,

@@ -9,6 +9,13 @@ from bulletin.importing.parser import parse_text
 from bulletin.importing.service import IssueImportError, import_parsed_issue
 from bulletin.models import Issue
 from editorial.models import Article
+from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
+
+@pytest.fixture
+def publication(publication):
+    """Bulletin's own series starts above the files' back issues (tests/conftest.py)."""
+    return start_series_at(publication, BACK_ISSUE_SERIES_START)
+
 
 ISSUE = """\
 测试区大事月报

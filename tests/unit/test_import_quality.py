@@ -21,6 +21,13 @@ from django.urls import reverse
 from bulletin.importing.parser import ImportParseError, parse_text
 from bulletin.importing.service import import_parsed_issue, parse_issue_file
 from bulletin.models import Issue
+from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
+
+@pytest.fixture
+def publication(publication):
+    """Bulletin's own series starts above the files' back issues (tests/conftest.py)."""
+    return start_series_at(publication, BACK_ISSUE_SERIES_START)
+
 
 ARTICLES = [
     ("本期焦点", "区委召开常委会议研究部署重点工作", "9月1日，区委召开常委会议，研究部署近期重点工作。"),

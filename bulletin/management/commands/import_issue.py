@@ -14,6 +14,7 @@ from bulletin.importing.service import (
     duplicate_message,
     existing_issues,
     import_parsed_issue,
+    import_refusal,
     parse_issue_file,
 )
 from bulletin.models import Publication
@@ -63,7 +64,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"将补充刊物设置“{COLOPHON_LABELS[key]}”：{value}")
             for warning in notes.warnings:
                 self.stdout.write(f"注意：{warning}")
-            clashes = existing_issues(parsed, pub)
+            refusal = import_refusal(parsed, pub)
+            clashes = [] if refusal else existing_issues(parsed, pub)
+            if refusal:
+                self.stdout.write(f"不能导入：{refusal}")
             if clashes:
                 hint = "（已指定 --replace，将替换）" if replace else "（导入时需加 --replace）"
                 self.stdout.write(f"注意：{duplicate_message(parsed, clashes)}{hint}")
