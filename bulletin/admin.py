@@ -19,6 +19,7 @@ from .models import (
     SearchTerm,
     Section,
     SignOff,
+    StandardWording,
 )
 from .models.publications import validate_publication_slug
 from .publishing import IssueError, approve_erratum, publish_issue
@@ -153,12 +154,20 @@ class SectionInline(admin.TabularInline):
     fields = ["name", "position", "active", "required"]
 
 
+class StandardWordingInline(admin.TabularInline):
+    model = StandardWording
+    extra = 1
+    fields = ["wrong", "right", "note"]
+    verbose_name = "规范表述（校对时提示）"
+    verbose_name_plural = "规范表述（校对时提示）：机构、地名、会议等的规范名称，以及过时或错误的写法"
+
+
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "publisher", "default_visibility", "first_serial_number", "last_serial_number"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["last_serial_number"]
-    inlines = [SectionInline]
+    inlines = [SectionInline, StandardWordingInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
         ("版记", {

@@ -33,6 +33,7 @@ urlpatterns = [
     path("articles/<id:pk>/compare/", articles.article_compare, name="article_compare"),
     path("articles/<id:pk>/revisions/<id:number>/restore/", articles.article_restore, name="article_restore"),
     path("articles/<id:pk>/import/", articles.article_import, name="article_import"),
+    path("articles/<id:pk>/proofread/", articles.article_proofread, name="article_proofread"),
     path("images/upload/", articles.image_upload, name="image_upload"),
     # Issues
     path("issues/", issues.issue_list, name="issue_list"),

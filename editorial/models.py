@@ -190,3 +190,32 @@ class Image(models.Model):
 
     def __str__(self):
         return self.original_name or self.web.name
+
+
+class ProofreadingDismissal(models.Model):
+    """A proofreading finding someone judged right as written (校对：忽略). The key
+    (editorial.proofreading.Finding.key) covers the finding's kind, its text and the text around
+    it: the finding stays hidden while that place reads the same, and comes back if it changes."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="proofreading_dismissals", verbose_name="稿件"
+    )
+    key = models.CharField("校对项标识", max_length=32)
+    kind = models.CharField("类别", max_length=30)
+    text = models.CharField("原文", max_length=200)
+    message = models.CharField("提示", max_length=300, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="忽略人"
+    )
+    dismissed_at = models.DateTimeField("忽略时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "已忽略的校对提示"
+        verbose_name_plural = "已忽略的校对提示"
+        ordering = ["article", "-dismissed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="unique_dismissal_per_finding"),
+        ]
+
+    def __str__(self):
+        return f"{self.article}：{self.text}"

@@ -94,8 +94,10 @@ class Finding:
     # Filled in by find(): where it is, for the editor and the dismissal.
     paragraph: int = 0
     offset: int = 0  # start within the paragraph
-    before: str = ""
+    before: str = ""  # up to 12 characters of the paragraph either side
     after: str = ""
+    more_before: bool = False  # the paragraph goes on beyond them
+    more_after: bool = False
     key: str = ""
 
     @property
@@ -113,6 +115,7 @@ class Finding:
             "severity": self.severity, "severity_label": self.severity_label,
             "paragraph": self.paragraph, "offset": self.offset,
             "before": self.before, "after": self.after,
+            "more_before": self.more_before, "more_after": self.more_after,
         }
 
 
@@ -603,6 +606,7 @@ def find(text: str, *, context: Context | None = None) -> list[Finding]:
             findings.append(Finding(
                 kind=kind, message=message, start=base + start, end=base + end, text=found, fix=fix,
                 severity=severity, paragraph=p, offset=start, before=before, after=after,
+                more_before=start > CONTEXT_CHARS, more_after=end + CONTEXT_CHARS < len(para),
                 key=_key(kind, before, found, after, seen[ident]),
             ))
         base += len(para) + 1

@@ -1,6 +1,6 @@
 """The shared core of Bulletin, split by concern (the tables keep their names).
 
-    publications  Publication, Section, Visibility: what an office publishes
+    publications  Publication, Section, Visibility, StandardWording: what an office publishes
     issues        Issue, IssueArticle, Erratum, IssueEvent, SignOff: an issue and its history
     search        ArticleIndex, SearchTerm (bulletin/search/models.py)
 
@@ -19,9 +19,9 @@ from .issues import (
     SignOff,
     attach_return_events,
 )
-from .publications import DEADLINES, Publication, Section, Visibility
+from .publications import DEADLINES, Publication, Section, StandardWording, Visibility
 
 __all__ = [
     "DEADLINES", "ArticleIndex", "Erratum", "Issue", "IssueArticle", "IssueEvent", "IssueQuerySet",
-    "Publication", "Section", "SearchTerm", "SignOff", "Visibility", "attach_return_events",
+    "Publication", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility", "attach_return_events",
 ]

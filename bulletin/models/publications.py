@@ -192,3 +192,33 @@ class Section(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class StandardWording(models.Model):
+    """One entry of a publication's list of standard wordings (规范表述): an outdated or wrong form
+    and the right one. The proofreading aid (editorial.proofreading) flags the wrong form in an
+    article and offers the right one as a one-click fix."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="wordings", verbose_name="刊物"
+    )
+    wrong = models.CharField("不规范或过时的写法", max_length=100)
+    right = models.CharField("规范表述", max_length=100)
+    note = models.CharField("说明", max_length=200, blank=True, help_text="校对时随提示显示，如“机构已更名”。")
+
+    class Meta:
+        verbose_name = "规范表述"
+        verbose_name_plural = "规范表述"
+        ordering = ["publication", "wrong", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "wrong"], name="unique_wording_per_publication"),
+        ]
+
+    def __str__(self):
+        return f"{self.wrong} → {self.right}"
+
+    def clean(self):
+        wrong, right = (self.wrong or "").strip(), (self.right or "").strip()
+        self.wrong, self.right = wrong, right
+        if wrong and wrong == right:
+            raise ValidationError({"right": "规范表述与不规范的写法相同。"})

@@ -14,15 +14,17 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bulletin import proofreading as proof_context
 from bulletin.models import Issue, Publication
 from common.checks import warnings as check_warnings
 from common.dates import month_day_label
 from common.roles import EDITOR, has_role
-from editorial import workflow
+from editorial import proofing, workflow
 from editorial.checks import article_checks
 from editorial.diff import compare
 from editorial.docx_import import DocxImportError
@@ -143,8 +145,24 @@ def _submit_warnings(request, article) -> None:
         messages.warning(request, f"提醒：{warning}")
 
 
+def _proofreading(request, article) -> dict:
+    """The 校对 panel beside the editor: the open findings of the saved text."""
+    context = proof_context.context_for(article)
+    return {
+        "proof_findings": proofing.open_findings(article, context),
+        "proof_internal": context.internal,
+        "proof_can_fix": workflow.can_edit(request.user, article),
+    }
+
+
+def _proofreading_html(request, article) -> str:
+    context = {"article": article, **_proofreading(request, article)}
+    return render_to_string("desk/_proofreading.html", context, request=request)
+
+
 def _edit_context(request, article, form):
     return {
+        **_proofreading(request, article),
         "form": form,
         "article": article,
         # The checks before submit, as a checklist beside the editor (updated by autosave).
@@ -271,7 +289,38 @@ def article_autosave(request, pk):
         "words": count_words(article.body),
         "saved_at": timezone.localtime().strftime("%H:%M:%S"),
         "checks": [c.as_dict() for c in article_checks(article)],
+        # The 校对 panel of the text just saved (templates/desk/_proofreading.html).
+        "proofreading": _proofreading_html(request, article),
     })
+
+
+@desk_view()
+@require_POST
+def article_proofread(request, pk):
+    """校对: 改正 (op=fix: the finding's certain fix, as a new revision of the version the page
+    showed) or 忽略 (op=dismiss: recorded, hidden while the place reads the same)."""
+    article = _article(pk)
+    op, key = request.POST.get("op", ""), request.POST.get("key", "")[:32]
+    back = reverse("desk:article_edit", args=[article.pk]) + "#proofreading"
+    context = proof_context.context_for(article)
+    try:
+        if op == "fix":
+            finding = proofing.apply_fix(article, key=key, context=context, by=request.user,
+                                         version=_version(request))
+            shown = finding.fix or "（删去）"
+            messages.success(request, f"已改正：“{finding.text.strip() or '空格'}”改为“{shown}”（第{article.version}版）。")
+        elif op == "dismiss":
+            finding = proofing.dismiss(article, key=key, context=context, by=request.user)
+            messages.success(request, f"已忽略校对提示：“{finding.text.strip() or '空格'}”。")
+        else:
+            messages.error(request, "未知的操作。")
+    except workflow.EditConflict as exc:
+        refused(request, exc, suffix=" 校对结果已按最新版本更新，请再看一遍。")
+    except workflow.WorkflowError as exc:
+        refused(request, exc)
+    if not workflow.can_edit(request.user, article):
+        return redirect("desk:article_detail", article.pk)
+    return redirect(back)
 
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from bulletin.models import (
     attach_return_events,
 )
 from bulletin.pdf.store import render_pdf_bytes
+from bulletin.proofreading import issue_findings
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
 from bulletin.rendering import issue_layout
 from common.numbers import parse_id, parse_int
@@ -178,6 +179,9 @@ def issue_signoff(request, pk):
     # last saw the issue, in words (a first sign-off: the whole issue, in reading order).
     context["problems"] = publishing.sign_off_problems(issue) if not issue.is_frozen else []
     context["changes"] = publishing.changes_since_last_seen(issue)
+    # 校对: the open proofreading findings of every article (none once the issue is frozen).
+    context["proofreading"] = None if issue.is_frozen else issue_findings(issue)
+    context["proof_total"] = sum(entry.count for entry in context["proofreading"] or [])
     return render(request, "desk/issue_signoff.html", context)
 
 

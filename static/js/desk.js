@@ -52,9 +52,11 @@
   function setVersion(version) {
     document.querySelectorAll("form input[name=version]").forEach(function (input) { input.value = version; });
   }
-  document.querySelectorAll("form").forEach(function (each) {
-    if (!each.querySelector("input[name=version]")) return;
-    each.addEventListener("submit", function (event) {
+  // Listened to on the document: the 校对 panel's forms are redrawn by each autosave.
+  document.addEventListener("submit", function (event) {
+    var each = event.target;
+    if (!each.querySelector || !each.querySelector("input[name=version]")) return;
+    (function () {
       if (saving) {
         // Wait for the autosave's answer (and its new version), then submit again.
         event.preventDefault();
@@ -65,9 +67,9 @@
       // The page is leaving with this version: an autosave sent now would reach the server
       // first and make the form's version stale (a conflict with oneself), so none is sent.
       paused = true;
-      // Leaving through the Word import still warns about unsaved text in the editor.
+      // Leaving through the Word import or a 校对 fix still warns about unsaved text in the editor.
       if (each === form) { submitting = true; editorData(); }
-    });
+    })();
   });
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
@@ -93,6 +95,7 @@
           setVersion(json.version);
           if (countEl) countEl.textContent = json.words;
           if (json.checks) renderChecks(json.checks);
+          if (json.proofreading) renderProofreading(json.proofreading);
           setStatus("已自动保存（第" + json.version + "版，" + json.saved_at + "）");
         } else {
           dirty = true;
@@ -147,6 +150,69 @@
       list.appendChild(item);
     });
   }
+  // 校对: the panel as the server drew it for the text just saved (templates/desk/_proofreading.html).
+  function renderProofreading(html) {
+    var panel = document.getElementById("proofreading");
+    if (!panel) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var fresh = holder.querySelector("#proofreading");
+    if (fresh) panel.replaceWith(fresh);
+  }
+  // The paragraphs of CKEditor's model, as editorial.proofreading.paragraphs() counts them:
+  // blocks that hold text, blank ones left out; a line break or an inline object is one character.
+  function editorBlocks(editor) {
+    var model = editor.model, blocks = [];
+    var walker = model.createRangeIn(model.document.getRoot()).getWalker({ ignoreElementEnd: true });
+    for (var step = walker.next(); !step.done; step = walker.next()) {
+      var item = step.value.item;
+      if (item.is("element") && model.schema.isBlock(item) && model.schema.checkChild(item, "$text")) {
+        var text = "";
+        for (var child of item.getChildren()) {
+          text += typeof child.data === "string" ? child.data : "\u2028".repeat(child.offsetSize || 1);
+        }
+        if (text.trim()) blocks.push({ element: item, text: text });
+      }
+    }
+    return blocks;
+  }
+  // Select the finding's place in the editor and scroll to it: at its paragraph and offset if the
+  // text is still there, else wherever its text with the same surroundings (or alone) is.
+  function showPlace(item) {
+    var editor = body && window.editors && window.editors[body.id];
+    if (!editor) return false;
+    var found = item.getAttribute("data-text"), before = item.getAttribute("data-before") || "";
+    var after = item.getAttribute("data-after") || "";
+    var index = parseInt(item.getAttribute("data-paragraph"), 10), offset = parseInt(item.getAttribute("data-offset"), 10);
+    var blocks = editorBlocks(editor), target = null, start = -1;
+    if (blocks[index] && blocks[index].text.substr(offset, found.length) === found) {
+      target = blocks[index]; start = offset;
+    } else {
+      [before + found + after, found].some(function (needle) {
+        return blocks.some(function (block) {
+          var at = block.text.indexOf(needle);
+          if (at === -1) return false;
+          target = block; start = needle === found ? at : at + before.length;
+          return true;
+        });
+      });
+    }
+    if (!target) return false;
+    editor.model.change(function (writer) {
+      writer.setSelection(writer.createRange(
+        writer.createPositionAt(target.element, start),
+        writer.createPositionAt(target.element, start + found.length)));
+    });
+    editor.editing.view.focus();
+    editor.editing.view.scrollToTheSelection();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    var place = event.target.closest && event.target.closest(".proof-place");
+    if (!place) return;
+    var item = place.closest(".proof");
+    if (!showPlace(item)) place.setAttribute("title", "正文中已找不到这处文字（可能已修改），保存后校对结果会更新。");
+  });
   // An answer that is not the autosave's JSON: the login expired (redirect to the login
   // page), the form's security token expired, or the server failed.
   function failure(response) {

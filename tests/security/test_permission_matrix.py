@@ -243,6 +243,15 @@ def _restore_setup(w):
     w.revisions_before = w.draft.revisions.count()
 
 
+def _proofread_setup(w):
+    from editorial.proofreading import find_in_html
+
+    body = "<p>9月17日，召开会议,研究工作。</p>"
+    Article.objects.filter(pk=w.draft.pk).update(body=body)
+    w.draft.refresh_from_db()
+    w.proof_key = find_in_html(body)[0].key
+
+
 REFUSED_UNLESS = lambda *allowed: row(**{r: ("ok" if r in allowed else "refused") for r in DESK})  # noqa: E731
 ONLY_EDITORS_JSON = row(reader="403", approver="403", head="403")
 
@@ -310,6 +319,21 @@ DESK_POSTS = {
         url=_a("desk:article_import", "draft"),
         data=lambda w: {"file": _docx(), "version": w.draft.version},
         happened=lambda w: "导入的正文" in Article.objects.get(pk=w.draft.pk).body,
+        expected=REFUSED_UNLESS(*DESK),
+    ),
+    # 校对: any desk role corrects (a new revision) or dismisses a finding of a draft.
+    "article_proofread_fix": dict(
+        setup=_proofread_setup,
+        url=_a("desk:article_proofread", "draft"),
+        data=lambda w: {"op": "fix", "key": w.proof_key, "version": w.draft.version},
+        happened=lambda w: "会议，研究" in Article.objects.get(pk=w.draft.pk).body,
+        expected=REFUSED_UNLESS(*DESK),
+    ),
+    "article_proofread_dismiss": dict(
+        setup=_proofread_setup,
+        url=_a("desk:article_proofread", "draft"),
+        data=lambda w: {"op": "dismiss", "key": w.proof_key},
+        happened=lambda w: w.draft.proofreading_dismissals.exists(),
         expected=REFUSED_UNLESS(*DESK),
     ),
     "image_upload": dict(
