@@ -7,6 +7,7 @@ signed in.
 """
 
 import hashlib
+import html
 import logging
 from itertools import groupby
 
@@ -150,11 +151,17 @@ def article_detail(request, slug, serial, article_id):
         "next": entries[index + 1] if index + 1 < len(entries) else None,
         "og": _open_graph(
             request, title=entry["title"], site_name=issue.publication.name, section=entry["section"],
-            description=Truncator(strip_tags(entry["body"])).chars(120), published=issue.published_at,
+            description=_plain_summary(entry["body"]), published=issue.published_at,
         ),
     }
     response = render(request, "reader/article.html", context)
     return _cache_headers(response, etag, last_modified)
+
+
+def _plain_summary(body_html, length=120) -> str:
+    """The article's opening as plain text for <meta> descriptions: NOT marked safe, so the
+    template escapes it (a body's text may hold a quote that would end the attribute)."""
+    return Truncator(html.unescape(strip_tags(body_html))).chars(length)
 
 
 def issue_pdf(request, slug, serial):
