@@ -2,7 +2,16 @@ from django import forms
 from django.contrib import admin, messages
 
 from . import workflow
-from .models import Article, ArticleTransition, Comment, Image, ReviewLevel, Revision
+from .models import (
+    Article,
+    ArticleTransition,
+    Comment,
+    Image,
+    ProofreadingDismissal,
+    ReviewLevel,
+    Revision,
+)
+from .proofreading import KIND_LABELS
 
 
 class RevisionInline(admin.TabularInline):
@@ -148,3 +157,22 @@ class CommentAdmin(admin.ModelAdmin):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["original_name", "width", "height", "uploaded_by", "created_at"]
+
+
+@admin.register(ProofreadingDismissal)
+class ProofreadingDismissalAdmin(admin.ModelAdmin):
+    """Who judged which proofreading finding right as written: a record, never edited here."""
+
+    list_display = ["article", "text", "kind_label", "message", "dismissed_by", "dismissed_at"]
+    readonly_fields = ["article", "kind_label", "text", "message", "dismissed_by", "dismissed_at"]
+    exclude = ["key", "kind"]
+
+    @admin.display(description="类别")
+    def kind_label(self, obj):
+        return KIND_LABELS.get(obj.kind, obj.kind)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

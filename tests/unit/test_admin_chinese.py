@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from bulletin.models import Publication
+from bulletin.models import Publication, Section
 
 # English a Django admin page would show if a catalog were missing or a string left untranslated.
 DJANGO_ENGLISH = [
@@ -87,6 +87,18 @@ def xiaoming(django_user_model):
     return user
 
 
+def _dismissal(user):
+    from editorial.models import Article, ProofreadingDismissal
+
+    article = Article.objects.create(
+        publication=Publication.objects.first(), section=Section.objects.first(), title="校对", author=user,
+        body="<p>区委 书记出席。</p>",
+    )
+    return ProofreadingDismissal.objects.create(
+        article=article, key="k", kind="stray_space", text=" ", message="汉字之间有多余的空格。", dismissed_by=user,
+    )
+
+
 def _admin_pages(user, group, publication):
     return {
         "user list": reverse("admin:auth_user_changelist"),
@@ -100,6 +112,8 @@ def _admin_pages(user, group, publication):
         "publication change": reverse("admin:bulletin_publication_change", args=[publication.pk]),
         "publication add": reverse("admin:bulletin_publication_add"),
         "admin home": reverse("admin:index"),
+        "proofreading dismissals": reverse("admin:editorial_proofreadingdismissal_changelist"),
+        "proofreading dismissal": reverse("admin:editorial_proofreadingdismissal_change", args=[_dismissal(user).pk]),
     }
 
 
