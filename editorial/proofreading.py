@@ -465,16 +465,15 @@ def _numeral_styles(paragraphs_: list[str]):
     """Dates written both ways in one article: the fewer (Chinese on a tie) are flagged."""
     found = []
     for p, text in enumerate(paragraphs_):
-        for start, end, _y, _m, _d, style in _dates(text):
-            found.append((p, start, end, style))
+        here = [(start, end, style) for start, end, _y, _m, _d, style in _dates(text)]
+        inside = {i for start, end, _style in here for i in range(start, end)}
         for m in _AR_YEAR_RE.finditer(text):
-            if not any(s <= m.start() < e for q, s, e, _ in found if q == p):
-                found.append((p, m.start(), m.end(), "arabic"))
+            if m.start() not in inside:
+                here.append((m.start(), m.end(), "arabic"))
         for m in _CN_YEAR_RE.finditer(text):
-            if re.search("[一二三四五六七八九]", m.group()) and not any(
-                s <= m.start() < e for q, s, e, _ in found if q == p
-            ):
-                found.append((p, m.start(), m.end(), "chinese"))
+            if re.search("[一二三四五六七八九]", m.group()) and m.start() not in inside:
+                here.append((m.start(), m.end(), "chinese"))
+        found.extend((p, start, end, style) for start, end, style in here)
     counts = Counter(style for *_x, style in found)
     if len(counts) < 2:
         return
@@ -543,21 +542,28 @@ def _internal(text: str):
                f"内部资料不得署“{m.group()}”（记者××），可署作者或供稿单位。", None, ERROR)
 
 
+def _occurrences(text: str, needle: str):
+    at = text.find(needle)
+    while at != -1:
+        yield at
+        at = text.find(needle, at + 1)
+
+
 def _wordings(text: str, wordings):
     for w in wordings:
-        if not w.wrong or w.wrong == w.right:
+        if not w.wrong or w.wrong == w.right or w.wrong not in text:
             continue
         # Where the right form contains the wrong one (中原区委 in 中共中原区委), a hit inside
         # the right form is no hit.
         covered = []
         if w.right and w.wrong in w.right:
-            for m in re.finditer(re.escape(w.right), text):
-                covered.append((m.start(), m.end()))
-        for m in re.finditer(re.escape(w.wrong), text):
-            if any(s <= m.start() and m.end() <= e for s, e in covered):
+            covered = [(at, at + len(w.right)) for at in _occurrences(text, w.right)]
+        for at in _occurrences(text, w.wrong):
+            end = at + len(w.wrong)
+            if any(s <= at and end <= e for s, e in covered):
                 continue
             note = f"（{w.note}）" if w.note else ""
-            yield (STANDARD_WORDING, m.start(), m.end(),
+            yield (STANDARD_WORDING, at, end,
                    f"规范表述为“{w.right}”，不用“{w.wrong}”{note}。", w.right, ERROR)
 
 
@@ -580,6 +586,7 @@ def find(text: str, *, context: Context | None = None) -> list[Finding]:
     """
     context = context or Context()
     paras = text.split("\n")
+    wordings = tuple(w for w in context.wordings if w.wrong and w.wrong in text)
     per_paragraph: dict[int, list[tuple]] = {p: [] for p in range(len(paras))}
     for p, para in enumerate(paras):
         hits = per_paragraph[p]
@@ -588,7 +595,7 @@ def find(text: str, *, context: Context | None = None) -> list[Finding]:
         hits.extend(_date_findings(para, context))
         if context.internal:
             hits.extend(_internal(para))
-        hits.extend(_wordings(para, context.wordings))
+        hits.extend(_wordings(para, wordings))
     for p, hit in _numeral_styles(paras):
         per_paragraph[p].append(hit)
 
