@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from posixpath import basename
+from urllib.parse import unquote, urlsplit
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -57,14 +60,39 @@ def compare_lines(old: list[str], new: list[str]) -> list[Row]:
     return rows
 
 
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attributes = dict(attrs)
+            self.found.append((attributes.get("src") or "", (attributes.get("alt") or "").strip()))
+
+
+def image_lines(body: str) -> list[str]:
+    """One line per picture, named by its file and its 说明文字 (alt), so that a picture added,
+    removed, replaced or re-described shows as a changed line."""
+    parser = _Images()
+    parser.feed(body or "")
+    parser.close()
+    lines = []
+    for n, (src, alt) in enumerate(parser.found, 1):
+        name = unquote(basename(urlsplit(src).path)) or "（无文件）"
+        lines.append(f"图片{n}：{name}　说明：{alt or '（无说明文字）'}")
+    return lines
+
+
 def version_lines(title: str, event_date_label: str, section: str, body: str) -> list[str]:
     lines = [f"标题：{title}", f"日期：{event_date_label or '（无）'}", f"栏目：{section}", ""]
     text = html_to_text(body)
     lines += text.split("\n") if text else []
-    images = body.count("<img")
-    if images:
-        lines.append(f"（图片 {images} 张）")
-    return lines
+    return lines + image_lines(body)
+
+
+def has_changes(rows: list[Row]) -> bool:
+    return any(row.kind != "same" for row in rows)
 
 
 def compare(old, new) -> list[Row]:

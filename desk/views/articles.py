@@ -26,7 +26,7 @@ from common.dates import month_day_label
 from common.roles import EDITOR, has_role
 from editorial import proofing, workflow
 from editorial.checks import article_checks
-from editorial.diff import compare
+from editorial.diff import compare, has_changes
 from editorial.docx_import import DocxImportError
 from editorial.images import ImageRejected
 from editorial.models import Article, Comment
@@ -439,11 +439,15 @@ def article_compare(request, pk):
     if old is None or new is None:
         messages.error(request, "这篇稿件还没有可比较的版本。")
         return redirect("desk:article_detail", article.pk)
+    rows = compare(old, new)
     context = {
         "article": article,
         "old": old,
         "new": new,
-        "rows": compare(old, new),
+        "rows": rows,
+        "same_revision": old.number == new.number,
+        "no_changes": not has_changes(rows),
+        "shortcuts": _compare_shortcuts(article, revisions),
         "old_label": _revision_label(old),
         "new_label": _revision_label(new),
         "restorable": [r for r in (old, new) if r.number != newest.number] if old != new else [],
@@ -451,6 +455,23 @@ def article_compare(request, pk):
         "can_edit": workflow.can_edit(request.user, article),
     }
     return render(request, "desk/compare.html", context)
+
+
+def _compare_shortcuts(article, revisions) -> list[tuple[str, int, int]]:
+    """(label, a, b): the text as it stood at the last review and at the last approval, against
+    the newest version, for the one-click comparisons a reviewer or the head wants."""
+    if len(revisions) < 2:
+        return []
+    newest = revisions[-1].number
+    shortcuts = []
+    for label, actions in [("自上次审核以来", ("approve", "return")), ("自审核通过以来", ("approve",))]:
+        review = article.transitions.filter(action__in=actions).order_by("-created_at", "-pk").first()
+        if review is None:
+            continue
+        seen = [r.number for r in revisions if r.created_at <= review.created_at]
+        if seen and seen[-1] != newest:
+            shortcuts.append((label, seen[-1], newest))
+    return shortcuts
 
 
 @desk_view()
