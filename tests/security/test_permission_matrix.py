@@ -21,9 +21,8 @@ from django.test import Client
 from django.urls import reverse
 
 from bulletin import publishing
-from bulletin.models import Erratum, Issue, IssueArticle, Publication
+from bulletin.models import Erratum, Issue, IssueArticle
 from editorial.models import Article, Comment, Image
-from editorial.revisions import record_revision
 from tests.conftest import OWN_ISSUE, make_user
 
 pytestmark = pytest.mark.django_db

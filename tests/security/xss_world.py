@@ -155,6 +155,8 @@ def build(publication, editor, approver, head, own_issue) -> XssWorld:
     as_approver.force_login(approver)
     as_head.force_login(head)
 
+    # The back issue's 总第N期 must lie below the number Bulletin publishes next.
+    publication.first_serial_number = own_issue.serial_number + 1
     # The admin's fields: the publication's texts and a section's name.
     publication.description = JOINED[:2000]
     for name, vector in zip(["sponsor", "publisher", "phone"], VECTORS[:3]):

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from bulletin.models import Issue, IssueArticle, Visibility
 from bulletin.pdf.store import render_pdf_bytes
-from editorial.models import Article
 from bulletin.publishing import IssueError, publish_issue, sign_off, submit_for_sign_off
+from editorial.models import Article
 
 pytestmark = pytest.mark.django_db
 
