@@ -45,6 +45,7 @@ urlpatterns = [
     path("issues/<id:pk>/submit/", issues.issue_submit, name="issue_submit"),
     path("issues/<id:pk>/signoff/", issues.issue_signoff, name="issue_signoff"),
     path("issues/<id:pk>/publish/", issues.issue_publish, name="issue_publish"),
+    path("issues/<id:pk>/schedule/", issues.issue_schedule, name="issue_schedule"),
     path("issues/<id:pk>/withdraw/", issues.issue_withdraw, name="issue_withdraw"),
     path("issues/<id:pk>/errata/", issues.erratum_propose, name="erratum_propose"),
     path("issues/<id:pk>/errata/<id:erratum_pk>/approve/", issues.erratum_approve, name="erratum_approve"),

@@ -363,7 +363,7 @@ def pending_work(*, issue_ids=None) -> list[Work]:
             for user_id in (h for h in heads if may_sign(issue, h)):
                 add(issue, "signoff_due", user_id, "本期待您签发", sign_url)
                 add(issue, "publish_due", user_id, "本期待您签发", sign_url)
-        elif issue.status == Issue.Status.SIGNED_OFF:
+        elif issue.status == Issue.Status.SIGNED_OFF and issue.scheduled_publish_at is None:
             for user_id in editors | heads:
                 add(issue, "publish_due", user_id, "本期已签发，待发布", url)
 

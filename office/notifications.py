@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bulletin.models import Issue, IssueEvent
-from common.roles import APPROVER, EDITOR, HEAD
+from common.roles import APPROVER, EDITOR, HEAD, has_role
 from editorial import workflow
 from editorial.models import Article, ArticleTransition, ReviewLevel
 
@@ -233,6 +233,11 @@ def issue_changed(event: IssueEvent) -> None:
         notify(role_members(EDITOR), kind=Kind.ISSUE_PUBLISHED, actor=actor,
                link=issue.get_absolute_url() or detail,
                text=f"{label}已发布：{issue.numbers_label}。")
+    elif event.action == Action.UNSCHEDULED and not has_role(actor, HEAD):
+        # Not a head taking the schedule back: the worker could not publish at the time, or an
+        # editor's change voided the sign-off. The heads decide what now.
+        notify(role_members(HEAD), kind=Kind.SCHEDULE_FAILED, link=detail,
+               text=f"{label}的定时发布已取消：{event.comment}")
     elif event.action == Action.ERRATUM_PROPOSED:
         notify(role_members(HEAD), kind=Kind.ERRATUM_PROPOSED, actor=actor, link=detail,
                text=f"{_name(actor)}对已发布的{label}提出勘误，待主任批准：{event.comment}")

@@ -330,7 +330,8 @@ def _issue_submit(user, ctx, limit):
 
 
 def _publish(user, ctx, limit):
-    issues = [i for i in ctx.issues if i.status == Issue.Status.SIGNED_OFF]
+    # A scheduled issue (定时发布) waits for nobody: the worker publishes it at its time.
+    issues = [i for i in ctx.issues if i.status == Issue.Status.SIGNED_OFF and i.scheduled_publish_at is None]
     return _issue_list("publish", issues, lambda i: _issue_item(
         "publish", i, ctx.due(i, "publish_due"), "发布"
     ), reverse("desk:issue_list") + "?show=publish", limit)

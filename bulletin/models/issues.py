@@ -81,6 +81,13 @@ class Issue(models.Model):
     review_due = models.DateField("审核截止日期", null=True, blank=True)
     signoff_due = models.DateField("签发截止日期", null=True, blank=True)
     publish_due = models.DateField("计划出版日期", null=True, blank=True)
+    # 定时发布: after 签发 the head may name a time; the worker publishes the issue then
+    # (bulletin.publishing.schedule). Cleared by publishing, unscheduling or a voided sign-off.
+    scheduled_publish_at = models.DateTimeField("定时发布时间", null=True, blank=True, editable=False)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        editable=False, verbose_name="定时发布设定人",
+    )
 
     objects = IssueQuerySet.as_manager()
 
@@ -281,6 +288,8 @@ class IssueEvent(models.Model):
         ERRATUM_PROPOSED = "erratum_proposed", "提出勘误"
         ERRATUM = "erratum", "发布勘误"
         DEADLINES = "deadlines", "调整截止日期"
+        SCHEDULED = "scheduled", "定时发布"
+        UNSCHEDULED = "unscheduled", "取消定时发布"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events", verbose_name="期刊")
     action = models.CharField("操作", max_length=20, choices=Action.choices)

@@ -16,6 +16,7 @@ whose message (Chinese) is shown to the user as is.
     publish    numbering, freezing, back issues
     errata     withdrawal and errata
     deadlines  an issue's dates (截稿, 审核, 签发, 出版), changed per issue
+    schedule   定时发布: the head names a time after 签发, the worker publishes then (exactly once)
 """
 
 from .assembly import (
@@ -49,6 +50,7 @@ from .publish import (
     publish_back_issue,
     publish_issue,
 )
+from .schedule import publish_due_issues, publish_scheduled, schedule_publishing, unschedule_publishing
 from .signoff import (
     assert_signed_off,
     check_sign_off,
@@ -70,5 +72,5 @@ __all__ = [
     "publish_issue", "remove_article", "reorder_section", "return_issue", "set_focus",
     "set_deadlines", "set_visibility", "sign_off", "sign_off_refusal", "submit_for_sign_off", "valid_sign_off",
     "void_sign_off",
-    "withdraw_issue",
+    "withdraw_issue", "schedule_publishing", "unschedule_publishing", "publish_scheduled", "publish_due_issues",
 ]

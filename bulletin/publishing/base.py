@@ -6,6 +6,7 @@ atomic block is opened here, an action cannot lock a row outside a transaction (
 that fails with TransactionManagementError), whatever its author remembers.
 """
 
+import datetime
 from contextlib import contextmanager
 
 from django.db import transaction
@@ -69,6 +70,22 @@ def set_status(issue: Issue, status: str) -> None:
     Issue.objects.filter(pk=issue.pk).update(status=status, updated_at=timezone.now())
 
 
+def when_label(when: datetime.datetime) -> str:
+    local = timezone.localtime(when)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def cancel_schedule(locked: Issue, *, by, reason: str) -> bool:
+    """Clear the locked issue's schedule, if any, and write why to 本期记录."""
+    if locked.scheduled_publish_at is None:
+        return False
+    Issue.objects.filter(pk=locked.pk).update(scheduled_publish_at=None, scheduled_by=None)
+    locked.scheduled_publish_at = None
+    locked.scheduled_by = None
+    record_event(locked, IssueEvent.Action.UNSCHEDULED, by, reason)
+    return True
+
+
 def void_sign_off(issue: Issue, *, reason: str, by=None) -> bool:
     """Void the valid sign-off of a signed-off issue and put the issue back to draft.
 
@@ -81,6 +98,12 @@ def void_sign_off(issue: Issue, *, reason: str, by=None) -> bool:
         set_status(issue, Issue.Status.DRAFT)
     if voided:
         record_event(issue, IssueEvent.Action.SIGN_OFF_VOIDED, by, reason)
+    # A schedule (定时发布) never outlives the sign-off it was made under.
+    if issue.scheduled_publish_at is not None or Issue.objects.filter(
+        pk=issue.pk, scheduled_publish_at__isnull=False
+    ).exists():
+        issue.refresh_from_db(fields=["scheduled_publish_at", "scheduled_by"])
+        cancel_schedule(issue, by=by, reason="签发已失效，定时发布随之取消")
     return bool(voided)
 
 

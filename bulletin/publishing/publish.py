@@ -106,7 +106,7 @@ def _freeze(placements: list[IssueArticle]) -> None:
     Article.objects.filter(pk__in=[p.article_id for p in placements]).update(status=Article.Status.PUBLISHED)
 
 
-def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_id=None) -> Issue:
+def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_id=None, note: str = "") -> Issue:
     """Publish `issue`: assign its numbers, pin every article's revision, set the date.
 
     Safe against double submission and races: the publication row is locked first, then the
@@ -138,6 +138,8 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
         locked.serial_number = numbers.serial_number
         locked.status = Issue.Status.PUBLISHED
         locked.published_at = now
+        locked.scheduled_publish_at = None  # published: nothing left for the worker
+        locked.scheduled_by = None
         if locked.publication_date is None:
             locked.publication_date = timezone.localdate(now)
         colophon.freeze(locked)  # the masthead and 版记 as printed now stay this issue's own
@@ -146,7 +148,7 @@ def publish_issue(issue: Issue, *, by, require_sign_off: bool = True, sign_off_i
         publication.save(update_fields=["last_serial_number"])
         record_event(
             locked, IssueEvent.Action.PUBLISHED, by,
-            f"第{numbers.year_number}期，总第{numbers.serial_number}期",
+            f"第{numbers.year_number}期，总第{numbers.serial_number}期" + (f"；{note}" if note else ""),
         )
         # Render and store the PDF once the publish has committed; never makes publishing fail.
         schedule_issue_pdf(locked)

@@ -27,6 +27,7 @@ from bulletin.models import (
 from bulletin.pdf.store import render_pdf_bytes
 from bulletin.proofreading import issue_findings
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
+from bulletin.publishing.base import when_label
 from bulletin.rendering import issue_layout
 from common.numbers import parse_id, parse_int
 from common.roles import EDITOR, HEAD, has_role
@@ -48,7 +49,8 @@ def _issue(pk) -> Issue:
 ISSUE_FILTERS = {
     "signoff": ("待签发", Q(status=Issue.Status.SUBMITTED)),
     "returned": ("退回修改", Q(status=Issue.Status.DRAFT, handover_action=IssueEvent.Action.RETURNED)),
-    "publish": ("已签发待发布", Q(status=Issue.Status.SIGNED_OFF)),
+    "publish": ("已签发待发布", Q(status=Issue.Status.SIGNED_OFF, scheduled_publish_at__isnull=True)),
+    "scheduled": ("定时发布", Q(status=Issue.Status.SIGNED_OFF, scheduled_publish_at__isnull=False)),
     "errata": ("有待批准的勘误", Q(status=Issue.Status.PUBLISHED, errata__published_at__isnull=True,
                                  errata__isnull=False)),
 }
@@ -140,6 +142,9 @@ def _detail_context(request, issue: Issue) -> dict:
         "is_head": has_role(user, HEAD),
         "is_editor": has_role(user, EDITOR, HEAD),
         "deadline_form": [(due, label, hint, getattr(issue, due)) for due, label, hint in DEADLINE_FORM],
+        "can_schedule": has_role(user, HEAD) and issue.status == Issue.Status.SIGNED_OFF and sign_off is not None,
+        "schedule_min": timezone.localtime(timezone.now() + datetime.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M"),
+        "scheduled_label": when_label(issue.scheduled_publish_at) if issue.scheduled_publish_at else "",
         "sign_off_refusal": publishing.sign_off_refusal(issue, user)
         if issue.status == Issue.Status.SUBMITTED else None,
     }
@@ -319,6 +324,24 @@ def issue_publish(request, pk):
         ),
         lambda issue: f"已发布：{issue.month_label} 第{issue.year_number}期（总第{issue.serial_number}期）。",
         back="desk:issue_signoff" if request.POST.get("next") == "signoff" else "desk:issue_detail",
+    )
+
+
+@desk_view(HEAD, message="只有主任可以定时发布。")
+@require_POST
+def issue_schedule(request, pk):
+    """定时发布: the head names a time after 签发 (the worker publishes then), or takes it back."""
+    back = "desk:issue_signoff" if request.POST.get("next") == "signoff" else "desk:issue_detail"
+    if request.POST.get("action") == "unschedule":
+        return _lifecycle_action(
+            request, pk, lambda issue: publishing.unschedule_publishing(issue, by=request.user),
+            "已取消定时发布。", back=back,
+        )
+    return _lifecycle_action(
+        request, pk,
+        lambda issue: publishing.schedule_publishing(issue, by=request.user, when=request.POST.get("when", "")),
+        lambda issue: f"已设定定时发布：{when_label(issue.scheduled_publish_at)}，到时由系统自动发布。",
+        back=back,
     )
 
 

@@ -163,6 +163,8 @@ DESK_GETS = {
     # Script endpoints answer GET with 405 once the role is checked.
     "article_autosave": (_a("desk:article_autosave", "draft"),
                          row(editor="405", editor2="405", approver="405", head="405", superuser="405")),
+    "issue_schedule": (_a("desk:issue_schedule", "signed"),
+                       row(editor="403", editor2="403", approver="403", head="405", superuser="405")),
     "issue_publish": (_a("desk:issue_publish", "signed"),
                       row(editor="405", editor2="405", approver="405", head="405", superuser="405")),
     "image_upload": (lambda w: reverse("desk:image_upload"),
@@ -377,6 +379,12 @@ DESK_POSTS = {
         data=lambda w: {"sign_off": publishing.valid_sign_off(w.signed).pk, "confirm": "yes"},
         happened=lambda w: Issue.objects.get(pk=w.signed.pk).status == Issue.Status.PUBLISHED,
         expected=REFUSED_UNLESS("editor", "editor2", "head", "superuser"),
+    ),
+    "issue_schedule": dict(
+        url=_a("desk:issue_schedule", "signed"),
+        data=lambda w: {"when": (datetime.datetime.now() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
+        happened=lambda w: Issue.objects.get(pk=w.signed.pk).scheduled_publish_at is not None,
+        expected=row(editor="403", editor2="403", approver="403"),
     ),
     "issue_withdraw": dict(
         url=_a("desk:issue_withdraw", "published"),
