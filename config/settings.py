@@ -181,6 +181,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="编辑部 <bulletin@
 BULLETIN_EMAIL_RETRY_SECONDS = [
     int(s) for s in env.list("BULLETIN_EMAIL_RETRY_SECONDS", default=["60", "300", "1800", "7200", "21600"])
 ]
+# Seconds between two runs of the worker's periodic task (scheduled publishing, reminders).
+BULLETIN_TICK_SECONDS = env.int("BULLETIN_TICK_SECONDS", default=60)
 # Links in e-mails point here (the address people open the site at).
 BULLETIN_SITE_URL = env.str("BULLETIN_SITE_URL", default="http://127.0.0.1:8000")
 

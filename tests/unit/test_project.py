@@ -102,6 +102,7 @@ def test_compose_runs_the_background_worker_on_the_same_database():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     worker, web = compose["services"]["worker"], compose["services"]["web"]
     assert "db_worker" in worker["command"] and "--no-reload" in worker["command"]
+    assert worker["command"].index("start_ticking") < worker["command"].index("db_worker")
     assert worker["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
     assert "EMAIL_HOST" in worker["environment"] and "BULLETIN_SITE_URL" in worker["environment"]
     # Started once the web service has migrated the database (it answers /healthz then).
@@ -111,4 +112,4 @@ def test_compose_runs_the_background_worker_on_the_same_database():
 def test_bin_serve_starts_the_worker_beside_the_web_server():
     serve = (ROOT / "bin" / "serve").read_text()
     assert "manage.py db_worker" in serve and "runserver" in serve
-    assert serve.index("db_worker") < serve.index("runserver")
+    assert serve.index("start_ticking") < serve.index("db_worker") < serve.index("runserver")

@@ -1,0 +1,52 @@
+"""The worker's periodic task: every BULLETIN_TICK_SECONDS (60) it publishes the issues whose
+scheduled time has come (a safety net beside the task each schedule queues for its time) and
+sends the deadline reminders that are due. No cron: the task queues its own next run.
+
+`manage.py start_ticking` (run by bin/serve and docker-compose before the worker) queues the
+first run unless one is waiting or running. A run that fails still queues the next one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from bulletin.publishing import publish_due_issues
+
+from . import reminders
+
+logger = logging.getLogger(__name__)
+
+
+def _waiting(statuses=("READY",)):
+    return DBTaskResult.objects.filter(task_path=tick.module_path, status__in=statuses)
+
+
+def queue_next_tick(*, delay: int | None = None):
+    """Queue the next run unless one is already waiting."""
+    if _waiting().exists():
+        return None
+    seconds = settings.BULLETIN_TICK_SECONDS if delay is None else delay
+    return tick.using(run_after=timezone.now() + datetime.timedelta(seconds=seconds)).enqueue()
+
+
+def start_ticking():
+    """Queue a first run now unless a run is waiting or under way."""
+    if _waiting(("READY", "RUNNING")).exists():
+        return None
+    return tick.enqueue()
+
+
+@task()
+def tick() -> dict:
+    try:
+        published = publish_due_issues()
+        sent = reminders.send_reminders()
+        return {"published": [i.pk for i in published], "reminders": len(sent)}
+    finally:
+        queue_next_tick()
