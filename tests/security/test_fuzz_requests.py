@@ -45,6 +45,7 @@ FIELDS = [
     "op", "order", "anchor", "visibility", "action", "comment", "fingerprint", "sign_off", "next",
     "reason", "text", "title", "event_date", "body", "version", "then", "token", "replace",
     "create_sections", "draft_due", "review_due", "signoff_due", "publish_due", "username", "password",
+    "when", "id", "email",
 ]
 
 # Rendering a PDF or a .docx costs a second or more: these get a few hostile values, not all
@@ -113,12 +114,13 @@ def world(_fast_passwords, publication, signed_off_issue, make_article, editor, 
         "op": [f"{verb}:{approved.pk}" for verb in ("add", "remove", "up", "down", "focus", "section")]
         + [f"section_up:{section.pk}", f"reorder:{approved.section_id}", "visibility"],
         "order": [str(approved.pk)], "anchor": ["article-1"], "visibility": ["public", "internal"],
-        "action": ["submit", "approve", "return", "sign_off"], "comment": ["请修改"], "fingerprint": [""],
+        "action": ["submit", "approve", "return", "sign_off", "schedule", "unschedule"], "comment": ["请修改"], "fingerprint": [""],
         "sign_off": [""], "next": ["edit", "signoff"], "reason": ["有误"], "text": ["第3页有误"],
         "title": ["标题"], "event_date": ["2020-09-17"], "body": ["<p>正文</p>"], "version": ["1"],
         "then": ["submit"], "token": [""], "replace": ["1"], "create_sections": ["on"],
         "draft_due": ["2020-10-05"], "review_due": ["2020-10-08"], "signoff_due": ["2020-10-10"],
         "publish_due": ["2020-10-15"], "username": ["editor"], "password": ["wrong"],
+        "when": ["2030-01-01T09:00", "2030-01-01 09:00"], "id": ["1"], "email": ["deadline", "issue_submitted"],
     }
     superuser = make_user("root", is_staff=True, is_superuser=True)
     return {

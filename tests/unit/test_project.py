@@ -112,4 +112,5 @@ def test_compose_runs_the_background_worker_on_the_same_database():
 def test_bin_serve_starts_the_worker_beside_the_web_server():
     serve = (ROOT / "bin" / "serve").read_text()
     assert "manage.py db_worker" in serve and "runserver" in serve
-    assert serve.index("start_ticking") < serve.index("db_worker") < serve.index("runserver")
+    start = serve.index("manage.py start_ticking\n")
+    assert start < serve.index("manage.py db_worker --no-reload") < serve.index("manage.py runserver")
