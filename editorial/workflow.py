@@ -398,3 +398,18 @@ def restore_revision(article: Article, revision, *, by, version: int | None) -> 
 
 def last_return(article: Article) -> ArticleTransition | None:
     return article.transitions.filter(action=RETURN).select_related("actor").order_by("-created_at", "-pk").first()
+
+
+def last_returns(articles) -> dict[int, ArticleTransition]:
+    """`last_return` of many articles in one query: {article id: its latest return}."""
+    found: dict[int, ArticleTransition] = {}
+    ids = [a.pk for a in articles]
+    if ids:
+        entries = (
+            ArticleTransition.objects.filter(article_id__in=ids, action=RETURN)
+            .select_related("actor")
+            .order_by("article_id", "-created_at", "-pk")
+        )
+        for entry in entries:
+            found.setdefault(entry.article_id, entry)
+    return found

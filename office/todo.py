@@ -247,15 +247,7 @@ def _review(user, ctx, limit):
 def _returned(user, ctx, limit):
     qs = _articles().filter(author=user, status=Status.RETURNED)
     rows, count = _first(qs.order_by("updated_at", "pk"), limit)
-    last_returns = {}
-    if rows:
-        entries = (
-            ArticleTransition.objects.filter(article__in=rows, action=workflow.RETURN)
-            .select_related("actor")
-            .order_by("article_id", "-created_at", "-pk")
-        )
-        for entry in entries:
-            last_returns.setdefault(entry.article_id, entry)
+    last_returns = workflow.last_returns(rows)
     items = []
     for article in rows:
         item = _article_item("returned", article, ctx.article_due(article, "draft_due"), "修改")

@@ -74,8 +74,9 @@ def article_list(request):
             articles = articles.filter(event_date__year=year, event_date__month=month)
     counts = dict(articles.order_by().values_list("status").annotate(n=Count("pk")))
     returned = list(articles.filter(author=user, status=Status.RETURNED))
+    returns = workflow.last_returns(returned)
     for article in returned:
-        article.return_entry = workflow.last_return(article)
+        article.return_entry = returns.get(article.pk)
     context = {
         "filters": filters,
         "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
