@@ -13,7 +13,7 @@ from editorial.models import Article
 
 from .models import Issue, IssueArticle, IssueEvent
 from .models.issues import FROZEN_STATUSES
-from .publishing import IssueError, check_sign_off, is_being_replaced
+from .publishing import IssueError, check_sign_off
 from .publishing.base import has_been_submitted, record_event
 
 # Fields whose change would alter what a published issue is (status changes are the services').
@@ -30,7 +30,7 @@ def _frozen(issue_id) -> bool:
 @receiver(pre_save, sender=IssueArticle)
 @receiver(pre_delete, sender=IssueArticle)
 def refuse_changes_to_published_placements(sender, instance, **kwargs):
-    if instance.issue_id and _frozen(instance.issue_id) and not is_being_replaced(instance.issue_id):
+    if instance.issue_id and _frozen(instance.issue_id):
         raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")
 
 

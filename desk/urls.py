@@ -53,4 +53,8 @@ urlpatterns = [
     path("import/", importing.upload, name="import_upload"),
     path("import/confirm/", importing.confirm, name="import_confirm"),
     path("import/done/<id:pk>/", importing.done, name="import_done"),
+    path("import/replacements/", importing.replacements, name="import_replacements"),
+    path("import/replacements/<id:pk>/", importing.replacement, name="import_replacement"),
+    path("import/replacements/<id:pk>/approve/", importing.replacement_approve, name="import_replacement_approve"),
+    path("import/replacements/<id:pk>/refuse/", importing.replacement_refuse, name="import_replacement_refuse"),
 ]

@@ -156,7 +156,7 @@ def month_view(year: int, month: int, *, today: datetime.date | None = None) -> 
     for name in deadlines.LABELS:
         in_grid |= Q(**{f"{name}__range": (grid_start, grid_end)})
     issues = list(
-        Issue.objects.filter(in_grid).exclude(status=Issue.Status.WITHDRAWN).with_handover()
+        Issue.objects.filter(in_grid).exclude(status__in=[Issue.Status.WITHDRAWN, Issue.Status.REPLACED]).with_handover()
         .select_related("publication").order_by("year", "month", "publication__name", "pk")
     )
     every_open = list(deadlines.open_issues())

@@ -78,7 +78,7 @@ def build_calendar(user, *, today: datetime.date | None = None) -> bytes:
     for name in deadlines.LABELS:
         window |= Q(**{f"{name}__range": (start, end)})
     issues = list(
-        Issue.objects.filter(window).exclude(status=Issue.Status.WITHDRAWN).with_handover()
+        Issue.objects.filter(window).exclude(status__in=[Issue.Status.WITHDRAWN, Issue.Status.REPLACED]).with_handover()
         .select_related("publication").order_by("year", "month", "pk")
     )
     open_ids = [i.pk for i in issues if i.status in deadlines.OPEN]

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from bulletin.models import Erratum, Issue, attach_return_events
+from bulletin.models import BackIssueReplacement, Erratum, Issue, attach_return_events
 from common.roles import APPROVER, EDITOR, HEAD, has_role
 from editorial import workflow
 from editorial.models import Article, ArticleTransition, ReviewLevel
@@ -42,13 +42,14 @@ LISTS = {
     "drafts": "截稿临近的草稿",
     "signoff": "待我签发",
     "errata": "待批准的勘误",
+    "replacements": "待批准的往期替换",
     "issue_returned": "退回修改的期刊",
     "issue_submit": "待提交签发",
     "publish": "待发布",
 }
 
 # Lists in the navigation's "期刊编排" badge (the rest count in "审核" and "待办").
-ISSUE_LISTS = ("signoff", "errata", "issue_returned", "issue_submit", "publish")
+ISSUE_LISTS = ("signoff", "errata", "replacements", "issue_returned", "issue_submit", "publish")
 
 
 def _name(user) -> str:
@@ -141,7 +142,7 @@ def concerned_lists(user) -> list[str]:
     if has_role(user, EDITOR):
         keys += ["returned", "drafts"]
     if has_role(user, HEAD):
-        keys += ["signoff", "errata"]
+        keys += ["signoff", "errata", "replacements"]
     if has_role(user, EDITOR):
         keys += ["issue_returned", "issue_submit"]
     if has_role(user, EDITOR, HEAD):
@@ -344,12 +345,28 @@ def _errata(user, ctx, limit):
     return TodoList("errata", count, reverse("desk:issue_list") + "?show=errata", items)
 
 
+def _replacements(user, ctx, limit):
+    # Never one the head asked for: replacing a back issue always needs a second person.
+    qs = BackIssueReplacement.objects.filter(status=BackIssueReplacement.Status.PENDING).exclude(
+        requested_by=user
+    ).defer("data")
+    rows, count = _first(qs.select_related("issue__publication", "requested_by").order_by("requested_at", "pk"), limit)
+    items = [
+        Item("replacements", f"替换{r.issue}", reverse("desk:import_replacement", args=[r.pk]),
+             since=r.requested_at, meta=f"{_name(r.requested_by)} 申请，新文件 {r.filename}（{r.summary}）",
+             action="批准或拒绝")
+        for r in rows
+    ]
+    return TodoList("replacements", count, reverse("desk:import_replacements"), items)
+
+
 BUILDERS = {
     "review": _review,
     "returned": _returned,
     "drafts": _drafts,
     "signoff": _signoff,
     "errata": _errata,
+    "replacements": _replacements,
     "issue_returned": _issue_returned,
     "issue_submit": _issue_submit,
     "publish": _publish,

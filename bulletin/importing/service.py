@@ -15,9 +15,13 @@ ParsedIssue into a published Issue with its original numbers:
 * the colophon fills the publication's empty colophon fields; a value that differs from what
   the publication already has is reported as a warning and never overwritten.
 
-Importing an issue that already exists (same 总期号, or same year and month) is refused unless
-``replace=True``: then the old issue and its articles are deleted in the same transaction and
-the file is imported again with its own serial number.
+What a file may touch is checked first (import_refusal): its 总第N期 lies below Bulletin's own
+series, and it never meets an issue Bulletin itself assembled or published. Importing an issue
+that already exists as an imported back issue (same 总期号, or same year and month) is refused;
+replacing it is a request (request_replacement) that the head approves (approve_replacement,
+never the person who asked) or refuses: on approval the old issue is kept, with its articles
+and history, as 已被替换 (Issue.Status.REPLACED), and the stored file is imported in its place;
+both issues' 本期记录 say who asked and who approved.
 """
 
 from __future__ import annotations
@@ -46,13 +50,9 @@ from editorial.revisions import record_revision
 from editorial.sanitize import clean_html
 
 from ..colophon import freeze as freeze_colophon
-from ..models import Issue, IssueArticle, Publication, Section
-from ..publishing import (
-    PublishError,
-    back_issue_number_refusal,
-    delete_replaced_back_issue,
-    publish_back_issue,
-)
+from ..models import BackIssueReplacement, Issue, IssueArticle, IssueEvent, Publication, Section
+from ..publishing import PublishError, back_issue_number_refusal, publish_back_issue
+from ..publishing.base import ASSEMBLERS, SIGNERS, IssueError, record_event, require
 from .parser import (
     COLOPHON_KEYS,
     COLOPHON_LABELS,
@@ -73,6 +73,10 @@ __all__ = [
     "check_colophon",
     "existing_issues",
     "import_refusal",
+    "approve_replacement",
+    "refuse_replacement",
+    "replacement_refusal",
+    "request_replacement",
     "import_parsed_issue",
     "IssueSource",
     "decode_text",
@@ -361,25 +365,12 @@ def _resolve_sections(
     return sections
 
 
-def _delete_for_replace(issues: list[Issue]) -> list[str]:
-    """Delete back issues that a re-import replaces, with the articles that belong only to them.
-
-    Only imported back issues are replaced (import_refusal refuses Bulletin's own issues), and
-    not one with errata: that has a public correction history.
-    """
-    notes = []
-    for issue in issues:
-        if not issue.imported or issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
-            raise IssueImportError(_own_issue_message(issue))
-        if issue.errata.exists():
-            raise IssueImportError(f"{issue}已有勘误，不能替换。")
-        article_ids = delete_replaced_back_issue(issue)
-        # An article also placed in another issue stays (only this placement is gone).
-        orphans = Article.objects.filter(pk__in=article_ids, placements__isnull=True)
-        count = orphans.count()
-        orphans.delete()
-        notes.append(f"已删除原有的{issue}（{count} 篇稿件）。")
-    return notes
+def _replaceable(issue: Issue) -> None:
+    """Refuse (IssueImportError) unless ``issue`` is an imported back issue a file may replace."""
+    if not issue.imported or issue.status not in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN):
+        raise IssueImportError(_own_issue_message(issue))
+    if issue.errata.exists():
+        raise IssueImportError(f"{issue}已有勘误，不能替换。")
 
 
 def import_parsed_issue(
@@ -387,33 +378,41 @@ def import_parsed_issue(
     *,
     publication: Publication,
     by,
-    replace: bool = False,
     create_sections: bool = False,
+    _replacing: BackIssueReplacement | None = None,
 ) -> Issue:
     """Create the published issue described by ``parsed``; all or nothing.
 
     Returns the Issue; ``issue.import_warnings`` lists what the importer noticed but did not
-    refuse (colophon differences, replaced issues). Raises IssueImportError (Chinese, with the
-    line number where one applies) and leaves the database untouched.
+    refuse (colophon differences, the replaced issue). Raises IssueImportError (Chinese, with
+    the line number where one applies) and leaves the database untouched. An existing issue is
+    never replaced here: that is request_replacement, then approve_replacement by the head.
     """
     if not parsed.articles:
         raise IssueImportError("文件中没有文章。")
     with transaction.atomic():
-        # Serialise imports (and publishes) of this publication: the duplicate check below
-        # must still hold when the numbers are written.
+        # Serialise imports (and publishes) of this publication: the checks below must still
+        # hold when the numbers are written.
         publication = Publication.objects.select_for_update().get(pk=publication.pk)
         warnings: list[str] = []
         refusal = import_refusal(parsed, publication)
         if refusal:
             raise IssueImportError(refusal)
         clashes = existing_issues(parsed, publication)
+        if _replacing is not None:
+            old = Issue.objects.select_for_update().get(pk=_replacing.issue_id)
+            if old not in clashes:
+                raise IssueImportError(f"文件已不再对应{old}，不能用它替换。")
+            _replaceable(old)
+            clashes.remove(old)
+            # Kept with its articles and history; its numbers and month pass to the new issue.
+            Issue.objects.filter(pk=old.pk).update(status=Issue.Status.REPLACED, updated_at=timezone.now())
+            warnings.append(f"原有的{old}保留为“已被替换”，其记录不变。")
         if clashes:
-            if not replace:
-                raise IssueImportError(
-                    duplicate_message(parsed, clashes)
-                    + "如需用该文件替换原有内容，请选择“替换已有期刊”（命令行加 --replace）。"
-                )
-            warnings.extend(_delete_for_replace(clashes))
+            raise IssueImportError(
+                duplicate_message(parsed, clashes)
+                + "如需用该文件替换原有内容，请选择“申请替换已有期刊”（命令行加 --replace），由主任批准后生效。"
+            )
 
         sections = _resolve_sections(parsed, publication, create_sections)
 
@@ -475,3 +474,136 @@ def import_parsed_issue(
     issue.refresh_from_db()
     issue.import_warnings = warnings
     return issue
+
+
+# --------------------------------------------------------------------------
+# replacing an imported back issue: the editor asks, the head approves or refuses
+
+
+def _file_summary(parsed: ParsedIssue) -> str:
+    return (
+        f"{parsed.year}年{parsed.month}月，总第{parsed.serial_number}期，"
+        f"{len(parsed.sections)} 个栏目，{len(parsed.articles)} 篇文章"
+    )[:200]
+
+
+def request_replacement(
+    data: bytes,
+    filename: str,
+    parsed: ParsedIssue,
+    *,
+    publication: Publication,
+    by,
+    create_sections: bool = False,
+    year_number: int | None = None,
+) -> BackIssueReplacement:
+    """Ask to replace the imported back issue that ``parsed`` duplicates with this file.
+
+    Nothing changes until the head approves (approve_replacement); the file waits in the
+    request. Written to the old issue's 本期记录. Raises IssueImportError (Chinese).
+    """
+    require(by, *ASSEMBLERS, action="申请替换往期")
+    if not parsed.articles:
+        raise IssueImportError("文件中没有文章。")
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().get(pk=publication.pk)
+        refusal = import_refusal(parsed, publication)
+        if refusal:
+            raise IssueImportError(refusal)
+        clashes = existing_issues(parsed, publication)
+        if not clashes:
+            raise IssueImportError("没有需要替换的期刊，请直接导入。")
+        if len(clashes) > 1:
+            raise IssueImportError(
+                duplicate_message(parsed, clashes) + "文件同时对应两期往期，不能替换，请核对总期号和年月。"
+            )
+        old = Issue.objects.select_for_update().get(pk=clashes[0].pk)
+        _replaceable(old)
+        if old.replacement_requests.filter(status=BackIssueReplacement.Status.PENDING).exists():
+            raise IssueImportError(f"{old}已有一份待批准的替换申请，请等主任处理后再申请。")
+        request = BackIssueReplacement.objects.create(
+            publication=publication, issue=old, filename=filename[:255], data=data,
+            create_sections=create_sections, year_number=year_number, summary=_file_summary(parsed),
+            requested_by=by,
+        )
+        record_event(
+            old, IssueEvent.Action.REPLACEMENT_REQUESTED, by,
+            f"申请用文件“{filename}”替换本期（{request.summary}），待主任批准",
+        )
+    return request
+
+
+def replacement_refusal(request: BackIssueReplacement, user) -> str | None:
+    """Why ``user`` may not approve ``request`` (None if they may): replacing a back issue
+    always needs a second person, whatever the publication's sign-off setting."""
+    if user is not None and request.requested_by_id == user.pk:
+        return "不能批准自己提出的替换申请，须由另一位主任批准。"
+    return None
+
+
+def _locked_pending(request: BackIssueReplacement) -> BackIssueReplacement:
+    locked = (
+        BackIssueReplacement.objects.select_for_update()
+        .select_related("publication", "requested_by")
+        .get(pk=request.pk)
+    )
+    if not locked.is_pending:
+        raise IssueImportError(f"这份替换申请已经处理（{locked.get_status_display()}）。")
+    return locked
+
+
+def approve_replacement(request: BackIssueReplacement, *, by) -> Issue:
+    """The head approves: the old issue becomes 已被替换 (kept, with its history) and the
+    request's file is imported in its place, all in one transaction. Returns the new issue."""
+    require(by, *SIGNERS, action="批准替换往期")
+    try:
+        with transaction.atomic():
+            locked = _locked_pending(request)
+            refusal = replacement_refusal(locked, by)
+            if refusal:
+                raise IssueImportError(refusal)
+            parsed = parse_issue_file(
+                bytes(locked.data), locked.filename, publication=locked.publication,
+                create_sections=locked.create_sections, year_number=locked.year_number,
+            )
+            old = locked.issue
+            issue = import_parsed_issue(
+                parsed, publication=locked.publication, by=locked.requested_by,
+                create_sections=locked.create_sections, _replacing=locked,
+            )
+            now = timezone.now()
+            BackIssueReplacement.objects.filter(pk=locked.pk).update(
+                status=BackIssueReplacement.Status.APPROVED, decided_by=by, decided_at=now, new_issue=issue
+            )
+            requester = locked.requested_by
+            record_event(
+                old, IssueEvent.Action.REPLACED, by,
+                f"经批准由文件“{locked.filename}”替换（申请人：{requester.get_full_name() or requester}），"
+                f"替换后的期保留原期号",
+            )
+            record_event(
+                issue, IssueEvent.Action.REPLACED, by,
+                f"替换了原有的{old}（申请人：{requester.get_full_name() or requester}，本人批准）",
+            )
+    except IssueError as exc:
+        raise IssueImportError(exc.message) from None
+    request.refresh_from_db()
+    return issue
+
+
+def refuse_replacement(request: BackIssueReplacement, *, by, comment: str) -> BackIssueReplacement:
+    """The head refuses a replacement request (a reason is required); nothing else changes."""
+    require(by, *SIGNERS, action="处理替换往期申请")
+    comment = (comment or "").replace("\x00", "").strip()
+    if not comment:
+        raise IssueImportError("请填写不同意替换的理由。")
+    if len(comment) > 2000:
+        raise IssueImportError("理由不能超过 2000 字。")
+    with transaction.atomic():
+        locked = _locked_pending(request)
+        BackIssueReplacement.objects.filter(pk=locked.pk).update(
+            status=BackIssueReplacement.Status.REFUSED, decided_by=by, decided_at=timezone.now(), comment=comment
+        )
+        record_event(locked.issue, IssueEvent.Action.REPLACEMENT_REFUSED, by, comment)
+    request.refresh_from_db()
+    return request

@@ -11,6 +11,7 @@ services (bulletin.publishing, bulletin.pdf, …), which import them.
 
 from ..search.models import ArticleIndex, SearchTerm
 from .issues import (
+    BackIssueReplacement,
     Erratum,
     Issue,
     IssueArticle,
@@ -22,6 +23,7 @@ from .issues import (
 from .publications import DEADLINES, Publication, Section, StandardWording, Visibility
 
 __all__ = [
-    "DEADLINES", "ArticleIndex", "Erratum", "Issue", "IssueArticle", "IssueEvent", "IssueQuerySet",
-    "Publication", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility", "attach_return_events",
+    "DEADLINES", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
+    "IssueQuerySet", "Publication", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
+    "attach_return_events",
 ]

@@ -95,13 +95,20 @@ class Issue(models.Model):
         verbose_name = "期刊"
         verbose_name_plural = "期刊"
         ordering = ["-year", "-month"]
+        # An issue a re-import replaced keeps its numbers and month as history; the issue that
+        # replaced it holds them from then on.
         constraints = [
-            models.UniqueConstraint(fields=["publication", "year", "month"], name="one_issue_per_month"),
             models.UniqueConstraint(
-                fields=["publication", "serial_number"], name="unique_serial_number_per_publication"
+                fields=["publication", "year", "month"], name="one_issue_per_month",
+                condition=~models.Q(status="replaced"),
             ),
             models.UniqueConstraint(
-                fields=["publication", "year", "year_number"], name="unique_year_number_per_publication_year"
+                fields=["publication", "serial_number"], name="unique_serial_number_per_publication",
+                condition=~models.Q(status="replaced"),
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "year", "year_number"], name="unique_year_number_per_publication_year",
+                condition=~models.Q(status="replaced"),
             ),
             models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="issue_month_1_12"),
         ]
@@ -290,6 +297,9 @@ class IssueEvent(models.Model):
         DEADLINES = "deadlines", "调整截止日期"
         SCHEDULED = "scheduled", "定时发布"
         UNSCHEDULED = "unscheduled", "取消定时发布"
+        REPLACEMENT_REQUESTED = "replace_requested", "申请替换往期"
+        REPLACEMENT_REFUSED = "replace_refused", "拒绝替换往期"
+        REPLACED = "replaced", "被替换"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events", verbose_name="期刊")
     action = models.CharField("操作", max_length=20, choices=Action.choices)
@@ -366,3 +376,59 @@ class SignOff(models.Model):
     @property
     def is_valid(self):
         return self.voided_at is None
+
+
+class BackIssueReplacement(models.Model):
+    """An editor's request to replace an imported back issue with a new file (往期替换申请).
+
+    Replacing rewrites what readers see as that issue, so like 签发 it takes two people: the
+    head approves (never the person who asked, whatever the publication's setting). The file
+    waits here until then; on approval the old issue is kept as 已被替换 with its history and
+    the file is imported in its place (bulletin.importing.service).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待批准"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "已拒绝"
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+", verbose_name="刊物")
+    issue = models.ForeignKey(
+        Issue, on_delete=models.PROTECT, related_name="replacement_requests", verbose_name="被替换的期刊"
+    )
+    filename = models.CharField("文件名", max_length=255)
+    data = models.BinaryField("文件内容", editable=False)
+    create_sections = models.BooleanField("允许新增栏目", default=False)
+    year_number = models.PositiveSmallIntegerField("填写的年度期号", null=True, blank=True)
+    summary = models.CharField("文件内容摘要", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="处理人",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    comment = models.TextField("处理意见", blank=True)
+    new_issue = models.ForeignKey(
+        Issue, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="替换后的期刊"
+    )
+
+    class Meta:
+        verbose_name = "往期替换申请"
+        verbose_name_plural = "往期替换申请"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=models.Q(status="pending"), name="one_pending_replacement_per_issue"
+            ),
+        ]
+
+    def __str__(self):
+        return f"替换{self.issue}（{self.get_status_display()}）"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

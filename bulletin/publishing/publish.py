@@ -5,7 +5,6 @@ Numbering: the counter lives on the Publication row. Publishing locks that row
 publication are serialised: numbers are consecutive, never duplicated, never skipped.
 """
 
-import contextvars
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,36 +20,10 @@ from ..pdf.store import schedule_issue_pdf
 from .base import PUBLISHERS, PublishError, record_event, require
 from .signoff import assert_signed_off
 
-# Set only while a re-import deletes the back issue it replaces: the one sanctioned way to
-# remove a published issue's placements (bulletin.signals refuses it otherwise).
-_replacing_issue = contextvars.ContextVar("replacing_issue", default=None)
-
-
 @dataclass(frozen=True)
 class Numbers:
     year_number: int
     serial_number: int
-
-
-def is_being_replaced(issue_id) -> bool:
-    return issue_id is not None and _replacing_issue.get() == issue_id
-
-
-def delete_replaced_back_issue(issue: Issue) -> list[int]:
-    """Delete a published back issue that an import replaces; returns its articles' ids.
-
-    Callers check first that replacing is allowed (no errata, not on the desk) and run this
-    inside the transaction that re-imports the issue, so a failure restores it.
-    """
-    article_ids = list(issue.placements.values_list("article_id", flat=True))
-    token = _replacing_issue.set(issue.pk)
-    try:
-        # IssueArticle.article and .revision are PROTECT: placements go first.
-        issue.placements.all().delete()
-        issue.delete()
-    finally:
-        _replacing_issue.reset(token)
-    return article_ids
 
 
 def next_serial_number(publication: Publication) -> int:

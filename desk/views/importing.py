@@ -1,6 +1,8 @@
 """Desk import of back issues (/desk/import/): upload → preview → confirm.
 
-Only editors and the office head may import; the role is checked on every request.
+Only editors and the office head may import; the role is checked on every request. Replacing
+an imported back issue is a request (/desk/import/replacements/) that a head other than the
+person who asked approves or refuses.
 """
 
 from django.contrib import messages
@@ -11,6 +13,10 @@ from bulletin.importing import staging
 from bulletin.importing.parser import COLOPHON_KEYS, COLOPHON_LABELS, ImportParseError
 from bulletin.importing.service import (
     FOCUS_SECTION,
+    approve_replacement,
+    refuse_replacement,
+    replacement_refusal,
+    request_replacement,
     MAX_FILE_BYTES,
     check_colophon,
     duplicate_message,
@@ -19,10 +25,11 @@ from bulletin.importing.service import (
     import_refusal,
     parse_issue_file,
 )
-from bulletin.models import Issue, Publication
+from bulletin.models import BackIssueReplacement, Issue, Publication
 from bulletin.rendering import issue_layout
-from common.roles import EDITOR, HEAD
+from common.roles import EDITOR, HEAD, has_role
 
+from ..feedback import refused
 from ..forms import ImportUploadForm
 from ..permissions import desk_view
 
@@ -120,9 +127,16 @@ def confirm(request):
         messages.error(request, f"无法导入“{meta['filename']}”：{exc}")
         return redirect("desk:import_upload")
     try:
+        if replace and existing_issues(parsed, publication):
+            replacement = request_replacement(
+                data, meta["filename"], parsed, publication=publication, by=request.user,
+                create_sections=meta["create_sections"], year_number=meta.get("year_number"),
+            )
+            staging.discard(token)
+            messages.success(request, f"已提交替换{replacement.issue}的申请，须由另一位主任批准后生效。")
+            return redirect("desk:import_replacement", pk=replacement.pk)
         issue = import_parsed_issue(
-            parsed, publication=publication, by=request.user, replace=replace,
-            create_sections=meta["create_sections"],
+            parsed, publication=publication, by=request.user, create_sections=meta["create_sections"],
         )
     except ImportParseError as exc:
         context = _preview_context(parsed, publication, token, replace=replace, error=str(exc))
@@ -143,3 +157,71 @@ def done(request, pk):
     site for every desk user, so the desk preview is linked as well)."""
     issue = get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
     return render(request, "desk/import_done.html", {"issue": issue, "layout": issue_layout(issue)})
+
+
+# ---------------------------------------------------------------------------------------------
+# replacement requests (往期替换申请)
+
+
+@desk_view(*IMPORTERS, message="只有编辑和主任可以查看往期替换申请。")
+def replacements(request):
+    rows = BackIssueReplacement.objects.select_related(
+        "issue__publication", "requested_by", "decided_by", "new_issue"
+    ).defer("data")
+    return render(request, "desk/import_replacements.html", {
+        "pending": [r for r in rows.filter(status=BackIssueReplacement.Status.PENDING)],
+        "decided": list(rows.exclude(status=BackIssueReplacement.Status.PENDING)[:50]),
+    })
+
+
+@desk_view(*IMPORTERS, message="只有编辑和主任可以查看往期替换申请。")
+def replacement(request, pk):
+    item = get_object_or_404(
+        BackIssueReplacement.objects.select_related(
+            "publication", "issue__publication", "requested_by", "decided_by", "new_issue__publication"
+        ),
+        pk=pk,
+    )
+    context = {"item": item, "old_layout": issue_layout(item.issue), "events": item.issue.events.select_related("actor")}
+    if item.is_pending:
+        try:
+            parsed = parse_issue_file(
+                bytes(item.data), item.filename, publication=item.publication,
+                create_sections=item.create_sections, year_number=item.year_number,
+            )
+        except ImportParseError as exc:
+            context["parse_error"] = str(exc)
+        else:
+            context.update(_preview_context(parsed, item.publication, token=""))
+        context["may_decide"] = has_role(request.user, HEAD)
+        context["approve_refusal"] = replacement_refusal(item, request.user)
+    return render(request, "desk/import_replacement.html", context)
+
+
+@desk_view(HEAD, message="只有主任可以批准替换往期。")
+@require_POST
+def replacement_approve(request, pk):
+    item = get_object_or_404(BackIssueReplacement.objects.defer("data"), pk=pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "请勾选“确认替换”后再批准。")
+        return redirect("desk:import_replacement", pk=pk)
+    try:
+        issue = approve_replacement(item, by=request.user)
+    except ImportParseError as exc:
+        refused(request, exc, prefix="未能替换：")
+        return redirect("desk:import_replacement", pk=pk)
+    messages.success(request, f"已批准替换：{issue}已按新文件导入，原有的期保留为“已被替换”。")
+    return redirect("desk:import_replacement", pk=pk)
+
+
+@desk_view(HEAD, message="只有主任可以处理替换往期的申请。")
+@require_POST
+def replacement_refuse(request, pk):
+    item = get_object_or_404(BackIssueReplacement.objects.defer("data"), pk=pk)
+    try:
+        refuse_replacement(item, by=request.user, comment=request.POST.get("comment", ""))
+    except ImportParseError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, "已拒绝这份替换申请，原有的期不变。")
+    return redirect("desk:import_replacement", pk=pk)

@@ -75,7 +75,7 @@ def test_an_issue_bulletin_published_is_never_replaced(publication, editor, publ
     with pytest.raises(CommandError, match="是在本系统签发、发布的期"):
         run(path, "--as", "editor", "--replace")
     with pytest.raises(IssueImportError, match="不能替换它"):
-        import_text(publication, editor, text, replace=True)
+        ask(publication, editor, text)
     published.refresh_from_db()
     assert published.status == Issue.Status.PUBLISHED and history(published) == before
     assert Issue.objects.filter(publication=publication).count() == 1
@@ -84,7 +84,7 @@ def test_an_issue_bulletin_published_is_never_replaced(publication, editor, publ
 def test_a_withdrawn_issue_is_not_resurrected(publication, editor, head, published):
     withdraw_issue(published, by=head, reason="内容有误")
     with pytest.raises(IssueImportError, match="已撤回"):
-        import_text(publication, editor, issue_text(97), replace=True)
+        ask(publication, editor, issue_text(97))
     published.refresh_from_db()
     assert published.status == Issue.Status.WITHDRAWN
     assert Issue.objects.filter(publication=publication).count() == 1
@@ -159,3 +159,117 @@ def test_admin_start_stays_editable_until_bulletin_publishes(publication, editor
     publication.first_serial_number = 120
     publication.full_clean()
     assert not publication.has_published_own_issue()
+
+
+# ---------------------------------------------------------------------------------------------
+# replacing an imported back issue: the editor asks, a head approves or refuses (four eyes)
+
+
+from bulletin.importing.service import (  # noqa: E402
+    approve_replacement,
+    refuse_replacement,
+    request_replacement,
+)
+from bulletin.models import BackIssueReplacement  # noqa: E402
+from tests.conftest import make_user  # noqa: E402
+
+
+def ask(publication, user, text, filename="new.txt"):
+    return request_replacement(text.encode(), filename, parsed(publication, text), publication=publication, by=user)
+
+
+@pytest.fixture
+def back_issue(publication, editor):
+    return import_text(publication, editor, issue_text(90, title="原来的标题"))
+
+
+def test_replacing_needs_a_head_other_than_the_requester(publication, editor, head, back_issue):
+    request = ask(publication, head, issue_text(90, title="新的标题"))
+    # the head who asked cannot approve, even where the head may work alone
+    type(publication).objects.filter(pk=publication.pk).update(head_may_work_alone=True)
+    with pytest.raises(IssueImportError, match="不能批准自己提出的替换申请"):
+        approve_replacement(request, by=head)
+    with pytest.raises(Exception, match="没有批准替换往期的权限"):
+        approve_replacement(request, by=editor)
+    back_issue.refresh_from_db()
+    assert back_issue.status == Issue.Status.PUBLISHED and request.is_pending
+    head2 = make_user("head2", "head")
+    new = approve_replacement(request, by=head2)
+    assert new.placements.get().article.title == "新的标题"
+
+
+def test_approval_keeps_the_old_issue_and_its_history_and_writes_the_audit_trail(
+    client, publication, editor, head, back_issue
+):
+    old_history = history(back_issue)
+    request = ask(publication, editor, issue_text(90, title="新的标题"))
+    assert IssueEvent.objects.filter(issue=back_issue, action=IssueEvent.Action.REPLACEMENT_REQUESTED).exists()
+    # nothing changes before the approval
+    assert client.get("/test-dsyb/90/").content.decode().count("原来的标题") >= 1
+
+    new = approve_replacement(request, by=head)
+    back_issue.refresh_from_db()
+    request.refresh_from_db()
+    assert back_issue.status == Issue.Status.REPLACED
+    assert (request.status, request.decided_by, request.new_issue) == ("approved", head, new)
+    # the old issue's rows are all still there (events only grew), its articles too
+    events, sign_offs, placements = history(back_issue)
+    assert set(old_history[0]) <= set(events) and sign_offs == old_history[1] and placements == old_history[2]
+    assert list(IssueEvent.objects.filter(issue=back_issue).values_list("action", flat=True))[-2:] == [
+        "replace_requested", "replaced",
+    ]
+    replaced = IssueEvent.objects.get(issue=new, action=IssueEvent.Action.REPLACED)
+    assert replaced.actor == head and "申请人" in replaced.comment
+    # readers see the new content under the same number; the old one is out of the reader site
+    page = client.get("/test-dsyb/90/").content.decode()
+    assert "新的标题" in page and "原来的标题" not in page
+    assert (new.serial_number, new.imported) == (90, True)
+    publication.refresh_from_db()
+    assert publication.last_serial_number is None
+
+
+def test_refusal_needs_a_reason_and_changes_nothing(publication, editor, head, back_issue):
+    request = ask(publication, editor, issue_text(90, title="新的标题"))
+    with pytest.raises(IssueImportError, match="请填写不同意替换的理由"):
+        refuse_replacement(request, by=head, comment="  ")
+    refuse_replacement(request, by=head, comment="文件不是定稿。")
+    back_issue.refresh_from_db()
+    assert back_issue.status == Issue.Status.PUBLISHED
+    assert request.status == "refused"
+    assert IssueEvent.objects.filter(issue=back_issue, action="replace_refused", comment="文件不是定稿。").exists()
+    with pytest.raises(IssueImportError, match="已经处理"):
+        approve_replacement(request, by=head)
+
+
+def test_one_pending_request_per_issue_and_only_for_imported_issues(publication, editor, head, back_issue, published):
+    ask(publication, editor, issue_text(90, title="新的标题"))
+    with pytest.raises(IssueImportError, match="已有一份待批准的替换申请"):
+        ask(publication, editor, issue_text(90, title="又一个标题"))
+    with pytest.raises(IssueImportError, match="是在本系统签发、发布的期"):
+        ask(publication, editor, issue_text(97))
+    with pytest.raises(IssueImportError, match="没有需要替换的期刊"):
+        ask(publication, editor, issue_text(80, 2018, 1))
+
+
+def test_desk_request_page_and_head_todo(client, publication, editor, head, back_issue):
+    request = ask(publication, editor, issue_text(90, title="新的标题"))
+    url = reverse("desk:import_replacement", args=[request.pk])
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert "新的标题" in page and "原来的标题" in page and "批准替换" not in page
+    assert client.post(url + "approve/", {"confirm": "1"}).status_code == 403
+    client.force_login(head)
+    todo = client.get(reverse("desk:dashboard")).content.decode()
+    assert "待批准的往期替换" in todo and url in todo
+    assert "批准替换" in client.get(url).content.decode()
+    response = client.post(url + "refuse/", {"comment": "  "}, follow=True)
+    assert "请填写不同意替换的理由" in response.content.decode()
+    response = client.post(url + "approve/", {"confirm": "1"}, follow=True)
+    assert "已批准替换" in response.content.decode()
+    assert Issue.objects.get(pk=back_issue.pk).status == Issue.Status.REPLACED
+    assert "待批准的往期替换" not in client.get(reverse("desk:dashboard")).content.decode() or \
+        url not in client.get(reverse("desk:dashboard")).content.decode()
+    assert client.get(reverse("desk:import_replacements")).status_code == 200
+    for name in ("desk:issue_detail", "desk:issue_preview"):
+        assert client.get(reverse(name, args=[back_issue.pk])).status_code == 200
+    assert client.get(reverse("desk:issue_list")).status_code == 200

@@ -126,6 +126,43 @@ def _editors_note(w):
     )
 
 
+BACK_ISSUE = """\
+测试区大事月报
+
+2019年3月
+(总第 50 期)
+
+测试区地方史志办公室
+
+2019年3月15日
+
+时政要点
+
+区政府召开春耕生产部署会
+
+3月2日，区政府召开春耕生产部署会。
+"""
+
+
+def _replacement(w):
+    """A pending request (by the editor) to replace an imported back issue; made on first use."""
+    from bulletin.importing.parser import parse_text
+    from bulletin.importing.service import import_parsed_issue, request_replacement
+
+    names = list(w.publication.sections.values_list("name", flat=True))
+    if not Issue.objects.filter(serial_number=50).exists():
+        import_parsed_issue(parse_text(BACK_ISSUE, known_sections=names), publication=w.publication,
+                            by=w.users["editor"])
+    text = BACK_ISSUE.replace("春耕生产", "春季植树")
+    w.replacement = request_replacement(text.encode(), "new.txt", parse_text(text, known_sections=names),
+                                        publication=w.publication, by=w.users["editor"])
+    return w.replacement
+
+
+def _replacement_url(name):
+    return lambda w: reverse(name, args=[(getattr(w, "replacement", None) or _replacement(w)).pk])
+
+
 DESK_GETS = {
     "dashboard": (lambda w: reverse("desk:dashboard"), DESK_PAGE),
     "review_queue": (lambda w: reverse("desk:review_queue"), DESK_PAGE),
@@ -158,6 +195,8 @@ DESK_GETS = {
     "issue_signoff": (_a("desk:issue_signoff", "submitted_issue"), DESK_PAGE),
     "import_upload": (lambda w: reverse("desk:import_upload"), row(approver="403")),
     "import_done": (_a("desk:import_done", "published"), row(approver="403")),
+    "import_replacements": (lambda w: reverse("desk:import_replacements"), row(approver="403")),
+    "import_replacement": (_replacement_url("desk:import_replacement"), row(approver="403")),
     "missing_article": (lambda w: reverse("desk:article_detail", args=[999999]),
                         row(editor="404", editor2="404", approver="404", head="404", superuser="404")),
     # Script endpoints answer GET with 405 once the role is checked.
@@ -427,6 +466,22 @@ DESK_POSTS = {
         data=lambda w: {"token": "no-such-token"},
         happened=lambda w: Issue.objects.count() > w.issues_before,
         expected=row(editor="redirect", editor2="redirect", approver="403", head="redirect", superuser="redirect"),
+    ),
+    # Replacing a back issue: the editor asked; a head (any other person with the role) decides.
+    "import_replacement_approve": dict(
+        setup=_replacement,
+        url=_replacement_url("desk:import_replacement_approve"),
+        data=lambda w: {"confirm": "1"},
+        happened=lambda w: Issue.objects.filter(serial_number=50, status=Issue.Status.REPLACED).exists(),
+        expected=row(editor="403", editor2="403", approver="403", head="ok", superuser="ok"),
+    ),
+    "import_replacement_refuse": dict(
+        setup=_replacement,
+        url=_replacement_url("desk:import_replacement_refuse"),
+        data=lambda w: {"comment": "文件不是定稿。"},
+        happened=lambda w: Issue.objects.get(serial_number=50, status=Issue.Status.PUBLISHED)
+        .events.filter(action="replace_refused").exists(),
+        expected=row(editor="403", editor2="403", approver="403", head="ok", superuser="ok"),
     ),
 }
 

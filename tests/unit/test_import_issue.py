@@ -135,8 +135,19 @@ def test_command_imports_sample(publication, editor, client, sample_issue):
     assert next_numbers(publication, s.year).serial_number == BACK_ISSUE_SERIES_START
 
 
+def live_issue(publication):
+    return Issue.objects.exclude(status=Issue.Status.REPLACED).get(publication=publication)
+
+
+def approve_latest(head):
+    from bulletin.importing.service import approve_replacement
+    from bulletin.models import BackIssueReplacement
+
+    return approve_replacement(BackIssueReplacement.objects.latest("pk"), by=head)
+
+
 def test_imported_articles_are_indexed_once_and_found_by_readers(
-    publication, editor, client, sample_issue, django_capture_on_commit_callbacks, monkeypatch
+    publication, editor, head, client, sample_issue, django_capture_on_commit_callbacks, monkeypatch
 ):
     """Each article is saved, placed, then the issue saved twice: the search index is built
     once per article, in one batch, after the import commits (also when it replaces)."""
@@ -145,14 +156,16 @@ def test_imported_articles_are_indexed_once_and_found_by_readers(
     batches = []
     index_rows = search.index_rows
     monkeypatch.setattr(search, "index_rows", lambda ids, *a: batches.append(sorted(ids)) or index_rows(ids, *a))
-    for extra in ([], ["--replace"]):
+    for replace in (False, True):
         batches.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            run(sample_issue.path, "--as", "editor", *extra)
-        issue = Issue.objects.get(publication=publication)
-        # (with --replace the batch also names the deleted articles; indexing skips them)
-        existing = [[pk for pk in batch if Article.objects.filter(pk=pk).exists()] for batch in batches]
-        assert existing == [sorted(issue.placements.values_list("article_id", flat=True))]
+            if replace:
+                run(sample_issue.path, "--as", "editor", "--replace")
+                approve_latest(head)
+            else:
+                run(sample_issue.path, "--as", "editor")
+        issue = live_issue(publication)
+        assert batches == [sorted(issue.placements.values_list("article_id", flat=True))]
         response = client.get(reverse("reader:search"), {"q": sample_issue.focus_words})
         assert [r["row"].title for r in response.context["results"]] == [sample_issue.focus_title]
         assert issue.placements.filter(article__search_index__issue=issue).count() == sample_issue.article_count
@@ -171,7 +184,9 @@ def test_dry_run_writes_nothing(publication, editor, sample_issue):
     assert "试运行：未写入任何内容。" in output
 
 
-def test_importing_twice_is_refused_and_replace_reimports(publication, editor, own_issue):
+def test_importing_twice_is_refused_and_replace_is_a_request_the_head_approves(
+    publication, editor, head, own_issue
+):
     run(own_issue.path, "--as", "editor")
     first = Issue.objects.get(publication=publication)
     before = counts()
@@ -181,25 +196,18 @@ def test_importing_twice_is_refused_and_replace_reimports(publication, editor, o
     assert counts() == before
 
     output = run(own_issue.path, "--as", "editor", "--replace")
-    assert "已删除原有的" in output
-    issue = Issue.objects.get(publication=publication)
-    assert issue.pk != first.pk
+    assert "已提交替换" in output and "须由另一位主任在编辑部批准" in output
+    assert counts() == before and live_issue(publication) == first  # nothing replaced yet
+
+    issue = approve_latest(head)
+    assert issue.pk != first.pk and live_issue(publication) == issue
     assert issue.serial_number == own_issue.serial_number and issue.year_number == own_issue.year_number
-    assert Article.objects.filter(publication=publication).count() == own_issue.article_count
     assert issue.placements.count() == own_issue.article_count
-    assert counts() == before
-
-
-def test_replace_keeps_articles_placed_elsewhere(publication, editor, make_article, own_issue):
-    run(own_issue.path, "--as", "editor")
-    issue = Issue.objects.get(publication=publication)
-    shared = issue.placements.first().article
-    other = Issue.objects.create(publication=publication, year=own_issue.year, month=own_issue.month + 1)
-    IssueArticle.objects.create(issue=other, article=shared, section=shared.section)
-
-    run(own_issue.path, "--as", "editor", "--replace")
-    assert Article.objects.filter(pk=shared.pk).exists()
-    assert Article.objects.filter(publication=publication).count() == own_issue.article_count + 1
+    first.refresh_from_db()
+    # the old issue is kept with its articles, placements and history
+    assert first.status == Issue.Status.REPLACED and first.serial_number == own_issue.serial_number
+    assert first.placements.count() == own_issue.article_count
+    assert Article.objects.filter(publication=publication).count() == 2 * own_issue.article_count
 
 
 def test_replace_refuses_a_month_being_assembled(publication, editor, own_issue):
@@ -402,16 +410,21 @@ NO_SECTION_TXT = """\
 """
 
 
-def test_error_during_import_rolls_back_a_replace(publication, editor, tmp_path):
-    """An error after the old issue was deleted and a new section was created undoes it all."""
+def test_error_during_import_rolls_back_a_replace(publication, editor, head, tmp_path):
+    """An error after the old issue was set aside and a new section was created undoes it all."""
+    from bulletin.importing.service import IssueImportError
+    from bulletin.models import BackIssueReplacement
+
     run(write(tmp_path, "ok.txt", INVENTED_TXT), "--as", "editor")
-    before = counts()
     old = Issue.objects.get(serial_number=101)
     path = write(tmp_path, "no-section.txt", NO_SECTION_TXT)
-    with pytest.raises(CommandError, match="第 10 行：“区图书馆延长周末开放时间”不属于任何栏目"):
-        run(path, "--as", "editor", "--replace", "--create-sections")
+    run(path, "--as", "editor", "--replace", "--create-sections")
+    before = counts()
+    with pytest.raises(IssueImportError, match="第 10 行：“区图书馆延长周末开放时间”不属于任何栏目"):
+        approve_latest(head)
     assert counts() == before
-    assert Issue.objects.filter(pk=old.pk).exists()
+    assert Issue.objects.get(pk=old.pk).status == Issue.Status.PUBLISHED
+    assert BackIssueReplacement.objects.get().is_pending
     assert not Section.objects.filter(name="专题报道").exists()
 
 
@@ -490,7 +503,7 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     assert Issue.objects.count() == 1
 
 
-def test_desk_duplicate_needs_replace(client, publication, editor, tmp_path):
+def test_desk_duplicate_needs_replace(client, publication, editor, head, tmp_path):
     run(write(tmp_path, "a.txt", INVENTED_TXT), "--as", "editor")
     before = counts()
     client.force_login(editor)
@@ -504,9 +517,14 @@ def test_desk_duplicate_needs_replace(client, publication, editor, tmp_path):
     assert counts() == before
 
     response = client.post(reverse("desk:import_confirm"), {"token": token, "replace": "1"})
+    assert response.status_code == 302 and "/desk/import/replacements/" in response["Location"]
+    assert counts() == before  # a request: nothing replaced until the head approves
+
+    client.force_login(head)
+    response = client.post(response["Location"] + "approve/", {"confirm": "1"})
     assert response.status_code == 302
-    assert Issue.objects.filter(serial_number=101).count() == 1
-    assert counts() == before
+    assert Issue.objects.filter(serial_number=101, status=Issue.Status.PUBLISHED).count() == 1
+    assert Issue.objects.filter(serial_number=101, status=Issue.Status.REPLACED).count() == 1
 
 
 def test_desk_broken_file_gets_a_chinese_message(client, publication, head):

@@ -120,6 +120,7 @@ def test_each_role_sees_exactly_what_waits_for_it(office, editor, editor2, head,
     assert lists == {
         "signoff": ["测试区大事月报 2026年9月"],
         "errata": ["测试区大事月报 2026年7月 第1期（总第97期） 勘误"],
+        "replacements": [],
         "publish": ["测试区大事月报 2026年8月"],
     }
     assert waiting.issue_count == 3

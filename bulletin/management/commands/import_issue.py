@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from bulletin.importing.parser import COLOPHON_LABELS, ImportParseError, format_report
 from bulletin.importing.service import (
@@ -15,6 +16,7 @@ from bulletin.importing.service import (
     existing_issues,
     import_parsed_issue,
     import_refusal,
+    request_replacement,
     parse_issue_file,
 )
 from bulletin.models import Publication
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="往期文件（.docx 或 .txt）")
         parser.add_argument("--publication", metavar="SLUG", help="刊物的网址标识（只有一个刊物时可省略）")
         parser.add_argument("--dry-run", action="store_true", help="只显示识别结果，不写入数据库")
-        parser.add_argument("--replace", action="store_true", help="该期已存在时，删除原有内容后重新导入")
+        parser.add_argument("--replace", action="store_true", help="该期已作为往期导入过时，申请用本文件替换（须由主任在编辑部批准）")
         parser.add_argument(
             "--create-sections", action="store_true", help="文件中出现未知栏目时新建栏目（否则报错）"
         )
@@ -69,16 +71,24 @@ class Command(BaseCommand):
             if refusal:
                 self.stdout.write(f"不能导入：{refusal}")
             if clashes:
-                hint = "（已指定 --replace，将替换）" if replace else "（导入时需加 --replace）"
+                hint = "（已指定 --replace，将提交替换申请，须主任批准）" if replace else "（替换需加 --replace 并经主任批准）"
                 self.stdout.write(f"注意：{duplicate_message(parsed, clashes)}{hint}")
             self.stdout.write("试运行：未写入任何内容。")
             return
 
         user = self._user(username)
         try:
-            issue = import_parsed_issue(
-                parsed, publication=pub, by=user, replace=replace, create_sections=create_sections
-            )
+            if replace and existing_issues(parsed, pub):
+                request = request_replacement(
+                    data, file_path.name, parsed, publication=pub, by=user,
+                    create_sections=create_sections, year_number=year_number,
+                )
+                self.stdout.write(self.style.SUCCESS(
+                    f"已提交替换{request.issue}的申请（编号 {request.pk}），须由另一位主任在编辑部批准："
+                    f"{reverse('desk:import_replacement', args=[request.pk])}"
+                ))
+                return
+            issue = import_parsed_issue(parsed, publication=pub, by=user, create_sections=create_sections)
         except ImportParseError as exc:
             raise CommandError(f"{file_path.name}：{exc}（未写入任何内容）") from None
         for warning in parsed.warnings + issue.import_warnings:
