@@ -3,9 +3,12 @@
 The policy itself is CONTENT_SECURITY_POLICY in config/settings.py (django-csp's middleware sends
 it on every response). Two things live here:
 
-- AreaPolicyMiddleware lets the desk and the admin use inline styles: CKEditor 5 injects its
-  stylesheet as <style> elements and positions its balloons with style attributes; the admin's
-  widgets use style attributes too. The reader site keeps `style-src 'self'`. Scripts are never
+- AreaPolicyMiddleware lets the desk and the admin use inline styles: CKEditor 5's stylesheet
+  is a file (django_ckeditor_5/dist/styles.css), but its editing view writes `style` attributes
+  for styled content (setAttribute, which the policy governs) and some of its widgets add a
+  <style> element; two desk templates and the admin's use style attributes too. The typing,
+  autosave and drag-and-drop the browser test goes through meet none of these today; the
+  allowance is for the rest of the editor. The reader site keeps `style-src 'self'`. Scripts are never
   inline anywhere. A PDF gets `frame-ancestors 'none'` alone: the rest of the policy means
   nothing for a PDF and could only get in the way of the browser's own PDF viewer.
 - csp_report receives the browser's violation reports (POST /csp-report/, `application/csp-report`

@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
-    # Inline styles for the desk and the admin only (CKEditor 5 injects its own <style>).
+    # Inline styles for the desk and the admin only (CKEditor 5 writes style attributes).
     "config.csp.AreaPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
