@@ -35,9 +35,15 @@ def queue_next_tick(*, delay: int | None = None):
     return tick.using(run_after=timezone.now() + datetime.timedelta(seconds=seconds)).enqueue()
 
 
+# A run "under way" for longer than this belongs to a worker that was killed mid-run (a run
+# takes a second): it no longer keeps start_ticking from queueing a new one.
+STALE_RUN = datetime.timedelta(minutes=10)
+
+
 def start_ticking():
     """Queue a first run now unless a run is waiting or under way."""
-    if _waiting(("READY", "RUNNING")).exists():
+    under_way = _waiting(("RUNNING",)).filter(started_at__gte=timezone.now() - STALE_RUN)
+    if _waiting().exists() or under_way.exists():
         return None
     return tick.enqueue()
 

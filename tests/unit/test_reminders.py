@@ -105,3 +105,14 @@ def test_the_periodic_task_sends_reminders_and_queues_its_next_run(publication, 
     run_worker()
     assert len(texts(editor)) == 1  # the next run reminds nobody twice
     assert ticks.filter(status="READY").count() == 1 and ticks.filter(status="SUCCESSFUL").count() == 2
+
+
+def test_a_run_left_under_way_by_a_killed_worker_does_not_stop_the_ticking(db):
+    from django.utils import timezone
+
+    periodic.start_ticking()
+    run = DBTaskResult.objects.get(task_path="office.periodic.tick")
+    DBTaskResult.objects.filter(pk=run.pk).update(status="RUNNING", started_at=timezone.now())
+    assert periodic.start_ticking() is None  # under way
+    DBTaskResult.objects.filter(pk=run.pk).update(started_at=timezone.now() - datetime.timedelta(hours=1))
+    assert periodic.start_ticking() is not None  # that worker died: queue a new run
