@@ -9,6 +9,12 @@ Outcomes:
     404      not found (the reader does not reveal what it may not show)
     refused  a desk user whose role may not do it: back to a page with a message, nothing changed
     away     a desk user sent elsewhere with a message (GET of a page their role does not use)
+    read-only  (admin) the change page is shown without a save button
+    ok+internal  (reader) the page shows the published internal issue's articles or address
+
+Tables run on one shared world per test (the reader's and the admin's whole tables in one test
+each: building the world is the expensive part); POST cells each run in a savepoint rolled back
+after the request, with the world's rows reloaded before the next.
 """
 
 import datetime
@@ -235,6 +241,130 @@ def test_desk_pdf_preview(world, role):
 
 
 # ---------------------------------------------------------------------------------------------
+# GET: the reader site. Lists are shown to everyone; what they list is part of the cell:
+#     +internal  the page shows an article or the address of the published internal issue
+#     +draft     the page shows an article no issue has published (never expected)
+# Internal issues are for readers, staff and the desk; a signed-in user without a role gets the
+# login page too (it says this account may not read it), an image only the desk sees is a 404.
+
+
+def _reader(name, *args):
+    return lambda w: reverse(f"reader:{name}", args=[a(w) if callable(a) else a for a in args])
+
+
+def _slug(w):
+    return w.publication.slug
+
+
+def _serial(attr):
+    return lambda w: getattr(w, attr).serial_number
+
+
+def _placed(attr):
+    return lambda w: getattr(w, attr).placements.order_by("position").first().article_id
+
+
+def _searched(w):
+    from bulletin.search.index import rebuild_index
+
+    rebuild_index()  # the index follows commits; a test's writes never commit
+    return reverse("reader:search") + "?q=稿件"
+
+
+def _image_in(attr):
+    """An image shown by the first article of the issue `attr` as published (its pinned revision),
+    or by the draft if attr is "draft"."""
+
+    def url(w):
+        from editorial.uploads import store_image
+
+        image = store_image(_png().getvalue(), by=w.users["editor"], name=f"{attr}.png")
+        if attr == "draft":
+            w.draft.revisions.order_by("-number").first().images.add(image)
+        else:
+            placement = getattr(w, attr).placements.order_by("position").first()
+            (placement.revision or placement.article.revisions.order_by("-number").first()).images.add(image)
+        return image.web.url
+
+    return url
+
+
+PUBLIC_PAGE = row(anon="ok", reader="ok", nogroup="ok", staff="ok")
+LIST_PAGE = row(anon="ok", reader="ok+internal", nogroup="ok", staff="ok+internal", editor="ok+internal",
+                editor2="ok+internal", approver="ok+internal", head="ok+internal", superuser="ok+internal")
+INTERNAL_PAGE = row(anon="login", reader="ok+internal", nogroup="login", staff="ok+internal",
+                    editor="ok+internal", editor2="ok+internal", approver="ok+internal", head="ok+internal",
+                    superuser="ok+internal")
+NOT_FOUND = row(**{r: "404" for r in ROLES})
+
+READER_GETS = {
+    "home": (_reader("home"), LIST_PAGE),
+    "archive": (_reader("archive", _slug), LIST_PAGE),
+    "search": (_searched, LIST_PAGE),
+    "chronicle": (_reader("chronicle", _slug, 2020), LIST_PAGE),
+    "public_issue": (_reader("issue", _slug, _serial("published")), PUBLIC_PAGE),
+    "public_article": (_reader("article", _slug, _serial("published"), _placed("published")), PUBLIC_PAGE),
+    "internal_issue": (_reader("issue", _slug, _serial("internal")), INTERNAL_PAGE),
+    "internal_article": (_reader("article", _slug, _serial("internal"), _placed("internal")), INTERNAL_PAGE),
+    # An article of another issue under the internal issue's address: not found, once allowed to look.
+    "draft_in_internal_issue": (_reader("article", _slug, _serial("internal"), lambda w: w.draft.pk),
+                                row(anon="login", reader="404", nogroup="login", staff="404", editor="404",
+                                    editor2="404", approver="404", head="404", superuser="404")),
+    "missing_issue": (_reader("issue", _slug, 999999), NOT_FOUND),
+    "missing_publication": (_reader("archive", "no-such-publication"), NOT_FOUND),
+    "public_media": (_image_in("published"), PUBLIC_PAGE),
+    "internal_media": (_image_in("internal"), row(anon="login", reader="ok", nogroup="404", staff="ok")),
+    "draft_media": (_image_in("draft"), row(anon="404", reader="404", nogroup="404", staff="404")),
+}
+
+
+def _reader_outcome(world, response):
+    got = outcome(response)
+    if got == "ok" and not getattr(response, "streaming", False):
+        text = response.content.decode("utf-8", "replace")
+        internal = [world.internal.get_absolute_url()] + [
+            p.article.title for p in world.internal.placements.select_related("article")
+        ]
+        if any(marker in text for marker in internal):
+            got += "+internal"
+        if any(a.title in text for a in (world.draft, world.draft2, world.submitted, world.approved)):
+            got += "+draft"
+    return got
+
+
+def test_reader_get(world):
+    """The whole table on one world (each row only reads, or adds what no other row looks at)."""
+    clients = {role: client_for(world, role) for role in ROLES}
+    got, urls = {}, {}
+    for page, (url, _expected) in READER_GETS.items():
+        urls[page] = url(world)
+        got[page] = {role: _reader_outcome(world, clients[role].get(urls[page])) for role in ROLES}
+    expected = {page: cells for page, (_url, cells) in READER_GETS.items()}
+    wrong = {page: {r: f"{got[page][r]} (expected {cells[r]})" for r in ROLES if got[page][r] != cells[r]}
+             for page, cells in expected.items() if got[page] != cells}
+    assert not wrong, "\n".join(f"GET {page} {urls[page]}: {cells}" for page, cells in wrong.items())
+
+
+def test_reader_pdf_of_an_internal_issue(world):
+    # Rendering a PDF takes seconds: three roles cover login (anonymous, no role) and ok.
+    url = reverse("reader:issue_pdf", args=[world.publication.slug, world.internal.serial_number])
+    got = {role: client_for(world, role).get(url) for role in ("anon", "nogroup", "reader")}
+    assert {role: outcome(r) for role, r in got.items()} == {"anon": "login", "nogroup": "login", "reader": "ok"}
+    assert got["reader"]["Content-Type"] == "application/pdf"
+    assert "private" in got["reader"]["Cache-Control"]
+
+
+def test_every_reader_route_is_in_the_matrix():
+    from reader import urls
+
+    covered = {"home", "search", "archive", "chronicle", "issue", "article", "issue_pdf"}
+    # The chronicle's PDF and .docx build from the same bulletin.chronicle as its page.
+    covered |= {"chronicle_pdf", "chronicle_docx"}
+    names = {p.name for p in urls.urlpatterns}
+    assert names <= covered, f"reader routes not in the permission matrix: {sorted(names - covered)}"
+
+
+# ---------------------------------------------------------------------------------------------
 # POST: desk actions. Each entry: url, data (may build files), "did it happen", expected row.
 
 
@@ -252,6 +382,7 @@ def _docx(text="导入的正文。"):
     import docx
 
     document = docx.Document()
+    document.add_heading("导入的标题", level=1)  # becomes the new article's title
     document.add_paragraph(text)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -345,19 +476,19 @@ DESK_POSTS = {
     "article_restore": dict(
         setup=_restore_setup,
         url=lambda w: reverse("desk:article_restore", args=[w.draft.pk, 1]),
-        data=lambda w: {},
+        data=lambda w: {"version": w.draft.version},
         happened=lambda w: w.draft.revisions.count() > w.revisions_before,
         expected=REFUSED_UNLESS(*DESK),
     ),
     "article_import_new": dict(
         url=lambda w: reverse("desk:article_import_new"),
-        data=lambda w: {"file": _docx(), "section": _section(w), "publication": w.publication.pk},
-        happened=lambda w: Article.objects.filter(body__contains="导入的正文").exists(),
+        data=lambda w: {"docx": _docx(), "section": _section(w)},
+        happened=lambda w: Article.objects.filter(title="导入的标题", body__contains="导入的正文").exists(),
         expected=REFUSED_UNLESS("editor", "editor2", "superuser"),
     ),
     "article_import": dict(
         url=_a("desk:article_import", "draft"),
-        data=lambda w: {"file": _docx(), "version": w.draft.version},
+        data=lambda w: {"docx": _docx(), "version": w.draft.version},
         happened=lambda w: "导入的正文" in Article.objects.get(pk=w.draft.pk).body,
         expected=REFUSED_UNLESS(*DESK),
     ),
@@ -435,12 +566,13 @@ DESK_POSTS = {
         url=_a("desk:erratum_propose", "published"),
         data=lambda w: {"text": "新的勘误"},
         happened=lambda w: Erratum.objects.filter(text="新的勘误").exists(),
-        expected=REFUSED_UNLESS(*DESK),
+        # Those who assemble issues correct them (the approver reviews articles, not issues).
+        expected=REFUSED_UNLESS("editor", "editor2", "head", "superuser"),
     ),
     "erratum_approve": dict(
         url=lambda w: reverse("desk:erratum_approve", args=[w.published.pk, w.erratum.pk]),
         data=lambda w: {},
-        happened=lambda w: Erratum.objects.get(pk=w.erratum.pk).approved_at is not None,
+        happened=lambda w: Erratum.objects.get(pk=w.erratum.pk).published_at is not None,
         expected=REFUSED_UNLESS("head", "superuser"),
     ),
     "notifications_read": dict(
@@ -486,12 +618,23 @@ DESK_POSTS = {
 }
 
 
-def _post_cell(world, case, role):
+def _fresh(world):
+    """Reload the world's rows: a rolled-back request leaves in-memory copies ahead of the database
+    (an article's version after a save that was undone)."""
+    from django.db.models import Model
+
+    for value in vars(world).values():
+        if isinstance(value, Model):
+            value.refresh_from_db()
+
+
+def _post_cell(world, case, role, *, admin=False):
+    _fresh(world)
     if "setup" in case:
         case["setup"](world)
     world.issues_before = Issue.objects.count()
     response = client_for(world, role).post(case["url"](world), case["data"](world))
-    got = outcome(response)
+    got = outcome(response, admin=admin)
     happened = case["happened"](world) if case["happened"] else None
     if got in ("redirect", "ok") and case["expected"][role] in ("ok", "refused"):
         got = "ok" if happened in (True, None) else "refused"
@@ -500,13 +643,7 @@ def _post_cell(world, case, role):
     return got
 
 
-# Not yet checked against the running code (their state set-up needs work: in-memory versions after
-# a rolled-back save, the .docx import form's fields, the erratum's approval field).
-PENDING = {"article_edit", "article_autosave", "article_restore", "article_import_new", "article_import",
-           "erratum_propose", "erratum_approve"}
-
-
-@pytest.mark.parametrize("action", [a for a in DESK_POSTS if a not in PENDING])
+@pytest.mark.parametrize("action", list(DESK_POSTS))
 def test_desk_post(world, action):
     """Each role in turn on the same state, rolled back to a savepoint after each request."""
     case = DESK_POSTS[action]
@@ -519,3 +656,186 @@ def test_desk_post(world, action):
             if user is not None:
                 user.refresh_from_db()
     assert got == case["expected"], f"POST {action}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The admin: only active staff sign in there (others are sent to its login page), staff act only
+# with the model permissions they were given, the superuser has them all. History (sign-offs,
+# issue events, article transitions) is never added or changed there, not even by the superuser.
+#     read-only  the change page is shown without a save button
+#
+# ADMIN_PENDING_HISTORY: on main (29 Nov) IssueEvent and ArticleTransition have no admin of their
+# own (they show read-only inside the issue's and the article's page), so their addresses are not
+# found; SignOff has one, read-only. When another change registers read-only admins for them
+# (issue #10, "history is append-only"), their rows become those of SignOff.
+
+ADMIN = row(anon="login", reader="login", nogroup="login", staff="403", editor="login", editor2="login",
+            approver="login", head="login", superuser="ok")
+ADMIN_REFUSED = {**ADMIN, "superuser": "403"}
+ADMIN_READ_ONLY = {**ADMIN, "superuser": "read-only"}
+ADMIN_UNREGISTERED = {**ADMIN, "staff": "404", "superuser": "404"}
+
+
+def _admin(label, view, attr=None):
+    """The admin's address of a model's view (for models without an admin, the address it would have)."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch
+
+    app, model = label.split(".")
+
+    def url(w):
+        obj = _admin_obj(w, attr) if attr else None
+        try:
+            return reverse(f"admin:{app}_{model}_{view}", args=[obj.pk] if obj else [])
+        except NoReverseMatch:
+            tail = {"changelist": "", "add": "add/", "change": f"{getattr(obj, 'pk', '')}/change/"}[view]
+            return f"/{settings.ADMIN_URL}{app}/{model}/{tail}"
+
+    return url
+
+
+def _admin_obj(w, attr):
+    if attr == "event":
+        return w.published.events.order_by("pk").first()
+    if attr == "transition":
+        return w.submitted.transitions.order_by("pk").first()
+    if attr == "signoff":
+        return w.signed.sign_offs.order_by("pk").first()
+    if attr in w.users:
+        return w.users[attr]
+    return getattr(w, attr)
+
+
+ADMIN_MODELS = {
+    # model label: (object for its change page, rows: changelist, add, change)
+    "bulletin.publication": ("publication", ADMIN, ADMIN, ADMIN),
+    "bulletin.issue": ("draft_issue", ADMIN, ADMIN, ADMIN),
+    "editorial.article": ("draft", ADMIN, ADMIN, ADMIN),
+    "auth.user": ("nogroup", ADMIN, ADMIN, ADMIN),
+    "bulletin.signoff": ("signoff", ADMIN, ADMIN_REFUSED, ADMIN_READ_ONLY),
+    "bulletin.issueevent": ("event", ADMIN_UNREGISTERED, ADMIN_UNREGISTERED, ADMIN_UNREGISTERED),
+    "editorial.articletransition": ("transition", ADMIN_UNREGISTERED, ADMIN_UNREGISTERED, ADMIN_UNREGISTERED),
+}
+
+ADMIN_GETS = {}
+for _label, (_attr, _list, _add, _change) in ADMIN_MODELS.items():
+    ADMIN_GETS[f"{_label} changelist"] = (_admin(_label, "changelist"), _list)
+    ADMIN_GETS[f"{_label} add"] = (_admin(_label, "add"), _add)
+    ADMIN_GETS[f"{_label} change"] = (_admin(_label, "change", _attr), _change)
+
+
+def _admin_outcome(response):
+    got = outcome(response, admin=True)
+    if got == "ok" and b'name="_save"' not in response.content and "changelist" not in response.request["PATH_INFO"]:
+        if response.request["PATH_INFO"].endswith(("/add/", "/change/")):
+            got = "read-only"
+    return got
+
+
+def test_admin_get(world):
+    clients = {role: client_for(world, role) for role in ROLES}
+    got, urls = {}, {}
+    for page, (url, _expected) in ADMIN_GETS.items():
+        urls[page] = url(world)
+        got[page] = {role: _admin_outcome(clients[role].get(urls[page])) for role in ROLES}
+    expected = {page: cells for page, (_url, cells) in ADMIN_GETS.items()}
+    wrong = {page: {r: f"{got[page][r]} (expected {cells[r]})" for r in ROLES if got[page][r] != cells[r]}
+             for page, cells in expected.items() if got[page] != cells}
+    assert not wrong, "\n".join(f"GET {page} {urls[page]}: {cells}" for page, cells in wrong.items())
+
+
+def _admin_form(w, url, **changes):
+    """The admin's form as the superuser's browser would send it (inline management forms and all),
+    with `changes`; the same data is then posted by each role."""
+    import lxml.html
+
+    client = Client()
+    client.force_login(w.users["superuser"])
+    page = lxml.html.fromstring(client.get(url).content.decode())
+    form = next(f for f in page.forms if (f.get("id") or "").endswith("_form"))
+    data = {}
+    for name, value in form.form_values():
+        data.setdefault(name, []).append(value)
+    data = {name: values if len(values) > 1 else values[0] for name, values in data.items()}
+    data.update(changes)
+    return data
+
+
+ADMIN_POSTS = {
+    "publication change": dict(
+        url=_admin("bulletin.publication", "change", "publication"),
+        data=lambda w: _admin_form(w, _admin("bulletin.publication", "change", "publication")(w),
+                                   name="后台改名的刊物"),
+        happened=lambda w: w.publication.__class__.objects.filter(name="后台改名的刊物").exists(),
+        expected=ADMIN,
+    ),
+    "issue add": dict(
+        url=_admin("bulletin.issue", "add"),
+        data=lambda w: _admin_form(w, _admin("bulletin.issue", "add")(w), publication=str(w.publication.pk),
+                                   year="2022", month="5"),
+        happened=lambda w: Issue.objects.filter(year=2022, month=5).exists(),
+        expected=ADMIN,
+    ),
+    "issue change": dict(
+        url=_admin("bulletin.issue", "change", "draft_issue"),
+        data=lambda w: _admin_form(w, _admin("bulletin.issue", "change", "draft_issue")(w),
+                                   publication_date="2021-02-20"),
+        happened=lambda w: Issue.objects.get(pk=w.draft_issue.pk).publication_date == datetime.date(2021, 2, 20),
+        expected=ADMIN,
+    ),
+    "article change": dict(
+        url=_admin("editorial.article", "change", "draft"),
+        data=lambda w: _admin_form(w, _admin("editorial.article", "change", "draft")(w), title="后台改的标题"),
+        happened=lambda w: Article.objects.get(pk=w.draft.pk).title == "后台改的标题",
+        expected=ADMIN,
+    ),
+    "user add": dict(
+        url=_admin("auth.user", "add"),
+        data=lambda w: _admin_form(w, _admin("auth.user", "add")(w), username="newcomer",
+                                   password1="Qx7-long-enough-pw", password2="Qx7-long-enough-pw",
+                                   usable_password="true"),
+        happened=lambda w: get_user_model().objects.filter(username="newcomer").exists(),
+        expected=ADMIN,
+    ),
+    "user change": dict(
+        url=_admin("auth.user", "change", "nogroup"),
+        data=lambda w: _admin_form(w, _admin("auth.user", "change", "nogroup")(w), is_staff="on"),
+        happened=lambda w: get_user_model().objects.get(pk=w.users["nogroup"].pk).is_staff,
+        expected=ADMIN,
+    ),
+    "signoff change": dict(
+        url=_admin("bulletin.signoff", "change", "signoff"),
+        data=lambda w: {"comment": "后台改的意见", "signed_by": str(w.users["editor"].pk)},
+        happened=lambda w: w.signed.sign_offs.filter(comment="后台改的意见").exists(),
+        expected=ADMIN_REFUSED,
+    ),
+    "issueevent change": dict(
+        url=_admin("bulletin.issueevent", "change", "event"),
+        data=lambda w: {"comment": "后台改的记录"},
+        happened=lambda w: w.published.events.filter(comment="后台改的记录").exists(),
+        expected=ADMIN_UNREGISTERED,  # ADMIN_PENDING_HISTORY: then ADMIN_REFUSED
+    ),
+    "articletransition change": dict(
+        url=_admin("editorial.articletransition", "change", "transition"),
+        data=lambda w: {"comment": "后台改的记录"},
+        happened=lambda w: w.submitted.transitions.filter(comment="后台改的记录").exists(),
+        expected=ADMIN_UNREGISTERED,  # ADMIN_PENDING_HISTORY: then ADMIN_REFUSED
+    ),
+}
+
+
+def test_admin_post(world):
+    """Each role in turn on the same state, rolled back to a savepoint after each request."""
+    got = {}
+    for action, case in ADMIN_POSTS.items():
+        got[action] = {}
+        for role in ROLES:
+            with transaction.atomic():
+                got[action][role] = _post_cell(world, case, role, admin=True)
+                transaction.set_rollback(True)
+            for user in world.users.values():
+                if user is not None:
+                    user.refresh_from_db()
+    wrong = {a: {r: f"{got[a][r]} (expected {c['expected'][r]})" for r in ROLES if got[a][r] != c["expected"][r]}
+             for a, c in ADMIN_POSTS.items() if got[a] != c["expected"]}
+    assert not wrong, "\n".join(f"POST {a}: {cells}" for a, cells in wrong.items())
