@@ -623,9 +623,12 @@ def _fresh(world):
     (an article's version after a save that was undone)."""
     from django.db.models import Model
 
-    for value in vars(world).values():
+    for name, value in list(vars(world).items()):
         if isinstance(value, Model):
-            value.refresh_from_db()
+            try:
+                value.refresh_from_db()
+            except type(value).DoesNotExist:
+                delattr(world, name)  # made by a cell's set-up, rolled back with it
 
 
 def _post_cell(world, case, role, *, admin=False):
