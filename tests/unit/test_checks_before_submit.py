@@ -266,10 +266,9 @@ def test_the_admin_sets_the_checks_per_publication(client, publication):
     assert "提交前检查" in html and "稿件须填写事件日期" in html and "必须满足" in html
     form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update({
-        "check_event_date": "warn", "title_max_chars": 30,
-        "sections-TOTAL_FORMS": 0, "sections-INITIAL_FORMS": 0,
-    })
+    data.update({"check_event_date": "warn", "title_max_chars": 30})
+    for inline in page.context["inline_admin_formsets"]:  # sections, standard wordings: none changed
+        data.update({f"{inline.formset.prefix}-TOTAL_FORMS": 0, f"{inline.formset.prefix}-INITIAL_FORMS": 0})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     publication.refresh_from_db()

@@ -61,6 +61,7 @@ def test_an_imported_back_issue_prints_the_file_s_colophon_not_the_publication_s
     client, publication, editor, own_issue
 ):
     publication.distribution_scope = "本刊今天的发放范围"
+    publication.first_serial_number = own_issue.serial_number + 1  # a back issue precedes the first
     publication.save()
     call_command("import_issue", str(own_issue.path), "--as", "editor", stdout=None)
     issue = Issue.objects.get(publication=publication, serial_number=own_issue.serial_number)

@@ -30,9 +30,9 @@ def test_pdf_embeds_the_print_rendition_of_an_article_image(client, publication,
     issue = Issue.objects.create(publication=publication, year=2020, month=10,
                                  visibility=Visibility.PUBLIC, focus_article=article)
     IssueArticle.objects.create(issue=issue, article=article, section=article.section)
-    publish_back_issue(issue, year_number=10, serial_number=97)
+    publish_back_issue(issue, year_number=10, serial_number=96)
 
-    page = client.get("/test-dsyb/97/").content.decode()
+    page = client.get("/test-dsyb/96/").content.decode()
     assert image.web.url in page
 
     pdf = ensure_issue_pdf(issue)
