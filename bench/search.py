@@ -38,6 +38,7 @@ from bulletin.search.models import ArticleIndex  # noqa: E402
 from bulletin.search.query import search  # noqa: E402
 from bulletin.search.text import segment_document, segmenter  # noqa: E402
 from common.cjk import FOLD_WIDTH  # noqa: E402
+from common.history import deleting_history  # noqa: E402
 from editorial.models import Article  # noqa: E402
 
 SLUG = "bench-search"
@@ -157,8 +158,9 @@ def main():
 
     if args.cleanup:
         with transaction.atomic():
-            Article.objects.filter(publication=publication).delete()
-            Issue.objects.filter(publication=publication).delete()
+            with deleting_history():  # generated data only (common.history)
+                Article.objects.filter(publication=publication).delete()
+                Issue.objects.filter(publication=publication).delete()
             publication.delete()
         print(f"deleted the benchmark publication ({SLUG}).")
 

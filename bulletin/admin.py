@@ -9,6 +9,9 @@ from django.contrib.auth.models import Group
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from common.history import deleting_history
+from common.history_admin import ReadOnlyAdmin, ReadOnlyInline, without_history
+
 from .auth_labels import group_label
 from .models import (
     Erratum,
@@ -241,15 +244,10 @@ class ErratumInline(admin.StackedInline):
         return False
 
 
-class IssueEventInline(admin.TabularInline):
+class IssueEventInline(ReadOnlyInline, admin.TabularInline):
     model = IssueEvent
-    extra = 0
-    can_delete = False
     fields = ["created_at", "action", "actor", "comment"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Issue)
@@ -295,9 +293,36 @@ class IssueAdmin(admin.ModelAdmin):
             record_event(obj, IssueEvent.Action.CHANGED, request.user, f"在后台修改了{labels}")
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.serial_number is not None:
-            return False  # numbers once given are never freed
+        if obj is not None and not self._deletable(obj):
+            return False
         return super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def _deletable(issue) -> bool:
+        """Only a draft that never left the editors goes, with its own history: numbers once
+        given are never freed, and a submission or sign-off is the record (common.history)."""
+        return (
+            issue.serial_number is None
+            and not issue.sign_offs.exists()
+            and not issue.events.exclude(action__in=[IssueEvent.Action.CREATED, IssueEvent.Action.DEADLINES]).exists()
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if all(self._deletable(obj) for obj in objs):
+            perms_needed = without_history(perms_needed)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        with deleting_history():
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = [issue for issue in queryset if not self._deletable(issue)]
+        for issue in kept:
+            self.message_user(request, f"{issue}已提交签发或已发布，有期刊记录，不能删除。", messages.ERROR)
+        with deleting_history():
+            super().delete_queryset(request, queryset.exclude(pk__in=[i.pk for i in kept]))
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -338,17 +363,19 @@ class SearchTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(admin.ModelAdmin):
+class SignOffAdmin(ReadOnlyAdmin):
     """Sign-offs are the head's record: made only by 签发 on the desk, never edited here."""
 
     list_display = ["issue", "signed_by", "signed_at", "voided_at"]
     readonly_fields = ["issue", "signed_by", "signed_at", "content_hash", "comment", "voided_at", "void_reason"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(IssueEvent)
+class IssueEventAdmin(ReadOnlyAdmin):
+    """本期记录: written by the services, only ever added to (common.history)."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["created_at", "issue", "action", "actor"]
+    list_filter = ["action"]
+    list_select_related = ["issue__publication", "actor"]
+    fields = ["issue", "created_at", "action", "actor", "comment"]
+    readonly_fields = fields

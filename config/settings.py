@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "config.apps.TaskQueueConfig",  # django_tasks_db, named in Chinese
     "csp",
+    # PostgreSQL triggers declared on models (history is append-only: bulletin and editorial
+    # Meta.triggers); its migration operations do nothing on SQLite.
+    "pgtrigger",
     "bulletin",
     "editorial",
     "office",

@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 
+from common.history import deleting_history
+from common.history_admin import ReadOnlyAdmin, ReadOnlyInline, without_history
+
 from . import workflow
 from .models import (
     Article,
@@ -14,26 +17,37 @@ from .models import (
 from .proofreading import KIND_LABELS
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ReadOnlyInline, admin.TabularInline):
     model = Revision
-    extra = 0
-    can_delete = False
     fields = ["number", "title", "created_by", "created_at", "note"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class TransitionInline(admin.TabularInline):
+class TransitionInline(ReadOnlyInline, admin.TabularInline):
     model = ArticleTransition
-    extra = 0
-    can_delete = False
     fields = ["created_at", "actor", "action", "from_status", "to_status", "review_level", "comment"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    """Every save of an article: only ever added to (common.history)."""
+
+    list_display = ["article", "number", "created_by", "created_at", "note"]
+    list_select_related = ["article", "created_by"]
+    fields = ["article", "number", "title", "event_date", "section", "body", "created_by", "created_at", "note"]
+    readonly_fields = fields
+
+
+@admin.register(ArticleTransition)
+class ArticleTransitionAdmin(ReadOnlyAdmin):
+    """The workflow's audit trail: only ever added to (common.history)."""
+
+    list_display = ["created_at", "article", "action", "from_status", "to_status", "actor"]
+    list_filter = ["action"]
+    list_select_related = ["article", "actor"]
+    fields = ["article", "created_at", "actor", "action", "from_status", "to_status", "review_level", "comment"]
+    readonly_fields = fields
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -77,6 +91,39 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "review_level", "version", "last_edited_by"]
     inlines = [RevisionInline, TransitionInline]
     actions = ["submit_selected", "approve_selected"]
+
+    @staticmethod
+    def _deletable(article) -> bool:
+        """Only a draft never submitted goes, with its own revisions (common.history); anything
+        that entered the workflow has an audit trail, and a placed article is in an issue."""
+        return (
+            article.status == Article.Status.DRAFT
+            and not article.transitions.exists()
+            and not article.placements.exists()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self._deletable(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if all(self._deletable(obj) for obj in objs):
+            perms_needed = without_history(perms_needed)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        with deleting_history():
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = [article for article in queryset if not self._deletable(article)]
+        for article in kept:
+            self.message_user(request, f"《{article.title}》已进入审核流程或已编入期刊，有流转记录，不能删除。",
+                              messages.ERROR)
+        with deleting_history():
+            super().delete_queryset(request, queryset.exclude(pk__in=[a.pk for a in kept]))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.dates import month_day_label
+from common.history import append_only
 
 
 class Article(models.Model):
@@ -90,6 +91,7 @@ class Revision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number"),
         ]
+        triggers = append_only()
 
     def __str__(self):
         return f"{self.article} 第{self.number}版"
@@ -119,6 +121,7 @@ class ArticleTransition(models.Model):
         verbose_name = "流转记录"
         verbose_name_plural = "流转记录"
         ordering = ["created_at", "pk"]
+        triggers = append_only()
 
     def __str__(self):
         return f"{self.article}: {self.from_status} → {self.to_status}"

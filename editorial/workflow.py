@@ -221,14 +221,17 @@ def _lock(article: Article) -> Article:
     return Article.objects.select_for_update().get(pk=article.pk)
 
 
-def _audit(article: Article, *, by, action: str, from_status: str, comment: str = "") -> ArticleTransition:
+def _audit(
+    article: Article, *, by, action: str, from_status: str, comment: str = "", review_level: int | None = None
+) -> ArticleTransition:
+    """Append the transition (history is append-only, common.history: written once, complete)."""
     return ArticleTransition.objects.create(
         article=article,
         actor=by,
         action=action,
         from_status=from_status,
         to_status=article.status,
-        review_level=article.review_level,
+        review_level=article.review_level if review_level is None else review_level,
         comment=comment,
         created_at=timezone.now(),
     )
@@ -274,11 +277,12 @@ def perform(action: str, article: Article, *, by, comment: str = "", version: in
             locked.status = Status.RETURNED
             locked.review_level = 0
         locked.save(update_fields=["status", "review_level", "updated_at"])
-        entry = _audit(locked, by=by, action=action, from_status=from_status, comment=comment)
-        if action in (APPROVE, RETURN):
-            # The audit records the level that decided, not the one the article moved to.
-            entry.review_level = audit_level
-            entry.save(update_fields=["review_level"])
+        # The audit records the level that decided (approve, return), not the one the article
+        # moved to; written in one INSERT, since the row is never updated afterwards.
+        _audit(
+            locked, by=by, action=action, from_status=from_status, comment=comment,
+            review_level=audit_level if action in (APPROVE, RETURN) else None,
+        )
     return _refresh(article, locked)
 
 

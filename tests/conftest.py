@@ -70,6 +70,17 @@ def start_series_at(publication, first_serial_number):
     return publication
 
 
+def drop_sign_offs(issue_or_queryset):
+    """Test set-up shortcut: remove sign-offs made by the signed_off_issue fixture (history is
+    append-only: on PostgreSQL only inside common.history.deleting_history)."""
+    from bulletin.models import SignOff
+    from common.history import deleting_history
+
+    with deleting_history():
+        qs = issue_or_queryset if hasattr(issue_or_queryset, "model") else SignOff.objects.filter(issue=issue_or_queryset)
+        qs.delete()
+
+
 def role_group(name):
     # The role groups come from a data migration; the flush after a transaction=True (browser)
     # test deletes them, so later tests in the same run recreate them.

@@ -5,10 +5,13 @@ Articles are written on the editorial side (editorial.Article); an issue places 
 article never change a published issue. Every change of state goes through bulletin.publishing.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from common.history import append_only
 
 from .publications import DEADLINES, Publication, Section, Visibility
 
@@ -317,6 +320,7 @@ class IssueEvent(models.Model):
         verbose_name = "期刊记录"
         verbose_name_plural = "期刊记录"
         ordering = ["created_at", "pk"]
+        triggers = append_only()
 
     def __str__(self):
         return f"{self.issue} {self.get_action_display()}"
@@ -369,6 +373,14 @@ class SignOff(models.Model):
         ordering = ["-signed_at"]
         # The table predates the move of SignOff from editorial to bulletin (migration 0007).
         db_table = "editorial_signoff"
+        # Append-only, but voiding sets voided_at/void_reason once (publishing.base.void_sign_off):
+        # the UPDATE trigger fires (refuses) unless that is the only change.
+        triggers = append_only(update_condition=pgtrigger.Condition(
+            "OLD.voided_at IS NOT NULL OR NEW.voided_at IS NULL OR "
+            "(OLD.id, OLD.issue_id, OLD.signed_by_id, OLD.signed_at, OLD.content_hash, OLD.comment) "
+            "IS DISTINCT FROM "
+            "(NEW.id, NEW.issue_id, NEW.signed_by_id, NEW.signed_at, NEW.content_hash, NEW.comment)"
+        ))
 
     def __str__(self):
         return f"{self.issue} 签发于 {self.signed_at:%Y-%m-%d %H:%M}"

@@ -20,6 +20,7 @@ from ..pdf.store import schedule_issue_pdf
 from .base import PUBLISHERS, PublishError, record_event, require
 from .signoff import assert_signed_off
 
+
 @dataclass(frozen=True)
 class Numbers:
     year_number: int

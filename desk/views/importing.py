@@ -13,17 +13,17 @@ from bulletin.importing import staging
 from bulletin.importing.parser import COLOPHON_KEYS, COLOPHON_LABELS, ImportParseError
 from bulletin.importing.service import (
     FOCUS_SECTION,
-    approve_replacement,
-    refuse_replacement,
-    replacement_refusal,
-    request_replacement,
     MAX_FILE_BYTES,
+    approve_replacement,
     check_colophon,
     duplicate_message,
     existing_issues,
     import_parsed_issue,
     import_refusal,
     parse_issue_file,
+    refuse_replacement,
+    replacement_refusal,
+    request_replacement,
 )
 from bulletin.models import BackIssueReplacement, Issue, Publication
 from bulletin.rendering import issue_layout

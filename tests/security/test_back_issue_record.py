@@ -170,7 +170,6 @@ from bulletin.importing.service import (  # noqa: E402
     refuse_replacement,
     request_replacement,
 )
-from bulletin.models import BackIssueReplacement  # noqa: E402
 from tests.conftest import make_user  # noqa: E402
 
 

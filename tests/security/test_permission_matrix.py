@@ -29,7 +29,7 @@ from django.urls import reverse
 from bulletin import publishing
 from bulletin.models import Erratum, Issue, IssueArticle
 from editorial.models import Article, Comment, Image
-from tests.conftest import OWN_ISSUE, make_user
+from tests.conftest import OWN_ISSUE, drop_sign_offs, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def world(publication, editor, editor2, approver, head, reader, outsider, make_a
     w.submitted_issue = signed_off_issue(year=2021, month=1)
     # Submitted by editor: the head may sign it off (four eyes).
     from bulletin.models import SignOff
-    SignOff.objects.filter(issue=w.submitted_issue).delete()
+    drop_sign_offs(SignOff.objects.filter(issue=w.submitted_issue))
     Issue.objects.filter(pk=w.submitted_issue.pk).update(status=Issue.Status.DRAFT)
     w.submitted_issue.refresh_from_db()
     publishing.submit_for_sign_off(w.submitted_issue, by=editor)
@@ -667,10 +667,8 @@ def test_desk_post(world, action):
 # issue events, article transitions) is never added or changed there, not even by the superuser.
 #     read-only  the change page is shown without a save button
 #
-# ADMIN_PENDING_HISTORY: on main (29 Nov) IssueEvent and ArticleTransition have no admin of their
-# own (they show read-only inside the issue's and the article's page), so their addresses are not
-# found; SignOff has one, read-only. When another change registers read-only admins for them
-# (issue #10, "history is append-only"), their rows become those of SignOff.
+# IssueEvent and ArticleTransition (and Revision) have view-only admins like SignOff's
+# (common.history_admin, issue #10 "history is append-only").
 
 ADMIN = row(anon="login", reader="login", nogroup="login", staff="403", editor="login", editor2="login",
             approver="login", head="login", superuser="ok")
@@ -716,8 +714,8 @@ ADMIN_MODELS = {
     "editorial.article": ("draft", ADMIN, ADMIN, ADMIN),
     "auth.user": ("nogroup", ADMIN, ADMIN, ADMIN),
     "bulletin.signoff": ("signoff", ADMIN, ADMIN_REFUSED, ADMIN_READ_ONLY),
-    "bulletin.issueevent": ("event", ADMIN_UNREGISTERED, ADMIN_UNREGISTERED, ADMIN_UNREGISTERED),
-    "editorial.articletransition": ("transition", ADMIN_UNREGISTERED, ADMIN_UNREGISTERED, ADMIN_UNREGISTERED),
+    "bulletin.issueevent": ("event", ADMIN, ADMIN_REFUSED, ADMIN_READ_ONLY),
+    "editorial.articletransition": ("transition", ADMIN, ADMIN_REFUSED, ADMIN_READ_ONLY),
 }
 
 ADMIN_GETS = {}
@@ -816,13 +814,13 @@ ADMIN_POSTS = {
         url=_admin("bulletin.issueevent", "change", "event"),
         data=lambda w: {"comment": "后台改的记录"},
         happened=lambda w: w.published.events.filter(comment="后台改的记录").exists(),
-        expected=ADMIN_UNREGISTERED,  # ADMIN_PENDING_HISTORY: then ADMIN_REFUSED
+        expected=ADMIN_REFUSED,
     ),
     "articletransition change": dict(
         url=_admin("editorial.articletransition", "change", "transition"),
         data=lambda w: {"comment": "后台改的记录"},
         happened=lambda w: w.submitted.transitions.filter(comment="后台改的记录").exists(),
-        expected=ADMIN_UNREGISTERED,  # ADMIN_PENDING_HISTORY: then ADMIN_REFUSED
+        expected=ADMIN_REFUSED,
     ),
 }
 

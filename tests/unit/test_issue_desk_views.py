@@ -6,6 +6,7 @@ from django.urls import reverse
 from bulletin import publishing
 from bulletin.models import Issue
 from editorial.models import Article
+from tests.conftest import drop_sign_offs
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_submit_shows_what_is_missing(client, publication, editor):
 def test_editor_cannot_sign_off_even_by_posting(client, signed_off_issue, editor, head):
     issue = signed_off_issue()
     Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
-    issue.sign_offs.all().delete()
+    drop_sign_offs(issue)
     client.force_login(editor)
     response = client.post(
         reverse("desk:issue_signoff", args=[issue.pk]), {"action": "sign_off", "fingerprint": "x"}, follow=True
@@ -64,7 +65,7 @@ def test_outsiders_cannot_open_the_desk(client, signed_off_issue, reader):
 
 def test_head_signs_off_what_was_shown(client, signed_off_issue, head, editor):
     issue = signed_off_issue()
-    issue.sign_offs.all().delete()
+    drop_sign_offs(issue)
     Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
     client.force_login(head)
     url = reverse("desk:issue_signoff", args=[issue.pk])

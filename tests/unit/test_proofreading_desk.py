@@ -11,6 +11,7 @@ from bulletin.proofreading import context_for, issue_findings
 from editorial import proofing, workflow
 from editorial.models import Article, ProofreadingDismissal
 from editorial.proofreading import HALFWIDTH_PUNCT, INTERNAL_WORDING, STANDARD_WORDING, STRAY_SPACE
+from tests.conftest import drop_sign_offs
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +158,7 @@ def test_the_issue_month_decides_late_dates(publication, editor, make_article):
 
 def test_the_sign_off_page_shows_the_open_findings_of_every_article(client, signed_off_issue, head, editor):
     issue = signed_off_issue()
-    issue.sign_offs.all().delete()
+    drop_sign_offs(issue)
     Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
     first, second = [p.article for p in issue.placements.order_by("position")]
     Article.objects.filter(pk=first.pk).update(body="<p>9月17日，召开会议。</p>")
