@@ -9,8 +9,7 @@ from django.contrib.auth.models import Group
 from django.templatetags.static import static
 from django.utils.html import format_html
 
-from common.history import deleting_history
-from common.history_admin import ReadOnlyAdmin, ReadOnlyInline, without_history
+from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .auth_labels import group_label
 from .models import (
@@ -251,7 +250,7 @@ class IssueEventInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(DraftDeletionMixin, admin.ModelAdmin):
     list_display = ["__str__", "year", "month", "year_number", "serial_number", "status", "visibility"]
     list_filter = ["publication", "status", "year", "visibility"]
     # Deadlines change on the desk (bulletin.publishing.set_deadlines), which records the change.
@@ -292,13 +291,7 @@ class IssueAdmin(admin.ModelAdmin):
             labels = "、".join(str(form.fields[name].label) for name in form.changed_data)
             record_event(obj, IssueEvent.Action.CHANGED, request.user, f"在后台修改了{labels}")
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and not self._deletable(obj):
-            return False
-        return super().has_delete_permission(request, obj)
-
-    @staticmethod
-    def _deletable(issue) -> bool:
+    def _deletable(self, issue) -> bool:
         """Only a draft that never left the editors goes, with its own history: numbers once
         given are never freed, and a submission or sign-off is the record (common.history)."""
         return (
@@ -307,22 +300,8 @@ class IssueAdmin(admin.ModelAdmin):
             and not issue.events.exclude(action__in=[IssueEvent.Action.CREATED, IssueEvent.Action.DEADLINES]).exists()
         )
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if all(self._deletable(obj) for obj in objs):
-            perms_needed = without_history(perms_needed)
-        return deleted, counts, perms_needed, protected
-
-    def delete_model(self, request, obj):
-        with deleting_history():
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        kept = [issue for issue in queryset if not self._deletable(issue)]
-        for issue in kept:
-            self.message_user(request, f"{issue}已提交签发或已发布，有期刊记录，不能删除。", messages.ERROR)
-        with deleting_history():
-            super().delete_queryset(request, queryset.exclude(pk__in=[i.pk for i in kept]))
+    def _kept_message(self, issue) -> str:
+        return f"{issue}已提交签发或已发布，有期刊记录，不能删除。"
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -1,9 +1,9 @@
 """History models in the admin: view only (see common.history)."""
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .history import HISTORY_MODELS
+from .history import HISTORY_MODELS, deleting_history
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,3 +41,37 @@ def without_history(perms_needed) -> set:
     models' view-only admins do not block that one deletion."""
     names = {str(apps.get_model(label)._meta.verbose_name) for label in HISTORY_MODELS}
     return {perm for perm in perms_needed if str(perm) not in names}
+
+
+class DraftDeletionMixin:
+    """Mixin for the admin of a model with history (issues, articles): only a draft that never
+    left the editors may be deleted, and it takes its own history along (deleting_history).
+    The admin says which objects may go (`_deletable`) and why another stays (`_kept_message`)."""
+
+    def _deletable(self, obj) -> bool:
+        raise NotImplementedError
+
+    def _kept_message(self, obj) -> str:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self._deletable(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if all(self._deletable(obj) for obj in objs):
+            perms_needed = without_history(perms_needed)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        with deleting_history():
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = [obj for obj in queryset if not self._deletable(obj)]
+        for obj in kept:
+            self.message_user(request, self._kept_message(obj), messages.ERROR)
+        with deleting_history():
+            super().delete_queryset(request, queryset.exclude(pk__in=[obj.pk for obj in kept]))

@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from common.history import deleting_history
-from common.history_admin import ReadOnlyAdmin, ReadOnlyInline, without_history
+from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import workflow
 from .models import (
@@ -83,7 +82,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DraftDeletionMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "publication", "section", "event_date", "status", "author", "updated_at"]
     list_filter = ["publication", "status", "section"]
@@ -92,8 +91,7 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [RevisionInline, TransitionInline]
     actions = ["submit_selected", "approve_selected"]
 
-    @staticmethod
-    def _deletable(article) -> bool:
+    def _deletable(self, article) -> bool:
         """Only a draft never submitted goes, with its own revisions (common.history); anything
         that entered the workflow has an audit trail, and a placed article is in an issue."""
         return (
@@ -102,28 +100,8 @@ class ArticleAdmin(admin.ModelAdmin):
             and not article.placements.exists()
         )
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and not self._deletable(obj):
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if all(self._deletable(obj) for obj in objs):
-            perms_needed = without_history(perms_needed)
-        return deleted, counts, perms_needed, protected
-
-    def delete_model(self, request, obj):
-        with deleting_history():
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        kept = [article for article in queryset if not self._deletable(article)]
-        for article in kept:
-            self.message_user(request, f"《{article.title}》已进入审核流程或已编入期刊，有流转记录，不能删除。",
-                              messages.ERROR)
-        with deleting_history():
-            super().delete_queryset(request, queryset.exclude(pk__in=[a.pk for a in kept]))
+    def _kept_message(self, article) -> str:
+        return f"《{article.title}》已进入审核流程或已编入期刊，有流转记录，不能删除。"
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
