@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from .history import HISTORY_MODELS, deleting_history
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A history model in the admin: listed and viewed, never added, changed or deleted."""
+class _ViewOnly:
+    """Listed and viewed, never added, changed or deleted."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -19,20 +19,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline:
+class ReadOnlyAdmin(_ViewOnly, admin.ModelAdmin):
+    """A history model in the admin: listed and viewed, never added, changed or deleted."""
+
+
+class ReadOnlyInline(_ViewOnly):
     """Mixin for an admin inline of history rows: shown, never added, changed or deleted."""
 
     can_delete = False
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def without_history(perms_needed) -> set:
