@@ -15,7 +15,7 @@ from collections import OrderedDict
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
-from .colophon import colophon_of
+from .colophon import Colophon, colophon_of
 from .models import Issue
 
 LAYOUT_CACHE_SECONDS = 24 * 60 * 60
@@ -75,14 +75,14 @@ def issue_layout(issue: Issue) -> dict:
     }
 
 
-def layout_version(issue: Issue, errata: list[dict]) -> str:
+def layout_version(issue: Issue, errata: list[dict], colophon: Colophon) -> str:
     """A hash of everything that can change what a reader sees of a published issue."""
     parts = [
         issue.pk, issue.status, issue.visibility, issue.updated_at, issue.focus_article_id,
         [(e["id"], e["published_at"], e["text"]) for e in errata],
         # The masthead and colophon print these (frozen, or the publication's while not frozen);
         # titles and breadcrumbs name the publication as it is called now.
-        colophon_of(issue), issue.publication.name,
+        colophon, issue.publication.name,
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:20]
 
@@ -93,7 +93,8 @@ def published_layout(issue: Issue) -> dict:
     Adds `version` (for ETags) and `last_modified` (the issue's or newest erratum's time).
     """
     errata = _published_errata(issue)
-    version = layout_version(issue, errata)
+    colophon = colophon_of(issue)
+    version = layout_version(issue, errata, colophon)
     key = f"bulletin:layout:{issue.pk}:{version}"
     content = cache.get(key)
     if content is None:
@@ -102,7 +103,7 @@ def published_layout(issue: Issue) -> dict:
     times = [t for t in [issue.updated_at, issue.published_at, *(e["published_at"] for e in errata)] if t]
     return {
         "publication": issue.publication,
-        "colophon": colophon_of(issue),
+        "colophon": colophon,
         "issue": issue,
         **content,
         "errata": errata,
