@@ -58,7 +58,7 @@ class _Detector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.findings: list[str] = []
-        self._in_script: dict | None = None
+        self._in_style = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -84,15 +84,15 @@ class _Detector(HTMLParser):
         if tag == "link" and not (attributes.get("href") or "").startswith(("/", "http://testserver", "https://")):
             self.findings.append(f"<link href={attributes.get('href')!r}>")
         if tag == "style":
-            self._in_script = {"style": True}
+            self._in_style = True
 
     def handle_data(self, data):
-        if self._in_script and BAD_STYLE.search(data):
+        if self._in_style and BAD_STYLE.search(data):
             self.findings.append("<style> with script")
 
     def handle_endtag(self, tag):
         if tag == "style":
-            self._in_script = None
+            self._in_style = False
 
 
 def executable_markup(html: str) -> list[str]:
@@ -159,7 +159,7 @@ def build(publication, editor, approver, head, own_issue) -> XssWorld:
     publication.first_serial_number = own_issue.serial_number + 1
     # The admin's fields: the publication's texts and a section's name.
     publication.description = JOINED[:2000]
-    for name, vector in zip(["sponsor", "publisher", "phone"], VECTORS[:3]):
+    for name, vector in zip(["sponsor", "publisher", "phone"], VECTORS[:3], strict=True):
         setattr(publication, name, vector[: publication._meta.get_field(name).max_length])
     publication.distribution_scope = JOINED
     publication.save()
