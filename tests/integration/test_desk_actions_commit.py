@@ -117,3 +117,37 @@ def test_a_month_on_the_desk_commits_each_step(client, publication, make_article
     for action in ("created", "submitted", "returned", "signed_off", "published", "erratum", "withdrawn"):
         assert action in actions, action
     assert IssueEvent.objects.filter(issue=issue).count() == len(actions)
+
+
+def test_approving_a_back_issue_replacement_on_the_desk_commits(client, publication, editor, head):
+    """The replacement request is locked (select_for_update) while the head approves it."""
+    from bulletin.models import BackIssueReplacement
+    from tests.conftest import make_user
+    from tests.security.test_back_issue_record import ask, import_text, issue_text
+
+    old = import_text(publication, editor, issue_text(90, title="原来的标题"))
+    request = ask(publication, editor, issue_text(90, title="新的标题"))
+    client.force_login(head)
+    post(client, "desk:import_replacement_approve", request.pk, data={"confirm": "1"})
+    request = BackIssueReplacement.objects.get(pk=request.pk)
+    assert not request.is_pending
+    old.refresh_from_db()
+    assert old.status != Issue.Status.PUBLISHED  # kept, as replaced
+    new = Issue.objects.get(publication=publication, serial_number=90, status=Issue.Status.PUBLISHED)
+    assert new.placements.get().article.title == "新的标题"
+
+    # A refusal of another request commits too.
+    second = ask(publication, make_user("editor3", "editor"), issue_text(90, title="第三个标题"))
+    post(client, "desk:import_replacement_refuse", second.pk, data={"comment": "不是定稿。"})
+    assert not BackIssueReplacement.objects.get(pk=second.pk).is_pending
+
+
+def test_a_proofreading_fix_on_the_desk_commits(client, editor, make_article):
+    """校对改正 locks the article while it saves the fix as a new revision."""
+    article = make_article(body="<p>9月17日,区政府召开会议。</p>")
+    client.force_login(editor)
+    edit_page = client.get(reverse("desk:article_edit", args=[article.pk]))
+    finding = next(f for f in edit_page.context["proof_findings"] if f.fix is not None)
+    post(client, "desk:article_proofread", article.pk, data={"op": "fix", "key": finding.key, "version": article.version})
+    article.refresh_from_db()
+    assert article.body == "<p>9月17日，区政府召开会议。</p>" and article.version == 2
