@@ -45,6 +45,6 @@ VOLUME ["/data"]
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD python -m config.healthcheck
+  CMD python -m config.healthcheck http://127.0.0.1:8000/healthz
 # Migrations run at start; then gunicorn with gunicorn.conf.py (logs to stdout, jieba warmed).
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000"]

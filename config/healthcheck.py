@@ -1,5 +1,5 @@
-"""The container's health probe: `python -m config.healthcheck` asks the local gunicorn for
-/healthz with a Host header the site accepts.
+"""The container's health probe: `python -m config.healthcheck [URL]` asks the local gunicorn
+for /healthz (or URL) with a Host header the site accepts.
 
 A bare request to 127.0.0.1 carries Host 127.0.0.1, which production's ALLOWED_HOSTS (the real
 domain only) answers with 400, so the container would never count as healthy. Plain urllib, no
@@ -23,7 +23,8 @@ def probe_host(allowed_hosts: str) -> str:
 
 def main() -> int:
     host = probe_host(os.environ.get("ALLOWED_HOSTS", ""))
-    request = urllib.request.Request(URL, headers={"Host": host})
+    url = sys.argv[1] if len(sys.argv) > 1 else URL
+    request = urllib.request.Request(url, headers={"Host": host})
     try:
         with urllib.request.urlopen(request, timeout=4) as response:
             return 0 if response.status == 200 else 1
