@@ -50,7 +50,15 @@ from editorial.revisions import record_revision
 from editorial.sanitize import clean_html
 
 from ..colophon import freeze as freeze_colophon
-from ..models import BackIssueReplacement, Issue, IssueArticle, IssueEvent, Publication, Section
+from ..models import (
+    FOCUS_SECTION,
+    BackIssueReplacement,
+    Issue,
+    IssueArticle,
+    IssueEvent,
+    Publication,
+    Section,
+)
 from ..publishing import PublishError, back_issue_number_refusal, publish_back_issue
 from ..publishing.base import ASSEMBLERS, SIGNERS, IssueError, record_event, require
 from .parser import (
@@ -84,7 +92,6 @@ __all__ = [
     "read_issue_file",
 ]
 
-FOCUS_SECTION = "本期焦点"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # A monthly issue is about 20 000 characters. The byte limit lets a .docx carry its photos, but
 # text far beyond an issue (18 MB took 90 s and 2 GB to import, 0.5 M characters 28 s) is

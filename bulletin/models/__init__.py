@@ -20,10 +20,17 @@ from .issues import (
     SignOff,
     attach_return_events,
 )
-from .publications import DEADLINES, Publication, Section, StandardWording, Visibility
+from .publications import (
+    DEADLINES,
+    FOCUS_SECTION,
+    Publication,
+    Section,
+    StandardWording,
+    Visibility,
+)
 
 __all__ = [
-    "DEADLINES", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
+    "DEADLINES", "FOCUS_SECTION", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
     "IssueQuerySet", "Publication", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
     "attach_return_events",
 ]

@@ -173,6 +173,12 @@ class Publication(models.Model):
         return self.issues.filter(serial_number__isnull=False, imported=False).exists()
 
 
+# The section whose first article is the issue's focus (本期焦点): the cover, the reader's issue
+# page and the TOC name that article. One idea: the focus is where it prints (bulletin.publishing
+# keeps Issue.focus_article equal to the first article of this section).
+FOCUS_SECTION = "本期焦点"
+
+
 class Section(models.Model):
     publication = models.ForeignKey(
         Publication, on_delete=models.CASCADE, related_name="sections", verbose_name="刊物"
@@ -192,6 +198,10 @@ class Section(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_focus(self) -> bool:
+        return self.name == FOCUS_SECTION
 
 
 class StandardWording(models.Model):

@@ -1,5 +1,11 @@
 """Assembling an issue: creating it, placing articles, ordering sections, the focus article.
 
+The focus (本期焦点) is one idea: the first article of the publication's 本期焦点 section
+(`FOCUS_SECTION`). 设为焦点 places an article at the top of that section; moving, removing or
+re-sectioning articles there moves the focus with them (said in 本期记录), so the badge on the
+desk, the cover's focus line, the reader's 本期焦点 box and the TOC always name the same
+article. A publication without such a section keeps a plain flag (`Issue.focus_article`).
+
 Each action changes the issue through `changing_issue` (role check, one transaction, row lock);
 a change to a submitted or signed-off issue sends it back to draft and voids the sign-off.
 """
@@ -13,7 +19,15 @@ from editorial.checks import article_checks
 from editorial.models import Article
 
 from .. import colophon
-from ..models import Issue, IssueArticle, IssueEvent, Publication, Section, Visibility
+from ..models import (
+    FOCUS_SECTION,
+    Issue,
+    IssueArticle,
+    IssueEvent,
+    Publication,
+    Section,
+    Visibility,
+)
 from .base import ASSEMBLERS, IssueError, changing_issue, record_event, reopen, require
 
 
@@ -31,6 +45,28 @@ def _placement(issue: Issue, article_id) -> IssueArticle:
         return issue.placements.select_related("article", "section").get(article_id=article_id)
     except (IssueArticle.DoesNotExist, ValueError, TypeError, OverflowError):
         raise IssueError("本期中没有这篇稿件，页面可能已过期，请刷新。") from None
+
+
+def focus_section(issue: Issue) -> Section | None:
+    """The publication's 本期焦点 section, if it has one."""
+    return issue.publication.sections.filter(name=FOCUS_SECTION).first()
+
+
+def _sync_focus(locked: Issue, by, *, say: bool = True) -> None:
+    """Make the focus the first article of the 本期焦点 section (none if it is empty)."""
+    section = focus_section(locked)
+    if section is None:
+        return
+    first = (locked.placements.filter(section=section).select_related("article")
+             .order_by("position", "pk").first())
+    article = first.article if first else None
+    if locked.focus_article_id == (article.pk if article else None):
+        return
+    locked.focus_article = article
+    locked.save(update_fields=["focus_article", "updated_at"])
+    if say:  # in 本期记录 once the issue has been submitted, like the change that caused it
+        reopen(locked, by, f"本期焦点随之改为《{article.title}》" if article
+               else "“本期焦点”栏目已无稿件，本期焦点随之取消")
 
 
 def effective_section_order(issue: Issue) -> list[Section]:
@@ -97,21 +133,30 @@ def add_article(issue: Issue, article, *, by, section: Section | None = None) ->
             raise IssueError("所选栏目不属于本刊物。")
         reopen(locked, by, f"加入稿件《{article.title}》")
         last = locked.placements.filter(section=section).aggregate(m=Max("position"))["m"]
-        return IssueArticle.objects.create(
+        placement = IssueArticle.objects.create(
             issue=locked, article=article, section=section, position=0 if last is None else last + 1
         )
+        _sync_focus(locked, by)
+        return placement
 
 
 def remove_article(issue: Issue, article_id, *, by) -> None:
     with changing_issue(issue, by=by) as locked:
         placement = _placement(locked, article_id)
         was_focus = locked.focus_article_id == placement.article_id
-        reopen(locked, by, f"移出稿件《{placement.article.title}》" + ("（本期焦点随之取消）" if was_focus else ""))
+        successor = None
+        if was_focus and (section := focus_section(locked)) is not None:
+            successor = (locked.placements.filter(section=section).exclude(pk=placement.pk)
+                         .select_related("article").order_by("position", "pk").first())
+        reopen(locked, by, f"移出稿件《{placement.article.title}》" + (
+            "" if not was_focus else f"（本期焦点随之改为《{successor.article.title}》）" if successor
+            else "（本期焦点随之取消）"))
         placement.delete()
         if locked.focus_article_id == placement.article_id:
-            locked.focus_article = None
+            locked.focus_article = successor.article if successor else None
             locked.save(update_fields=["focus_article", "updated_at"])
         _normalise_positions(locked, placement.section_id)
+        _sync_focus(locked, by)
 
 
 def move_article(issue: Issue, article_id, direction: str, *, by) -> None:
@@ -128,6 +173,7 @@ def move_article(issue: Issue, article_id, direction: str, *, by) -> None:
         a.position, b.position = b.position, a.position
         a.save(update_fields=["position"])
         b.save(update_fields=["position"])
+        _sync_focus(locked, by)
 
 
 def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
@@ -148,6 +194,7 @@ def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
         by_article = {p.article_id: p for p in placements}
         for index, article_pk in enumerate(wanted):
             IssueArticle.objects.filter(pk=by_article[article_pk].pk).update(position=index)
+        _sync_focus(locked, by)
 
 
 def change_section(issue: Issue, article_id, section_id, *, by) -> None:
@@ -167,6 +214,7 @@ def change_section(issue: Issue, article_id, section_id, *, by) -> None:
         placement.position = 0 if last is None else last + 1
         placement.save(update_fields=["section", "position"])
         _normalise_positions(locked, old_section)
+        _sync_focus(locked, by)
 
 
 def move_section(issue: Issue, section_id, direction: str, *, by) -> None:
@@ -188,14 +236,39 @@ def move_section(issue: Issue, section_id, direction: str, *, by) -> None:
 
 
 def set_focus(issue: Issue, article_id, *, by) -> None:
-    """Mark the focus article (本期焦点); it must be one of the issue's articles."""
+    """Make one of the issue's articles the focus (本期焦点).
+
+    With a 本期焦点 section the article is placed first in it (from whatever section it was in),
+    so the focus is always where it prints; the article that was first stays in the section.
+    """
     with changing_issue(issue, by=by) as locked:
         placement = _placement(locked, article_id)
-        if locked.focus_article_id == placement.article_id:
+        section = focus_section(locked)
+        if section is None:
+            if locked.focus_article_id == placement.article_id:
+                return
+            reopen(locked, by, f"将本期焦点改为《{placement.article.title}》")
+            locked.focus_article = placement.article
+            locked.save(update_fields=["focus_article", "updated_at"])
             return
-        reopen(locked, by, f"将本期焦点改为《{placement.article.title}》")
-        locked.focus_article = placement.article
-        locked.save(update_fields=["focus_article", "updated_at"])
+        siblings = _normalise_positions(locked, section.pk)
+        if locked.focus_article_id == placement.article_id and siblings and siblings[0].pk == placement.pk:
+            return
+        moved = placement.section_id != section.pk
+        reopen(locked, by, f"将本期焦点改为《{placement.article.title}》"
+                           + (f"（由“{placement.section.name}”移至“{FOCUS_SECTION}”栏目首篇）" if moved
+                              else f"（移至“{FOCUS_SECTION}”栏目首篇）"))
+        old_section = placement.section_id
+        for sibling in siblings:
+            if sibling.pk != placement.pk:
+                IssueArticle.objects.filter(pk=sibling.pk).update(position=sibling.position + 1)
+        placement.section = section
+        placement.position = 0
+        placement.save(update_fields=["section", "position"])
+        if moved:
+            _normalise_positions(locked, old_section)
+        _normalise_positions(locked, section.pk)
+        _sync_focus(locked, by, say=False)
 
 
 def set_visibility(issue: Issue, visibility: str, *, by) -> None:

@@ -126,6 +126,7 @@ def _detail_context(request, issue: Issue) -> dict:
         "issue": issue,
         "groups": groups,
         "all_sections": [s for s in sections if s.active],
+        "focus_section": next((s for s in sections if s.is_focus), None),
         "candidates": publishing.addable_articles(issue) if not issue.is_frozen else [],
         # The checklist before 提交签发 (met / missing / warning), and what refuses it.
         "checks": checks,

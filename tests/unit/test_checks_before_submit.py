@@ -162,8 +162,7 @@ def issue(publication, editor):
 
 def test_a_forged_post_cannot_submit_an_issue_with_empty_required_sections(client, issue, make_article, editor):
     other = make_article(title="时政稿件", section="时政要点", status=APPROVED)
-    publishing.add_article(issue, other, by=editor)
-    publishing.set_focus(issue, other.pk, by=editor)
+    publishing.add_article(issue, other, by=editor)  # (设为焦点 would place it in 本期焦点)
     client.force_login(editor)
     response = client.post(reverse("desk:issue_submit", args=[issue.pk]), follow=True)
     shown = messages_of(response)

@@ -408,3 +408,71 @@ def test_only_a_numbered_issue_links_to_the_reader_site(client, issue, django_us
     assert "viewsitelink" not in page
     issue.serial_number, issue.year_number = 97, 10
     assert issue.get_absolute_url() == "/test-dsyb/97/"
+
+
+# --- the focus (本期焦点) is one idea: the first article of the 本期焦点 section ----------------
+
+
+def _badges(client, issue):
+    """The desk's assembly page: (section, title) of every article wearing the 本期焦点 badge."""
+    import re
+
+    page = client.get(f"/desk/issues/{issue.pk}/").content.decode()
+    found = []
+    for section in re.findall(r'<section class="asm-section".*?</section>', page, re.S):
+        name = re.search(r'aria-label="([^"]+)"', section).group(1)
+        for item in re.findall(r'<li class="asm-item[^"]*".*?</li>', section, re.S):
+            if '<span class="tag focus">本期焦点</span>' in item:
+                found.append((name, re.search(r'<span class="asm-title">([^<]+)</span>', item).group(1)))
+    return found
+
+
+def test_focus_set_on_an_article_of_another_section_moves_it_where_the_focus_prints(
+        client, issue, make_article, editor):
+    """The reported confusion: 设为焦点 on a 时政要点 article took the badge from the article in
+    the 本期焦点 section, while cover and TOC disagreed. Now the chosen article goes to the top
+    of 本期焦点; desk badge, reader box, cover line and TOC all name it."""
+    focus, other = ready_issue(issue, make_article, editor)
+    client.force_login(editor)
+    assert _badges(client, issue) == [("本期焦点", "焦点稿件")]
+
+    publishing.submit_for_sign_off(issue, by=editor)  # so that 本期记录 names each change
+    client.post(f"/desk/issues/{issue.pk}/assemble/", {"op": f"focus:{other.pk}"})
+    issue.refresh_from_db()
+    assert issue.focus_article == other
+    assert _badges(client, issue) == [("本期焦点", "时政稿件")]
+    layout = issue_layout(issue)
+    focus_section = next(s for s in layout["sections"] if s["name"] == "本期焦点")
+    # The focus line (cover, reader box) is the first entry of the 本期焦点 section in the TOC;
+    # the article that was the focus stays in the section, second.
+    assert layout["focus"]["title"] == "时政稿件" == focus_section["entries"][0]["title"]
+    assert [e["title"] for e in focus_section["entries"]] == ["时政稿件", "焦点稿件"]
+    assert not any(e["title"] == "时政稿件" for s in layout["sections"] if s["name"] != "本期焦点"
+                   for e in s["entries"])
+    assert "由“时政要点”移至“本期焦点”栏目首篇" in issue.events.order_by("pk").last().comment
+
+
+def test_the_focus_follows_the_first_article_of_the_focus_section(issue, make_article, editor):
+    focus, other = ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)  # so that 本期记录 names each change
+    second = make_article(title="焦点二", section="本期焦点", status=APPROVED)
+    publishing.add_article(issue, second, by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article == focus  # added below: the focus stays
+    publishing.move_article(issue, second.pk, "up", by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article == second
+    assert issue.events.order_by("pk").last().comment == "本期焦点随之改为《焦点二》"
+    # Moved out of the section: the next one there becomes the focus.
+    publishing.change_section(issue, second.pk, issue.publication.sections.get(name="时政要点").pk, by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article == focus
+    # Removed: the section is empty, there is no focus, and the checklist says so.
+    publishing.remove_article(issue, focus.pk, by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article_id is None
+    assert "还没有指定本期焦点文章。" in publishing.assembly_problems(issue)
+    # An article placed into the empty 本期焦点 section is the focus at once.
+    publishing.change_section(issue, other.pk, issue.publication.sections.get(name="本期焦点").pk, by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article == other

@@ -67,11 +67,11 @@ def test_the_head_reads_in_words_what_changed_since_the_return(
     added = make_article(title="新增的文化稿件", section="文化亮点", status=APPROVED)
     publishing.add_article(issue, added, by=editor)
     publishing.remove_article(issue, articles["d"].pk, by=editor)  # removed
-    publishing.change_section(issue, articles["c"].pk, publication.sections.get(name="民生视点").pk, by=editor)
+    # 设为焦点 on a 时政要点 article places it first in 本期焦点: a section move and a new focus.
+    publishing.set_focus(issue, articles["c"].pk, by=editor)
     publishing.move_article(issue, articles["b"].pk, "up", by=editor)  # reordered in 时政要点
     culture = publication.sections.get(name="文化亮点")
     publishing.move_section(issue, culture.pk, "up", by=editor)  # section order
-    publishing.set_focus(issue, articles["a"].pk, by=editor)
     publishing.set_visibility(issue, Visibility.INTERNAL, by=editor)
     edited = articles["focus"]
     workflow.save_article(edited, by=editor, version=edited.version,
@@ -89,10 +89,10 @@ def test_the_head_reads_in_words_what_changed_since_the_return(
         "（原为：本期焦点、时政要点、创文看点、经济热点、文化亮点、民生视点）。",
         "新增《新增的文化稿件》（文化亮点）。",
         "移出《社区食堂试点运营》（原在民生视点）。",
-        "《人大视察老旧小区改造》从“时政要点”移至“民生视点”。",
+        "《人大视察老旧小区改造》从“时政要点”移至“本期焦点”。",
         "“时政要点”栏目内顺序调整为：《区长调研重点项目》《区委常委会召开会议》"
         "（原为：《区委常委会召开会议》《区长调研重点项目》）。",
-        "本期焦点由《政务服务中心启用新大厅》改为《区委常委会召开会议》。",
+        "本期焦点由《政务服务中心启用新大厅》改为《人大视察老旧小区改造》。",
         "可见范围由“公开”改为“内部资料（仅限授权读者）”。",
         "《政务服务中心启用新大厅》修改了正文。",
     ]
