@@ -166,6 +166,8 @@ PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
 # Seconds between autosaves of an article being edited on the desk (static/js/desk.js).
 BULLETIN_AUTOSAVE_SECONDS = env.int("BULLETIN_AUTOSAVE_SECONDS", default=20)
+# One sitting: one user's autosaves less than this apart show as one entry in 版本记录.
+BULLETIN_AUTOSAVE_SITTING_MINUTES = env.int("BULLETIN_AUTOSAVE_SITTING_MINUTES", default=30)
 
 # Background work (django-tasks): e-mails, scheduled publishing, deadline reminders. The database
 # backend keeps the queue in the site's own database; `manage.py db_worker` runs it.

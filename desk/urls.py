@@ -24,6 +24,7 @@ urlpatterns = [
     # Articles
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),
+    path("articles/new/autosave/", articles.article_autosave_new, name="article_autosave_new"),
     path("articles/import/", articles.article_import_new, name="article_import_new"),
     path("articles/<id:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<id:pk>/edit/", articles.article_edit, name="article_edit"),

@@ -101,6 +101,30 @@ class Revision(models.Model):
         return month_day_label(self.event_date)
 
 
+class SupersededAutosave(models.Model):
+    """An autosave revision that a later autosave of the same sitting replaced in 版本记录.
+
+    Revisions are append-only, so one sitting's autosaves are not merged by rewriting: each
+    autosave still writes its revision, and the one it follows is marked here. 版本记录 and the
+    compare page list only the sitting's latest autosave (the marked ones stay stored and
+    reachable by number). A sitting is one user's consecutive autosaves with nothing between
+    them: a manual save, anyone else's save or a workflow step starts a new one
+    (editorial.revisions.record_autosave).
+    """
+
+    revision = models.OneToOneField(
+        Revision, on_delete=models.CASCADE, related_name="superseded", verbose_name="被合并的自动保存"
+    )
+    by = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+", verbose_name="合并到")
+
+    class Meta:
+        verbose_name = "合并的自动保存"
+        verbose_name_plural = "合并的自动保存"
+
+    def __str__(self):
+        return f"{self.revision} → 第{self.by.number}版"
+
+
 class ArticleTransition(models.Model):
     """Audit trail of the workflow: who moved an article from which state to which, and why."""
 

@@ -1,10 +1,30 @@
-"""Revisions: every save of an article writes an immutable snapshot."""
+"""Revisions: every save of an article writes an immutable snapshot.
 
+Autosaves of one sitting show as one entry in 版本记录: each still writes its revision (history
+is append-only), and the previous autosave of the sitting is marked superseded
+(`SupersededAutosave`), so the list shows the sitting's latest text once.
+"""
+
+import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
 from .image_refs import link_revision_images
-from .models import Article, Revision
+from .models import Article, Revision, SupersededAutosave
+
+AUTOSAVE_NOTE = "自动保存"
+
+
+def sitting() -> datetime.timedelta:
+    """Autosaves further apart than this are two sittings (the editor went away and came back);
+    BULLETIN_AUTOSAVE_SITTING_MINUTES, 30 by default."""
+    return datetime.timedelta(minutes=settings.BULLETIN_AUTOSAVE_SITTING_MINUTES)
+
+# The implicit step an edit of a returned article takes (editorial.workflow.REVISE): caused by
+# the sitting's own first autosave, it does not end the sitting.
+_OWN_STEPS = ("revise",)
 
 
 @transaction.atomic
@@ -37,3 +57,30 @@ def current_revision(article: Article) -> Revision:
     ):
         return latest
     return record_revision(article, by=article.last_edited_by or article.author)
+
+
+@transaction.atomic
+def record_autosave(article: Article, *, by) -> Revision:
+    """Snapshot an autosave; the same user's previous autosave of this sitting is superseded.
+
+    The sitting goes on while the latest revision is this user's autosave, less than `SITTING`
+    old (`sitting()`), with no workflow step since: a manual save, another person's save (their revision is
+    the latest) or a transition closes it, so 版本记录 keeps saying who wrote what when.
+    """
+    previous = article.revisions.order_by("-number").first()
+    revision = record_revision(article, by=by, note=AUTOSAVE_NOTE)
+    if (
+        previous is not None
+        and previous.note == AUTOSAVE_NOTE
+        and previous.created_by_id == getattr(by, "pk", None)
+        and revision.created_at - previous.created_at < sitting()
+        and not article.transitions.filter(created_at__gte=previous.created_at)
+        .exclude(action__in=_OWN_STEPS, actor=by).exists()
+    ):
+        SupersededAutosave.objects.create(revision=previous, by=revision)
+    return revision
+
+
+def listed_revisions(article: Article):
+    """The revisions 版本记录 lists: all but the autosaves a later one of their sitting replaced."""
+    return article.revisions.filter(superseded__isnull=True)

@@ -33,7 +33,7 @@ from common.roles import APPROVER, EDITOR, has_role, is_desk_user
 from .authorship import REVIEWER_SHARE_LIMIT, share_of
 from .checks import article_checks
 from .models import Article, ArticleTransition, ReviewLevel
-from .revisions import record_revision
+from .revisions import record_autosave, record_revision
 from .sanitize import clean_html
 
 Status = Article.Status
@@ -328,8 +328,12 @@ def create_article(*, by, publication, section, title, body="", event_date=None,
     return article
 
 
-def save_article(article: Article, *, by, version: int | None, note: str = "", **changes) -> Article:
+def save_article(article: Article, *, by, version: int | None, note: str = "", autosave: bool = False,
+                 **changes) -> Article:
     """Save new content (any of title, event_date, section, body) as the next version.
+
+    `autosave`: written by the editor page's timer; the sitting's autosaves show as one entry
+    in 版本记录 (editorial.revisions.record_autosave).
 
     `version` is the version the editor's form was opened at. If someone saved in between,
     EditConflict is raised and nothing is written. Every effective save increments the
@@ -373,7 +377,10 @@ def save_article(article: Article, *, by, version: int | None, note: str = "", *
                 # Earlier levels approved other words: the changed text is reviewed from the start.
                 locked.review_level, action = first, RESTART
         locked.save()
-        record_revision(locked, by=by, note=note)
+        if autosave:
+            record_autosave(locked, by=by)
+        else:
+            record_revision(locked, by=by, note=note)
         if action:
             _audit(locked, by=by, action=action, from_status=from_status)
     return _refresh(article, locked)

@@ -30,6 +30,7 @@ from editorial.diff import compare, has_changes
 from editorial.docx_import import DocxImportError
 from editorial.images import ImageRejected
 from editorial.models import Article, Comment
+from editorial.revisions import listed_revisions
 from editorial.sanitize import clean_html, count_words
 from editorial.uploads import import_docx, store_image
 from office import todo
@@ -136,6 +137,7 @@ def article_new(request):
     return render(
         request, "desk/article_form.html",
         {"form": form, "article": None, "import_form": DocxImportForm(),
+         "autosave_seconds": settings.BULLETIN_AUTOSAVE_SECONDS,
          "checks": article_checks(blank, publication=publication) if publication else None},
     )
 
@@ -262,27 +264,35 @@ def article_edit(request, pk):
     return render(request, "desk/article_form.html", _edit_context(request, article, form))
 
 
-@desk_view()
-@require_POST
-def article_autosave(request, pk):
-    article = _article(pk)
-    if article.status not in (Status.DRAFT, Status.RETURNED):
-        return JsonResponse({"ok": False, "message": "只有草稿会自动保存，请手动保存。"}, status=400)
-    form = ArticleForm(request.POST, article=article)
-    if not form.is_valid():
-        errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}{e[0]}"
-                          for f, e in form.errors.items())
-        return JsonResponse({"ok": False, "message": "未自动保存：" + errors}, status=400)
-    data = form.cleaned_data
-    try:
-        workflow.save_article(
-            article, by=request.user, version=data["version"], note="自动保存",
-            title=data["title"], event_date=data["event_date"], section=data["section"], body=data["body"],
-        )
-    except workflow.EditConflict as exc:
-        return JsonResponse({"ok": False, "conflict": True, "message": exc.message}, status=409)
-    except workflow.WorkflowError as exc:
-        return JsonResponse({"ok": False, "message": exc.message}, status=400)
+# A new article's first autosave has only what the editor typed so far: it is filed under these
+# until the editor fills them in (the checklist still asks for a real title before review).
+UNTITLED = "无标题稿件"
+
+
+def _autosave_form(request, article):
+    """The editor's form as the timer sent it: a title or section not given yet keeps the saved one."""
+    data = request.POST.copy()
+    if not data.get("title", "").strip():
+        data["title"] = article.title if article else UNTITLED
+    if not data.get("section"):
+        if article is not None:
+            data["section"] = article.section_id
+        else:
+            chosen = data.get("publication", "")
+            publication = (Publication.objects.filter(pk=chosen).first() if chosen.isdigit() else None) \
+                or Publication.objects.first()
+            first = publication.sections.filter(active=True).order_by("position", "pk").first() if publication else None
+            if first is not None:
+                data["section"] = first.pk
+    form = ArticleForm(data, article=article)
+    if form.is_valid():
+        return form, None
+    errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}{e[0]}"
+                      for f, e in form.errors.items())
+    return form, JsonResponse({"ok": False, "message": "未自动保存：" + errors}, status=400)
+
+
+def _autosaved(request, article, **extra):
     return JsonResponse({
         "ok": True,
         "version": article.version,
@@ -292,7 +302,58 @@ def article_autosave(request, pk):
         "checks": [c.as_dict() for c in article_checks(article)],
         # The 校对 panel of the text just saved (templates/desk/_proofreading.html).
         "proofreading": _proofreading_html(request, article),
+        **extra,
     })
+
+
+@desk_view()
+@require_POST
+def article_autosave(request, pk):
+    article = _article(pk)
+    if article.status not in (Status.DRAFT, Status.RETURNED):
+        return JsonResponse({"ok": False, "message": "只有草稿会自动保存，请手动保存。"}, status=400)
+    form, refusal = _autosave_form(request, article)
+    if refusal:
+        return refusal
+    data = form.cleaned_data
+    try:
+        workflow.save_article(
+            article, by=request.user, version=data["version"], autosave=True,
+            title=data["title"], event_date=data["event_date"], section=data["section"], body=data["body"],
+        )
+    except workflow.EditConflict as exc:
+        return JsonResponse({"ok": False, "conflict": True, "message": exc.message}, status=409)
+    except workflow.WorkflowError as exc:
+        return JsonResponse({"ok": False, "message": exc.message}, status=400)
+    return _autosaved(request, article)
+
+
+@desk_view(EDITOR, message="只有编辑可以新建稿件。")
+@require_POST
+def article_autosave_new(request):
+    """The new-article page's first autosave creates the draft; the page goes on as its editor
+    (static/js/desk.js switches to the answer's addresses without reloading)."""
+    if not request.POST.get("title", "").strip() and not workflow.clean_body(request.POST.get("body", "")).strip():
+        return JsonResponse({"ok": False, "message": "还没有内容，未自动保存。"}, status=400)
+    form, refusal = _autosave_form(request, None)
+    if refusal:
+        return refusal
+    data = form.cleaned_data
+    try:
+        article = workflow.create_article(
+            by=request.user, publication=data["publication"], section=data["section"], title=data["title"],
+            event_date=data["event_date"], body=data["body"], note="新建（自动保存）",
+        )
+    except workflow.WorkflowError as exc:
+        return JsonResponse({"ok": False, "message": exc.message}, status=400)
+    return _autosaved(
+        request, article,
+        created=True,
+        edit_url=reverse("desk:article_edit", args=[article.pk]),
+        autosave_url=reverse("desk:article_autosave", args=[article.pk]),
+        import_url=reverse("desk:article_import", args=[article.pk]),
+        title=article.title,
+    )
 
 
 @desk_view()
@@ -358,7 +419,8 @@ def article_detail(request, pk):
         "can_edit": workflow.can_edit(user, article),
         "checks": article_checks(article) if article.status in (Status.DRAFT, Status.RETURNED) else [],
         "transitions": transitions,
-        "revisions": article.revisions.select_related("created_by").order_by("-number"),
+        # One sitting's autosaves show once (editorial.revisions.record_autosave).
+        "revisions": listed_revisions(article).select_related("created_by").order_by("-number"),
         "comments": article.comments.select_related("author"),
         "comment_form": CommentForm(),
         "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
@@ -425,8 +487,11 @@ def _revision_label(revision):
 @desk_view()
 def article_compare(request, pk):
     article = _article(pk)
-    revisions = list(article.revisions.select_related("section", "created_by").order_by("number"))
-    by_number = {r.number: r for r in revisions}
+    every = list(article.revisions.select_related("section", "created_by", "superseded").order_by("number"))
+    # Any revision can be asked for by number; the lists and defaults use those 版本记录 shows.
+    by_number = {r.number: r for r in every}
+    listed = set(listed_revisions(article).values_list("number", flat=True))
+    revisions = [r for r in every if r.number in listed]
 
     def pick(name, default):
         try:
@@ -436,7 +501,8 @@ def article_compare(request, pk):
 
     newest = revisions[-1] if revisions else None
     new = pick("b", newest)
-    old = pick("a", by_number.get(new.number - 1, new) if new else None)
+    earlier = [r for r in revisions if new and r.number < new.number]
+    old = pick("a", (earlier[-1] if earlier else new) if new else None)
     if old is None or new is None:
         messages.error(request, "这篇稿件还没有可比较的版本。")
         return redirect("desk:article_detail", article.pk)

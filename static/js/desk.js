@@ -75,8 +75,26 @@
     if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // The new-article page: the first autosave creates the draft (once there is a title or body).
+  var creating = form.getAttribute("data-autosave-new") === "1";
+  function hasContent() {
+    var title = form.querySelector("input[name=title]");
+    return (title && title.value.trim() !== "") || count(editorData()) > 0;
+  }
+  // The draft exists now: the page goes on as its editor without reloading (the cursor stays
+  // where the editor is typing); saving and autosaving address the article from here on.
+  function becomeEditPage(json) {
+    creating = false;
+    autosaveUrl = json.autosave_url;
+    form.setAttribute("data-autosave-url", autosaveUrl);
+    form.removeAttribute("data-autosave-new");
+    form.setAttribute("action", json.edit_url);
+    if (window.history && window.history.replaceState) window.history.replaceState(null, "", json.edit_url);
+  }
+
   function autosave() {
     if (!autosaveUrl || !dirty || saving || paused) return;
+    if (creating && !hasContent()) return;
     saving = true;
     editorData();
     var data = new FormData(form);
@@ -92,6 +110,7 @@
       .then(function (result) {
         var status = result[0], json = result[1];
         if (json.ok) {
+          if (json.created) becomeEditPage(json);
           setVersion(json.version);
           if (countEl) countEl.textContent = json.words;
           if (json.checks) renderChecks(json.checks);

@@ -97,3 +97,43 @@ def test_live_word_count_is_the_count_the_server_stores(page, live_server, login
     assert expected == 10
     page.wait_for_function("document.getElementById('word-count').textContent !== '3'")
     assert page.locator("#word-count").inner_text() == str(expected)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_article_autosaves_from_the_first_keystroke_as_one_entry(page, live_server, login, publication, editor):
+    """Typed into 新建稿件 and never saved by hand: the text survives a reload, the address is
+    the article's, and several autosaves are one 自动保存 entry in 版本记录."""
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/new/")
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.type("第一句自动保存。")
+    page.wait_for_function("location.pathname.endsWith('/edit/')")
+    article = Article.objects.get()
+    assert page.url.endswith(f"/desk/articles/{article.pk}/edit/")
+    # Typing goes on in the same editor (no reload), and later autosaves update the same draft.
+    assert page.evaluate("document.activeElement.closest('.ck-editor__editable') !== null")
+    page.keyboard.type("第二句。")
+    for _ in range(100):  # the second autosave (version 2) before typing on
+        if article.revisions.filter(body__contains="第二句。").exists():
+            break
+        page.wait_for_timeout(100)
+    page.fill("input[name=title]", "边打字边保存的新稿件")
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("第三句。")
+    for _ in range(100):
+        article.refresh_from_db()
+        if "第三句。" in article.body and article.title == "边打字边保存的新稿件":
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_function("document.getElementById('autosave-status').textContent.includes('已自动保存')")
+    assert Article.objects.count() == 1
+    assert article.revisions.count() >= 3  # created, then at least two autosaves
+
+    page.reload()
+    assert "第一句自动保存。第二句。第三句。" in page.locator(".ck-editor__editable").inner_text()
+    assert page.locator("input[name=title]").input_value() == "边打字边保存的新稿件"
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/")
+    entries = page.locator("ol.revisions > li").all_inner_texts()
+    assert len(entries) == 2, entries  # the sitting's autosaves, and the creation
+    assert sum("自动保存" in e and "新建" not in e for e in entries) == 1
