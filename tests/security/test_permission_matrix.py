@@ -208,6 +208,8 @@ DESK_GETS = {
     # Script endpoints answer GET with 405 once the role is checked.
     "article_autosave": (_a("desk:article_autosave", "draft"),
                          row(editor="405", editor2="405", approver="405", head="405", superuser="405")),
+    "article_autosave_new": (lambda w: reverse("desk:article_autosave_new"),
+                             row(editor="405", editor2="405", approver="403", head="403", superuser="405")),
     "issue_schedule": (_a("desk:issue_schedule", "signed"),
                        row(editor="403", editor2="403", approver="403", head="405", superuser="405")),
     "issue_publish": (_a("desk:issue_publish", "signed"),
@@ -447,6 +449,14 @@ DESK_POSTS = {
                         "event_date": "2020-09-17", "version": w.draft.version},
         happened=_edited,
         expected=row(),
+    ),
+    # The new-article page's first autosave creates the draft: editors only.
+    "article_autosave_new": dict(
+        url=lambda w: reverse("desk:article_autosave_new"),
+        data=lambda w: {"title": "自动保存新建", "section": _section(w), "body": "<p>正文</p>", "event_date": "",
+                        "publication": w.publication.pk, "version": ""},
+        happened=lambda w: Article.objects.filter(title="自动保存新建").exists(),
+        expected=row(approver="403", head="403"),
     ),
     "article_transition_submit": dict(
         url=_a("desk:article_transition", "draft"),
