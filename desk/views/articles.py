@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import JsonResponse
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bulletin import proofreading as proof_context
+from bulletin.importing import staging
 from bulletin.models import Issue, Publication
 from common.checks import warnings as check_warnings
 from common.dates import month_day_label
@@ -129,6 +131,8 @@ def article_new(request):
                 return redirect("desk:article_edit", article.pk)
     else:
         form = ArticleForm()
+    # A Word file chosen before the section was: kept, so the import form only asks for the section.
+    staged = staging.load(request.GET.get("docx", ""), user=request.user) if request.GET.get("docx") else None
     # The checklist of the article about to be written (the form's publication, or the first).
     publication = form.cleaned_data.get("publication") if form.is_bound and form.is_valid() else None
     publication = publication or Publication.objects.first()
@@ -138,6 +142,7 @@ def article_new(request):
         request, "desk/article_form.html",
         {"form": form, "article": None, "import_form": DocxImportForm(),
          "autosave_seconds": settings.BULLETIN_AUTOSAVE_SECONDS,
+         "staged_docx": {"token": request.GET["docx"], "filename": staged[1]["filename"]} if staged else None,
          "checks": article_checks(blank, publication=publication) if publication else None},
     )
 
@@ -579,10 +584,29 @@ def _import(request, upload):
 @require_POST
 def article_import_new(request):
     form = DocxImportForm(request.POST, request.FILES)
-    if not form.is_valid() or not form.cleaned_data.get("section"):
-        messages.error(request, "请选择栏目和要导入的 .docx 文件。")
+    form.is_valid()  # each field is looked at below: a file kept from the last try counts
+    upload = form.cleaned_data.get("docx")
+    section = form.cleaned_data.get("section")
+    token = request.POST.get("staged", "")
+    staged = staging.load(token, user=request.user) if token and upload is None else None
+    if upload is None and staged is not None:
+        data, meta = staged
+        upload = SimpleUploadedFile(meta["filename"], data)
+    if upload is None:
+        messages.error(request, "请选择要导入的 .docx 文件。" if section else "请选择栏目和要导入的 .docx 文件。")
         return redirect("desk:article_new")
-    upload = form.cleaned_data["docx"]
+    if section is None:
+        # The chosen file is kept (PRIVATE_ROOT, this user only): choosing the section is enough.
+        if staged is None:
+            if upload.size > settings.BULLETIN_MAX_UPLOAD_BYTES:
+                messages.error(request, "请选择栏目和要导入的 .docx 文件。")
+                return redirect("desk:article_new")
+            token = staging.stage(upload.read(), user=request.user, filename=upload.name,
+                                  publication_id=None, create_sections=False)
+        messages.error(request, f"请选择栏目。已选的文件“{upload.name}”已保留，选好栏目后再点“导入为新稿件”即可，不必重新选择文件。")
+        return redirect(reverse("desk:article_new") + f"?docx={token}#word-import")
+    if staged is not None:
+        staging.discard(token)
     result = _import(request, upload)
     if result is None:
         return redirect("desk:article_new")

@@ -524,3 +524,33 @@ def test_edit_page_warns_that_saving_voids_the_sign_off(client, signed_off_issue
     html = client.get(f"/desk/articles/{article.pk}/edit/").content.decode()
     assert "本稿已编入《测试区大事月报》2020年10月（已签发）" in html
     assert "签发失效" in html
+
+
+@pytest.mark.django_db
+def test_word_import_without_a_section_keeps_the_chosen_file(client, editor, editor2, publication):
+    """No section chosen: the page says so and keeps the file; choosing the section is enough."""
+    client.force_login(editor)
+    upload = SimpleUploadedFile("新大厅.docx", real_docx())
+    response = client.post(reverse("desk:article_import_new"), {"docx": upload, "section": ""})
+    assert not Article.objects.exists()
+    assert response["Location"].startswith(reverse("desk:article_new") + "?docx=")
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "请选择栏目。已选的文件“新大厅.docx”已保留" in " ".join(str(m) for m in page.context["messages"])
+    assert "已选文件：<strong>新大厅.docx</strong>" in html
+    token = page.context["staged_docx"]["token"]
+    assert f'name="staged" value="{token}"' in html
+    # Another editor cannot use the token.
+    client.force_login(editor2)
+    other = client.post(reverse("desk:article_import_new"), {"staged": token, "section": publication.sections.first().pk})
+    assert other["Location"] == reverse("desk:article_new") and not Article.objects.exists()
+    # The same editor picks the section only, sends no file again: the article is created from it.
+    client.force_login(editor)
+    section = publication.sections.get(name="时政要点")
+    response = client.post(reverse("desk:article_import_new"), {"staged": token, "section": section.pk})
+    article = Article.objects.get()
+    assert response["Location"] == reverse("desk:article_edit", args=[article.pk])
+    assert article.title == "区政务服务中心新大厅启用" and article.section == section
+    # The kept file is used once.
+    again = client.post(reverse("desk:article_import_new"), {"staged": token, "section": section.pk})
+    assert again["Location"] == reverse("desk:article_new") and Article.objects.count() == 1
