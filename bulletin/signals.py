@@ -4,14 +4,16 @@
   a change made outside the services (admin, shell, the article workflow) voids the sign-off.
 - A published or withdrawn issue's placements and content fields cannot be changed at all.
 - An edit of an article placed in an issue that has been submitted goes into 本期记录.
+- A publication's font file replaced or deleted leaves no file behind (once the change commits).
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from editorial.models import Article
 
-from .models import Issue, IssueArticle, IssueEvent
+from .models import Issue, IssueArticle, IssueEvent, PublicationFont
 from .models.issues import FROZEN_STATUSES
 from .publishing import IssueError, check_sign_off
 from .publishing.base import has_been_submitted, record_event
@@ -83,3 +85,21 @@ def recheck_after_article_change(sender, instance, created, update_fields=None, 
                 issue, IssueEvent.Action.CHANGED, instance.last_edited_by,
                 f"修改了稿件《{instance.title}》（第{instance.version}版）",
             )
+
+
+def _delete_font_file_after_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: PublicationFont.file.field.storage.delete(name))
+
+
+@receiver(pre_save, sender=PublicationFont, dispatch_uid="bulletin.font_file_replaced")
+def font_file_replaced(sender, instance, **kwargs):
+    if instance.pk:
+        old = PublicationFont.objects.filter(pk=instance.pk).values_list("file", flat=True).first()
+        if old and old != instance.file.name:
+            _delete_font_file_after_commit(old)
+
+
+@receiver(post_delete, sender=PublicationFont, dispatch_uid="bulletin.font_file_deleted")
+def font_file_deleted(sender, instance, **kwargs):
+    _delete_font_file_after_commit(instance.file.name)

@@ -1,6 +1,7 @@
 """The shared core of Bulletin, split by concern (the tables keep their names).
 
-    publications  Publication, Section, Visibility, StandardWording: what an office publishes
+    publications  Publication, Section, Visibility, StandardWording, PublicationFont: what an office
+                  publishes and how
     issues        Issue, IssueArticle, Erratum, IssueEvent, SignOff: an issue and its history
     search        ArticleIndex, SearchTerm (bulletin/search/models.py)
 
@@ -24,6 +25,7 @@ from .publications import (
     DEADLINES,
     FOCUS_SECTION,
     Publication,
+    PublicationFont,
     Section,
     StandardWording,
     Visibility,
@@ -31,6 +33,6 @@ from .publications import (
 
 __all__ = [
     "DEADLINES", "FOCUS_SECTION", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
-    "IssueQuerySet", "Publication", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
+    "IssueQuerySet", "Publication", "PublicationFont", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
     "attach_return_events",
 ]

@@ -2,11 +2,17 @@
 
 import calendar
 import datetime
+import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 from common.checks import CheckLevel
 
@@ -232,3 +238,69 @@ class StandardWording(models.Model):
         self.wrong, self.right = wrong, right
         if wrong and wrong == right:
             raise ValidationError({"right": "规范表述与不规范的写法相同。"})
+
+
+@deconstructible
+class PrivateStorage(FileSystemStorage):
+    """Files kept under PRIVATE_ROOT/<folder> (read from the settings each time, as tests move
+    it): outside MEDIA_ROOT, so no URL reaches them, like the stored PDFs (bulletin.pdf.store)."""
+
+    def __init__(self, folder: str):
+        super().__init__()
+        self.folder = folder
+
+    @property
+    def base_location(self):
+        return str(Path(settings.PRIVATE_ROOT) / self.folder)
+
+    @property
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+    def url(self, name):
+        raise ValueError("该文件不公开，没有网址。")
+
+
+font_storage = PrivateStorage("fonts")
+
+
+def font_upload_to(font, filename):
+    """"3/title-1f2e3d4c5b6a.otf": the checked file's own extension (bulletin.pdf.fonts)."""
+    suffix = Path(filename).suffix.lower()
+    return f"{font.publication_id}/{font.role}-{uuid.uuid4().hex[:12]}{suffix}"
+
+
+class PublicationFont(models.Model):
+    """A font the office holds a licence for, set in the issue PDF in place of Noto CJK for one
+    role (bulletin.pdf.fonts checks the file and puts it in the render). Never served."""
+
+    class Role(models.TextChoices):
+        TITLE = "title", "标题（报头、文章标题，如方正小标宋）"
+        BODY = "body", "正文（如仿宋_GB2312）"
+        HEADING = "heading", "黑体（栏目名称、小标题、目录栏目）"
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="fonts", verbose_name="刊物"
+    )
+    role = models.CharField("用途", max_length=10, choices=Role.choices)
+    file = models.FileField(
+        "字体文件", storage=font_storage, upload_to=font_upload_to, max_length=200,
+        help_text="TTF、OTF 或 TTC 字体文件，最大 30 MB，须含常用汉字。",
+    )
+    family_name = models.CharField("字体名称", max_length=200, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "排版字体"
+        verbose_name_plural = "排版字体"
+        ordering = ["publication", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "role"], name="one_font_per_role_per_publication"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display().split('（')[0]}：{self.family_name}"

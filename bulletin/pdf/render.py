@@ -14,6 +14,8 @@ objects with the same attributes) and gets the PDF bytes back::
       "sections": [{"name": str, "entries": [entry, ...]}, ...],
       "errata": [{"text": str, "published_at": datetime}],
       "preview": bool,
+      "fonts": [{"role": "title" | "body" | "heading", "family": str, "path": str}]
+               (the publication's uploaded faces, bulletin.pdf.fonts; Noto CJK when absent),
     }
     entry = {"anchor": "article-12", "title": str,
              "event_date": date or None, "body": SafeString}
@@ -30,6 +32,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from . import typesetting
+from .fonts import font_face_css
 
 TEMPLATE_NAME = "pdf/issue.html"
 BASE_DIR = Path(__file__).resolve().parents[2]  # the repository: static/ and templates/
@@ -90,6 +93,7 @@ def render_issue_html(context: dict) -> str:
     ctx.setdefault("errata", [])
     ctx.setdefault("preview", False)
     ctx["pdf_css"] = load_pdf_css()
+    ctx["font_css"] = font_face_css(ctx.get("fonts"))
     ctx = typesetting.typeset_issue(ctx, cut=_word_cutter())  # word-aware titles, paragraph ends
     return render_to_string(TEMPLATE_NAME, ctx)
 

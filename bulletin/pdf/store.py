@@ -15,6 +15,10 @@ Entry points for other modules:
 - ``ensure_issue_pdf(issue)`` — the path of the current PDF, rendering it first if needed.
 
 The files live outside MEDIA_ROOT on purpose: an internal issue's PDF has no public URL.
+
+The publication's uploaded fonts (bulletin.pdf.fonts) are not part of the content version: a
+font change applies to the next render (previews, the next publish, a re-render after errata or
+a template change), and a stored PDF of a published issue stays as it was distributed.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from django.db import connections, transaction
 from editorial.models import Image
 
 from ..colophon import colophon_of
-from ..models import Issue
+from ..models import Issue, PublicationFont
 from ..rendering import issue_layout
+from .fonts import pdf_fonts
 from .render import BASE_DIR, PDF_CSS_PATH, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
 
 logger = logging.getLogger(__name__)
@@ -88,7 +93,8 @@ def download_filename(issue: Issue) -> str:
 
 
 def media_url_fetcher():
-    """A WeasyPrint URL fetcher that reads images from MEDIA_ROOT only, never the network.
+    """A WeasyPrint URL fetcher that reads images from MEDIA_ROOT and the publication's fonts
+    from their private folder only, never the network.
 
     Article bodies are cleaned to reference our own media; anything else (a stray external
     URL) is refused rather than fetched at render time.
@@ -101,6 +107,11 @@ def media_url_fetcher():
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             path = unquote(urlsplit(url).path)
+            if url.startswith("file:"):  # the @font-face rules of bulletin.pdf.fonts
+                fonts_root = Path(PublicationFont.file.field.storage.location)
+                candidate = Path(path).resolve()
+                if candidate.is_relative_to(fonts_root) and candidate.is_file():
+                    return super().fetch(candidate.as_uri(), headers)
             media_url = urlsplit(settings.MEDIA_URL).path
             media_root = Path(settings.MEDIA_ROOT).resolve()
             if media_url and media_url in path:
@@ -121,6 +132,7 @@ def _print_rendition(relative: str) -> str:
 
 def render_pdf_bytes(issue: Issue) -> bytes:
     layout = issue_layout(issue)
+    layout["fonts"] = pdf_fonts(issue.publication)
     return render_issue_pdf(layout, url_fetcher=media_url_fetcher())
 
 

@@ -30,6 +30,7 @@ DJANGO_ENGLISH = [
 # Latin words that may show: data (user names, addresses, e-mail) and key names in help texts.
 ALLOWED_LATIN = {"Control", "Command", "Mac"} | {
     "admin", "xiaoming", "wxm", "example", "org", "office", "test", "dsyb", "zyq",  # data, examples
+    "PDF", "TTF", "OTF", "TTC", "MB", "GB",  # file formats and font names (仿宋_GB2312) as written in Chinese
 }
 
 
