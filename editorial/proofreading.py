@@ -345,10 +345,24 @@ def _doubled(text: str):
 
 
 _SPACE_RE = re.compile(f"(?<={CJK})[{SPACES}]+(?={CJK})")
+# A byline in parentheses spaces its parts by custom: （记者 张伟）, （通讯员 李明 摄）,
+# （记者 张伟 通讯员 李明）. Its spaces are not stray: a parenthesis that opens with a byline's
+# role and holds only names, spaces and name separators.
+BYLINE_ROLES = (
+    "特约记者", "实习记者", "见习记者", "首席记者", "记者", "特约通讯员", "通讯员", "摄影", "摄像",
+    "作者", "撰稿", "执笔", "供稿", "文/图", "文／图", "责任编辑", "编辑",
+)
+_BYLINE_RE = re.compile(
+    f"[（(][{SPACES}]*(?:{'|'.join(re.escape(role) for role in BYLINE_ROLES)})"
+    f"[{IDEOGRAPHS}{SPACES}：:、/／·]*[）)]"
+)
 
 
 def _spaces(text: str):
+    bylines = [m.span() for m in _BYLINE_RE.finditer(text)]
     for m in _SPACE_RE.finditer(text):
+        if any(start < m.start() and m.end() < end for start, end in bylines):
+            continue
         yield (STRAY_SPACE, m.start(), m.end(), "汉字之间有多余的空格。", "", ERROR)
 
 

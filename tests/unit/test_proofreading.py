@@ -81,6 +81,22 @@ def test_stray_spaces_between_chinese_characters():
     assert find("\u3000\u3000召开 2020 年度第九次会议，APP 上线。", context=OCT_2020) == []
 
 
+@pytest.mark.parametrize("byline", [
+    "（记者 张伟）", "（通讯员 李明）", "（记者 张伟 通讯员 李明）", "（通讯员\u3000李明 摄）",
+    "（记者 张伟、王芳）", "(记者 张伟)", "（特约记者 欧阳 明）", "（文/图 李明）",
+])
+def test_spaces_inside_a_byline_in_parentheses_are_not_stray(byline):
+    text = f"会议要求各单位抓好落实。{byline}"
+    assert spans(text, pr.STRAY_SPACE) == []
+
+
+def test_spaces_outside_a_byline_or_in_other_parentheses_are_still_stray():
+    text = "区委 书记出席会议（记者 张伟）。会议（第一 阶段）结束。"
+    assert spans(text, pr.STRAY_SPACE) == [(2, 3, " ", ""), (22, 23, " ", "")]
+    # A parenthesis that only starts like a byline but reads on as a sentence is text.
+    assert spans("（记者 张伟，李明）", pr.STRAY_SPACE) == [(3, 4, " ", "")]
+
+
 # --- numbers (GB/T 15835) -----------------------------------------------------------------
 
 
