@@ -235,6 +235,23 @@ def move_section(issue: Issue, section_id, direction: str, *, by) -> None:
         locked.save(update_fields=["section_order", "updated_at"])
 
 
+def reorder_sections(issue: Issue, section_ids, *, by) -> None:
+    """Set this issue's section order (dragging a section sends the whole list)."""
+    try:
+        wanted = [int(pk) for pk in section_ids]
+    except (TypeError, ValueError):
+        raise IssueError("顺序数据有误，请刷新页面后重试。") from None
+    with changing_issue(issue, by=by) as locked:
+        current = effective_section_order(locked)
+        if sorted(wanted) != sorted(s.pk for s in current):
+            raise IssueError("本期的栏目已被他人修改，请刷新页面后重试。")
+        if wanted == [s.pk for s in current]:
+            return
+        reopen(locked, by, "调整栏目顺序")
+        locked.section_order = wanted
+        locked.save(update_fields=["section_order", "updated_at"])
+
+
 def set_focus(issue: Issue, article_id, *, by) -> None:
     """Make one of the issue's articles the focus (本期焦点).
 

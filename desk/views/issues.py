@@ -203,6 +203,12 @@ def _apply_op(request, issue: Issue, op: str):
     if verb == "visibility":
         publishing.set_visibility(issue, request.POST.get("visibility", ""), by=user)
         return f"可见范围已改为“{issue.get_visibility_display()}”。"
+    if verb == "section_order":  # a section dragged: the whole order of the issue's sections
+        ids = [parse_id(x) for x in request.POST.get("order", "").split(",") if x]
+        if not ids or None in ids:
+            raise IssueError(BAD_ORDER)
+        publishing.reorder_sections(issue, ids, by=user)
+        return None
     arg = parse_id(raw)
     if arg is None:
         if verb == "reorder":
@@ -248,17 +254,34 @@ _ID_VERBS = {"add", "remove", "up", "down", "section_up", "section_down", "focus
 @require_POST
 def issue_assemble(request, pk):
     issue = _issue(pk)
+    op = request.POST.get("op", "")
+    # Come back to where the editor was working on the page: the moved row (or its section).
+    anchor = request.POST.get("anchor", "") or _anchor_of(issue, op)
     try:
-        done = _apply_op(request, issue, request.POST.get("op", ""))
+        done = _apply_op(request, issue, op)
     except IssueError as exc:
         refused(request, exc)
     else:
         if done:
             messages.success(request, done)
-    # Come back to where the editor was working on the page.
-    anchor = request.POST.get("anchor", "")
     url = reverse("desk:issue_detail", args=[issue.pk])
     return redirect(url + f"#{anchor}" if anchor.replace("-", "_").isidentifier() else url)
+
+
+def _anchor_of(issue: Issue, op: str) -> str:
+    """The element of the assembly page an op acts on (templates/desk/issue_detail.html ids)."""
+    verb, _, raw = op.partition(":")
+    arg = parse_id(raw)
+    if arg is None:
+        return "assembly-form" if verb == "section_order" else ""
+    if verb in ("section_up", "section_down", "reorder"):
+        return f"section-{arg}"
+    if verb == "remove":  # the row goes: its section stays
+        section = issue.placements.filter(article_id=arg).values_list("section_id", flat=True).first()
+        return f"section-{section}" if section else ""
+    if verb in ("add", "up", "down", "focus", "section"):
+        return f"article-{arg}"
+    return ""
 
 
 def _lifecycle_action(request, pk, action, success, back="desk:issue_detail"):

@@ -1,4 +1,5 @@
-// Issue desk: drag and drop ordering inside a section, and one-shot forms.
+// Issue desk: drag and drop ordering of sections and of the articles inside a section, the
+// place kept after each change, and one-shot forms.
 // Without JavaScript everything works through the ↑/↓ buttons; the server decides in any case.
 (function () {
   "use strict";
@@ -29,7 +30,75 @@
 
   var form = document.getElementById("assembly-form");
   if (!form) return;
-  var dragged = null;
+  var dragged = null, draggedSection = null;
+
+  // After ▲▼, 加入本期, 设为焦点…, the page comes back at the row acted on (the server's
+  // redirect carries its #anchor): the same button, or else the row, gets the focus, so the
+  // keyboard and the eye stay where they were.
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    try {
+      if (button && button.name === "op") window.sessionStorage.setItem("asm-op", button.value);
+      else window.sessionStorage.removeItem("asm-op");
+    } catch (e) { /* storage refused: the anchor alone still scrolls */ }
+  });
+  function restorePlace() {
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    var op = null;
+    try { op = window.sessionStorage.getItem("asm-op"); window.sessionStorage.removeItem("asm-op"); } catch (e) { /* none */ }
+    if (!target || !form.contains(target)) return;
+    var button = op ? form.querySelector("button[name=op][value='" + op.replace(/[^\w:]/g, "") + "']") : null;
+    var focus = button && !button.disabled && target.contains(button) ? button : target;
+    if (focus === target && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    focus.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  }
+  // After the browser's own scroll to the #anchor, which comes once the page has loaded.
+  if (document.readyState === "complete") restorePlace();
+  else window.addEventListener("load", function () { window.setTimeout(restorePlace, 0); });
+
+  function submitOp(op, order, anchor) {
+    var field = document.getElementById("drag-op");
+    field.disabled = false;
+    field.value = op;
+    document.getElementById("drag-order").value = order;
+    document.getElementById("drag-anchor").value = anchor;
+    form.submit();
+  }
+
+  // Sections are dragged by their heading, like articles by their row.
+  var sections = form.querySelector(".assembly-sections");
+  if (sections) {
+    sections.addEventListener("dragstart", function (event) {
+      var header = event.target.closest && event.target.closest(".asm-section > header");
+      if (!header || event.target !== header) return;
+      draggedSection = header.parentNode;
+      draggedSection.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", "section-" + draggedSection.dataset.section);
+    });
+    sections.addEventListener("dragend", function () {
+      if (draggedSection) draggedSection.classList.remove("dragging");
+      draggedSection = null;
+    });
+    sections.addEventListener("dragover", function (event) {
+      if (!draggedSection) return;
+      event.preventDefault();
+      var over = event.target.closest && event.target.closest(".asm-section");
+      if (!over || over === draggedSection) return;
+      var box = over.getBoundingClientRect();
+      var after = event.clientY > box.top + box.height / 2;
+      sections.insertBefore(draggedSection, after ? over.nextSibling : over);
+    });
+    sections.addEventListener("drop", function (event) {
+      if (!draggedSection) return;
+      event.preventDefault();
+      var ids = Array.prototype.map.call(sections.querySelectorAll(".asm-section"), function (section) {
+        return section.dataset.section;
+      });
+      submitOp("section_order", ids.join(","), "section-" + draggedSection.dataset.section);
+    });
+  }
 
   form.querySelectorAll(".asm-list").forEach(function (list) {
     list.addEventListener("dragstart", function (event) {
@@ -60,12 +129,7 @@
       var ids = Array.prototype.map.call(list.querySelectorAll(".asm-item"), function (li) {
         return li.dataset.article;
       });
-      var op = document.getElementById("drag-op");
-      op.disabled = false;
-      op.value = "reorder:" + list.dataset.section;
-      document.getElementById("drag-order").value = ids.join(",");
-      document.getElementById("drag-anchor").value = "section-" + list.dataset.section;
-      form.submit();
+      submitOp("reorder:" + list.dataset.section, ids.join(","), "article-" + dragged.dataset.article);
     });
   });
 })();

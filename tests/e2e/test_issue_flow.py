@@ -58,7 +58,12 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     banner = page.get_by_role("note", name="主任退回意见")
     assert "本期焦点应为政务服务中心新大厅" in banner.inner_text() and "陈主任" in banner.inner_text()
     page.get_by_role("button", name="将《区政务服务中心启用新大厅》设为本期焦点").click()
-    page.get_by_role("button", name="《区长调研重点项目》上移").click()
+    # The first 设为焦点 had placed 区委常委会 in 本期焦点 (the focus is that section's first
+    # article); it goes back to 时政要点, after 区长调研.
+    meeting = Article.objects.get(title="区委常委会召开会议").pk
+    row = page.locator(f"#article-{meeting}")
+    row.locator("select").select_option(label="时政要点")
+    row.get_by_role("button", name="移至").click()
     titles = page.locator(f"#section-{_section_id('时政要点')} .asm-title").all_inner_texts()
     assert titles == ["区长调研重点项目", "区委常委会召开会议"]
     page.get_by_role("button", name="提交主任签发").click()
@@ -115,3 +120,65 @@ def test_drag_and_drop_reorders_a_section(page, live_server, login, make_article
     assert page.locator(f"#section-{_section_id('时政要点')} .asm-title").all_inner_texts() == ["丙", "甲", "乙"]
     placements = Issue.objects.get(pk=issue.pk).placements.order_by("position")
     assert [p.article.title for p in placements] == ["丙", "甲", "乙"]
+
+
+def _long_issue(make_article, editor):
+    """An issue with enough articles that the lowest rows are far below the top of the page."""
+    from bulletin import publishing
+
+    first = make_article(status=Article.Status.APPROVED, title="稿件01", section="民生视点")
+    issue = publishing.create_issue(first.publication, year=2020, month=12, by=editor)
+    publishing.add_article(issue, first, by=editor)
+    for n in range(2, 16):
+        section = "时政要点" if n < 12 else "民生视点"
+        publishing.add_article(issue, make_article(status=Article.Status.APPROVED, title=f"稿件{n:02d}",
+                                                   section=section), by=editor)
+    return issue
+
+
+def test_moving_a_low_row_keeps_the_place_on_the_page(page, live_server, login, make_article, editor):
+    issue = _long_issue(make_article, editor)
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/issues/{issue.pk}/")
+    low = page.locator("#section-%d .asm-item" % _section_id("民生视点")).last
+    article_id = low.get_attribute("data-article")
+    button = low.locator("button[value^='up:']")
+    button.scroll_into_view_if_needed()
+    with page.expect_navigation():
+        button.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"#article-{article_id}")
+    # The page is scrolled to the moved row (not back at the top) and the same ↑ has the focus.
+    assert page.evaluate("window.scrollY") > 300
+    box = page.locator(f"#article-{article_id}").bounding_box()
+    assert 0 <= box["y"] <= page.viewport_size["height"]
+    assert page.evaluate("document.activeElement.value") == f"up:{article_id}"
+    titles = page.locator("#section-%d .asm-title" % _section_id("民生视点")).all_inner_texts()
+    assert titles.index(page.locator(f"#article-{article_id} .asm-title").inner_text()) == len(titles) - 2
+
+    # 加入本期 comes back at the added row too.
+    extra = make_article(status=Article.Status.APPROVED, title="新加入的稿件", section="文化亮点")
+    page.reload()
+    with page.expect_navigation():
+        page.click(f"button[value='add:{extra.pk}']")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"#article-{extra.pk}")
+    assert page.evaluate("window.scrollY") > 0 or page.locator(f"#article-{extra.pk}").bounding_box()["y"] < 900
+
+
+def test_dragging_a_section_reorders_the_sections(page, live_server, login, make_article, editor):
+    from bulletin.models import Issue
+    from bulletin.publishing import effective_section_order
+
+    issue = _long_issue(make_article, editor)
+    login(page, "editor")
+    page.set_viewport_size({"width": 1280, "height": 3000})  # both headings on screen while dragging
+    page.goto(f"{live_server.url}/desk/issues/{issue.pk}/")
+    people, politics = _section_id("民生视点"), _section_id("时政要点")
+    with page.expect_navigation():  # dropping saves the new order at once
+        page.locator(f"#section-{people} > header").drag_to(
+            page.locator(f"#section-{politics} > header"), target_position={"x": 20, "y": 2})
+    order = [s.name for s in effective_section_order(Issue.objects.get(pk=issue.pk))]
+    assert order.index("民生视点") == order.index("时政要点") - 1
+    names = page.locator(".asm-section h2").all_inner_texts()
+    assert [n.split()[0] for n in names] == order

@@ -205,3 +205,33 @@ def test_visibility_is_chosen_on_the_desk_and_a_change_reopens_the_sign_off(clie
     assert issue.sign_offs.get().voided_at is not None
     response = client.post(url, {"op": "visibility", "visibility": "secret"}, follow=True)
     assert "请选择可见范围" in response.content.decode()
+
+
+def test_assembly_changes_come_back_to_the_row_and_sections_take_a_whole_order(
+        client, publication, editor, make_article):
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    first = make_article(title="甲", section="时政要点", status=Article.Status.APPROVED)
+    second = make_article(title="乙", section="时政要点", status=Article.Status.APPROVED)
+    client.force_login(editor)
+    assembly = reverse("desk:issue_assemble", args=[issue.pk])
+    detail = reverse("desk:issue_detail", args=[issue.pk])
+    assert client.post(assembly, {"op": f"add:{first.pk}"})["Location"] == f"{detail}#article-{first.pk}"
+    client.post(assembly, {"op": f"add:{second.pk}"})
+    assert client.post(assembly, {"op": f"up:{second.pk}"})["Location"] == f"{detail}#article-{second.pk}"
+    politics = publication.sections.get(name="时政要点")
+    assert client.post(assembly, {"op": f"remove:{first.pk}"})["Location"] == f"{detail}#section-{politics.pk}"
+    # A dragged section sends the issue's whole section order.
+    order = [s.pk for s in publishing.effective_section_order(issue)]
+    wanted = order[-1:] + order[:-1]
+    response = client.post(assembly, {"op": "section_order", "order": ",".join(map(str, wanted)),
+                                      "anchor": f"section-{wanted[0]}"})
+    assert response["Location"] == f"{detail}#section-{wanted[0]}"
+    issue.refresh_from_db()
+    assert [s.pk for s in publishing.effective_section_order(issue)] == wanted
+    # A stale page (a section missing from the list) is refused in words, nothing changes.
+    response = client.post(assembly, {"op": "section_order", "order": ",".join(map(str, wanted[1:]))}, follow=True)
+    assert "本期的栏目已被他人修改，请刷新页面后重试。" in messages_of(response)
+    response = client.post(assembly, {"op": "section_order", "order": "x,1"}, follow=True)
+    assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
+    issue.refresh_from_db()
+    assert [s.pk for s in publishing.effective_section_order(issue)] == wanted
