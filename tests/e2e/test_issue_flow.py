@@ -140,7 +140,7 @@ def test_moving_a_low_row_keeps_the_place_on_the_page(page, live_server, login, 
     issue = _long_issue(make_article, editor)
     login(page, "editor")
     page.goto(f"{live_server.url}/desk/issues/{issue.pk}/")
-    low = page.locator("#section-%d .asm-item" % _section_id("民生视点")).last
+    low = page.locator(f"#section-{_section_id('民生视点')} .asm-item").last
     article_id = low.get_attribute("data-article")
     button = low.locator("button[value^='up:']")
     button.scroll_into_view_if_needed()
@@ -153,7 +153,7 @@ def test_moving_a_low_row_keeps_the_place_on_the_page(page, live_server, login, 
     box = page.locator(f"#article-{article_id}").bounding_box()
     assert 0 <= box["y"] <= page.viewport_size["height"]
     assert page.evaluate("document.activeElement.value") == f"up:{article_id}"
-    titles = page.locator("#section-%d .asm-title" % _section_id("民生视点")).all_inner_texts()
+    titles = page.locator(f"#section-{_section_id('民生视点')} .asm-title").all_inner_texts()
     assert titles.index(page.locator(f"#article-{article_id} .asm-title").inner_text()) == len(titles) - 2
 
     # 加入本期 comes back at the added row too.
