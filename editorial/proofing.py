@@ -1,4 +1,5 @@
-"""The proofreading aid on the database: an article's open findings, a fix in one click, a dismissal.
+"""The proofreading aid on the database: an article's open findings (its title's, then its
+body's), a fix in one click (in the title or the body), a dismissal.
 
 The checker itself is pure (editorial.proofreading); what it must know about the publication and
 the issue (internal or not, the issue's month, the standard wordings) comes as a `Context` that
@@ -17,7 +18,14 @@ from common.roles import is_desk_user
 
 from . import workflow
 from .models import Article, ProofreadingDismissal
-from .proofreading import Context, Finding, FixError, find_in_html, replace_in_html
+from .proofreading import (
+    Context,
+    Finding,
+    FixError,
+    find_article,
+    replace_in_html,
+    replace_in_title,
+)
 
 
 class ProofreadingError(workflow.WorkflowError):
@@ -25,8 +33,8 @@ class ProofreadingError(workflow.WorkflowError):
 
 
 def findings(article: Article, context: Context) -> list[Finding]:
-    """Every finding in the article's current body."""
-    return find_in_html(article.body, context=context)
+    """Every finding in the article's current title, then its body."""
+    return find_article(article.title, article.body, context=context)
 
 
 def dismissed_keys(article_ids) -> dict[int, set[str]]:
@@ -69,12 +77,16 @@ def apply_fix(article: Article, *, key: str, context: Context, by, version: int 
         if finding.fix is None:
             raise ProofreadingError("这条校对提示没有确定的改法，请在编辑器中修改。")
         try:
-            body = replace_in_html(locked.body, finding, finding.fix)
+            if finding.in_title:
+                change = {"title": replace_in_title(locked.title, finding, finding.fix)}
+            else:
+                change = {"body": replace_in_html(locked.body, finding, finding.fix)}
         except FixError as exc:
             raise ProofreadingError(str(exc)) from exc
         replacement = finding.fix or "（删去）"
-        note = f"校对改正：{finding.text.strip() or '空格'} → {replacement}"[:200]
-        workflow.save_article(article, by=by, version=int(version), note=note, body=body)
+        where = "（标题）" if finding.in_title else ""
+        note = f"校对改正{where}：{finding.text.strip() or '空格'} → {replacement}"[:200]
+        workflow.save_article(article, by=by, version=int(version), note=note, **change)
     return finding
 
 

@@ -4,7 +4,9 @@ standard wordings (规范表述).
 
 Pure and Django-free: `find(text, context=...)` takes the plain text (paragraphs joined by "\\n";
 `paragraphs(html)` extracts them from an article body) and returns `Finding`s with their offsets
-in that text. What the checker must know about the article's publication and issue comes in a
+in that text; `find_title(title)` checks a title for what makes sense there (no stray spaces:
+a two-phrase title may hold one), `find_article(title, body)` both, the title's first. What the
+checker must know about the article's publication and issue comes in a
 `Context` (editorial never imports bulletin: bulletin.proofreading builds it). Applying a fix to
 the HTML body: `replace_in_html`. The services on the database are in editorial.proofing.
 """
@@ -82,6 +84,11 @@ class Context:
     wordings: tuple[Wording, ...] = ()
 
 
+BODY = "body"
+TITLE = "title"
+FIELD_LABELS = {BODY: "正文", TITLE: "标题"}
+
+
 @dataclass
 class Finding:
     kind: str
@@ -99,6 +106,15 @@ class Finding:
     more_before: bool = False  # the paragraph goes on beyond them
     more_after: bool = False
     key: str = ""
+    field: str = BODY  # TITLE: in the article's title (paragraph 0, offset within it)
+
+    @property
+    def in_title(self) -> bool:
+        return self.field == TITLE
+
+    @property
+    def field_label(self) -> str:
+        return FIELD_LABELS.get(self.field, self.field)
 
     @property
     def kind_label(self) -> str:
@@ -116,6 +132,7 @@ class Finding:
             "paragraph": self.paragraph, "offset": self.offset,
             "before": self.before, "after": self.after,
             "more_before": self.more_before, "more_after": self.more_after,
+            "field": self.field, "field_label": self.field_label,
         }
 
 
@@ -612,7 +629,25 @@ def find(text: str, *, context: Context | None = None) -> list[Finding]:
         hits.extend(_wordings(para, wordings))
     for p, hit in _numeral_styles(paras):
         per_paragraph[p].append(hit)
+    return _findings(paras, per_paragraph, BODY)
 
+
+def find_title(title: str, *, context: Context | None = None) -> list[Finding]:
+    """The findings in an article's title: the body's checks but stray spaces (a title of two
+    phrases may hold a space) and the article-wide count of numeral styles."""
+    context = context or Context()
+    text = (title or "").replace("\r", " ").replace("\n", " ")  # one line, offsets kept
+    hits: list[tuple] = []
+    for check in (_halfwidth, _brackets, _doubled, _year_zero, _fullwidth_digits, _traditional):
+        hits.extend(check(text))
+    hits.extend(_date_findings(text, context))
+    if context.internal:
+        hits.extend(_internal(text))
+    hits.extend(_wordings(text, tuple(w for w in context.wordings if w.wrong and w.wrong in text)))
+    return _findings([text], {0: hits}, TITLE)
+
+
+def _findings(paras: list[str], per_paragraph: dict[int, list[tuple]], field: str) -> list[Finding]:
     findings: list[Finding] = []
     seen: Counter = Counter()
     base = 0
@@ -628,7 +663,9 @@ def find(text: str, *, context: Context | None = None) -> list[Finding]:
                 kind=kind, message=message, start=base + start, end=base + end, text=found, fix=fix,
                 severity=severity, paragraph=p, offset=start, before=before, after=after,
                 more_before=start > CONTEXT_CHARS, more_after=end + CONTEXT_CHARS < len(para),
-                key=_key(kind, before, found, after, seen[ident]),
+                # A title's keys differ from the body's (the body's are as they always were).
+                key=_key(kind if field == BODY else f"{field}:{kind}", before, found, after, seen[ident]),
+                field=field,
             ))
         base += len(para) + 1
     return findings
@@ -639,7 +676,21 @@ def find_in_html(body: str, *, context: Context | None = None) -> list[Finding]:
     return find(plain_text(body), context=context)
 
 
+def find_article(title: str, body: str, *, context: Context | None = None) -> list[Finding]:
+    """The title's findings, then the body's."""
+    return find_title(title, context=context) + find_in_html(body, context=context)
+
+
+def replace_in_title(title: str, finding: Finding, replacement: str) -> str:
+    """The title with the finding's text replaced; raises FixError if it is no longer there."""
+    start, end = finding.offset, finding.offset + len(finding.text)
+    if finding.field != TITLE or title[start:end] != finding.text or start == end:
+        raise FixError("标题中找不到这处文字，标题可能已经改过。")
+    return title[:start] + replacement + title[end:]
+
+
 __all__ = [
-    "Context", "Finding", "FixError", "Wording", "find", "find_in_html", "paragraphs", "plain_text",
-    "replace_in_html", "KIND_LABELS", "ERROR", "WARNING",
+    "Context", "Finding", "FixError", "Wording", "find", "find_article", "find_in_html", "find_title",
+    "paragraphs", "plain_text", "replace_in_html", "replace_in_title", "KIND_LABELS", "ERROR", "WARNING",
+    "BODY", "TITLE",
 ]

@@ -430,6 +430,10 @@ def article_detail(request, pk):
         "comment_form": CommentForm(),
         "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
     }
+    if article.status != Status.PUBLISHED:
+        # 校对, read-only: the approver sees what the checker found in the title and text
+        # before deciding (fixing and dismissing happen in the editor).
+        context.update(_proofreading(request, article), proof_readonly=True)
     return render(request, "desk/article_detail.html", context)
 
 

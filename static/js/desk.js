@@ -198,10 +198,11 @@
   // Select the finding's place in the editor and scroll to it: at its paragraph and offset if the
   // text is still there, else wherever its text with the same surroundings (or alone) is.
   function showPlace(item) {
-    var editor = body && window.editors && window.editors[body.id];
-    if (!editor) return false;
     var found = item.getAttribute("data-text"), before = item.getAttribute("data-before") || "";
     var after = item.getAttribute("data-after") || "";
+    if (item.getAttribute("data-field") === "title") return showTitlePlace(item, found, before);
+    var editor = body && window.editors && window.editors[body.id];
+    if (!editor) return false;
     var index = parseInt(item.getAttribute("data-paragraph"), 10), offset = parseInt(item.getAttribute("data-offset"), 10);
     var blocks = editorBlocks(editor), target = null, start = -1;
     if (blocks[index] && blocks[index].text.substr(offset, found.length) === found) {
@@ -226,11 +227,28 @@
     editor.editing.view.scrollToTheSelection();
     return true;
   }
+  // A finding in the title: select it in the title field (at its offset, else where its text is).
+  function showTitlePlace(item, found, before) {
+    var input = form.querySelector("input[name=title]");
+    if (!input) return false;
+    var offset = parseInt(item.getAttribute("data-offset"), 10), start = -1;
+    if (input.value.substr(offset, found.length) === found) start = offset;
+    else if (input.value.indexOf(before + found) !== -1) start = input.value.indexOf(before + found) + before.length;
+    else start = input.value.indexOf(found);
+    if (start === -1) return false;
+    input.focus();
+    input.setSelectionRange(start, start + found.length);
+    input.scrollIntoView({ block: "center" });
+    return true;
+  }
   document.addEventListener("click", function (event) {
     var place = event.target.closest && event.target.closest(".proof-place");
     if (!place) return;
     var item = place.closest(".proof");
-    if (!showPlace(item)) place.setAttribute("title", "正文中已找不到这处文字（可能已修改），保存后校对结果会更新。");
+    if (!showPlace(item)) {
+      var where = item.getAttribute("data-field") === "title" ? "标题" : "正文";
+      place.setAttribute("title", where + "中已找不到这处文字（可能已修改），保存后校对结果会更新。");
+    }
   });
   // An answer that is not the autosave's JSON: the login expired (redirect to the login
   // page), the form's security token expired, or the server failed.

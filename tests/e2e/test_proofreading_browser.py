@@ -64,3 +64,20 @@ def test_autosave_redraws_the_panel(page, live_server, login, make_article):
     assert "冲突" not in page.locator(".messages").inner_text()
     article.refresh_from_db()
     assert article.body.endswith("区委书记出席</p>")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finding_in_the_title_selects_it_in_the_title_field(page, live_server, login, make_article):
+    article = make_article(title="区政府召开会议,研究部署工作", body="<p>9月17日，召开会议。</p>")
+    login(page, "editor")
+    page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
+    page.locator(".ck-editor__editable").wait_for()
+    item = page.locator("#proofreading .proof").first
+    assert item.locator(".proof-where").inner_text() == "标题"
+    item.locator(".proof-place").click()
+    selected = page.evaluate("""() => {
+      const input = document.querySelector("#article-form input[name=title]");
+      return [document.activeElement === input, input.value.slice(input.selectionStart, input.selectionEnd),
+              input.selectionStart];
+    }""")
+    assert selected == [True, ",", 7]

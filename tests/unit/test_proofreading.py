@@ -260,6 +260,7 @@ def test_the_tests_own_issue_is_clean(own_issue):
     context = Context(year=parsed.year, month=parsed.month, internal=True)
     for article in parsed.articles:
         assert find("\n".join(article.body_paragraphs), context=context) == [], article.title
+        assert pr.find_title(article.title, context=context) == [], article.title
 
 
 # What the office's real issue gives (2020年10月, 内部资料), each checked by hand: three
@@ -281,4 +282,42 @@ def test_the_offices_real_issue_gives_exactly_the_findings_checked_by_hand(share
         for f in find(text, context=context):
             assert text[f.start:f.end] == f.text
             found.append((article.title, f.kind, f.paragraph, f.text, f.fix))
+        assert pr.find_title(article.title, context=context) == [], article.title  # titles are clean
     assert found == SHARED_FINDINGS
+
+
+# --- the title ------------------------------------------------------------------------------
+
+
+def test_the_title_is_checked_for_what_makes_sense_in_a_title():
+    wordings = (Wording("中原区委", "中共中原区委"),)
+    context = Context(year=2020, month=10, wordings=wordings)
+    found = pr.find_title("中原区委召开会议,研究“十四五规划，，區域發展", context=context)
+    assert [(f.kind, f.offset, f.text, f.fix, f.field) for f in found] == [
+        (pr.STANDARD_WORDING, 0, "中原区委", "中共中原区委", pr.TITLE),
+        (pr.HALFWIDTH_PUNCT, 8, ",", "，", pr.TITLE),
+        (pr.BRACKETS, 11, "“", None, pr.TITLE),
+        (pr.DOUBLED_PUNCT, 17, "，，", "，", pr.TITLE),
+        (pr.TRADITIONAL, 19, "區", "区", pr.TITLE),
+        (pr.TRADITIONAL, 21, "發", "发", pr.TITLE),
+    ]
+    assert all(f.in_title and f.field_label == "标题" and f.paragraph == 0 for f in found)
+
+
+def test_a_space_in_a_title_is_not_flagged():
+    # Two phrases in one title, or a title with its date: the space is the title's own.
+    assert pr.find_title("凝心聚力谋发展 砥砺奋进新征程", context=OCT_2020) == []
+    assert pr.find_title("2020年10月 稿件1", context=OCT_2020) == []
+    assert only("凝心聚力谋发展 砥砺奋进新征程", pr.STRAY_SPACE).text == " "  # in the body it is
+
+
+def test_findings_of_an_article_put_the_title_first_with_keys_of_their_own():
+    found = pr.find_article("召开会议,研究工作", "<p>召开会议,研究工作</p>", context=OCT_2020)
+    assert [(f.field, f.offset) for f in found] == [(pr.TITLE, 4), (pr.BODY, 4)]
+    title, body = found
+    assert title.key != body.key  # dismissing one leaves the other
+    assert body.key == find("召开会议,研究工作", context=OCT_2020)[0].key  # body keys as before
+    assert title.as_dict()["field_label"] == "标题" and body.as_dict()["field"] == "body"
+    assert pr.replace_in_title("召开会议,研究工作", title, title.fix) == "召开会议，研究工作"
+    with pytest.raises(pr.FixError):
+        pr.replace_in_title("召开会议，研究工作", title, title.fix)

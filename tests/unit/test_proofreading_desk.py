@@ -185,3 +185,68 @@ def test_outsiders_cannot_fix_or_dismiss(client, reader, make_article):
     with pytest.raises(proofing.ProofreadingError):
         proofing.dismiss(article, key="x", context=context_for(article), by=reader)
     assert not ProofreadingDismissal.objects.exists()
+
+
+# --- the title, and the review page ------------------------------------------------------------
+
+
+def test_a_finding_in_the_title_says_so_points_at_it_and_is_fixed_in_the_title(client, editor, make_article):
+    article = make_article(title="区政府召开会议,研究部署工作", body=BODY)
+    client.force_login(editor)
+    findings, page = panel(client, article)
+    assert [(f.field, f.kind, f.offset, f.text) for f in findings] == [
+        ("title", HALFWIDTH_PUNCT, 7, ","), ("body", HALFWIDTH_PUNCT, 13, ","), ("body", STRAY_SPACE, 2, " "),
+    ]
+    first = page.index('data-field="title"')
+    assert 'data-offset="7"' in page[first:first + 300]
+    assert '<span class="proof-where">标题</span>' in page and 'title="在标题中选中这处"' in page
+    assert page.count('class="proof-where"') == 1  # the body's findings carry no label
+
+    response = client.post(reverse("desk:article_proofread", args=[article.pk]),
+                           {"op": "fix", "key": findings[0].key, "version": article.version}, follow=True)
+    assert "已改正：“,”改为“，”（第2版）。" in messages_of(response)
+    article.refresh_from_db()
+    assert article.title == "区政府召开会议，研究部署工作"
+    assert article.body == BODY  # the body's own comma is still there
+    assert article.revisions.order_by("-number").first().note == "校对改正（标题）：, → ，"
+    # Dismissing a title finding is recorded like any other.
+    article = make_article(title="凝心聚力 谋發展", body="<p>9月17日，召开会议。</p>")
+    finding = proofing.open_findings(article, context_for(article))[0]
+    assert (finding.field, finding.text) == ("title", "發")  # the space of a two-phrase title is no finding
+    proofing.dismiss(article, key=finding.key, context=context_for(article), by=editor)
+    assert proofing.open_findings(article, context_for(article)) == []
+
+
+def test_the_review_page_shows_the_open_findings_read_only(client, editor, approver, make_article):
+    article = make_article(title="区政府召开会议,研究部署工作", body=BODY)
+    workflow.submit(article, by=editor, version=article.version)
+    article.refresh_from_db()
+    assert article.status == Article.Status.SUBMITTED
+    client.force_login(approver)
+    response = client.get(reverse("desk:article_detail", args=[article.pk]))
+    page = response.content.decode()
+    assert [f.field for f in response.context["proof_findings"]] == ["title", "body", "body"]
+    panel_html = page[page.index('id="proofreading"'):]
+    panel_html = panel_html[:panel_html.index("</section>")]
+    assert '<span class="count" id="proof-count">3</span>' in panel_html
+    assert '<span class="proof-where">标题</span>' in panel_html
+    assert "区政府召开会议<mark>,</mark>研究部署工作" in panel_html and "区委<mark>␣</mark>书记出席" in panel_html
+    assert "中文里用了半角“,”，应为全角“，”。" in panel_html
+    # Read-only: no fix, no dismissal, no form; the approver is told where fixing happens.
+    assert "<form" not in panel_html and "proof-fix" not in panel_html and "忽略</button>" not in panel_html
+    assert "只读" in panel_html
+    # A published article's page shows no 校对.
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    assert 'id="proofreading"' not in client.get(reverse("desk:article_detail", args=[article.pk])).content.decode()
+
+
+def test_the_sign_off_page_names_findings_in_a_title(client, signed_off_issue, head):
+    issue = signed_off_issue()
+    drop_sign_offs(issue)
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SUBMITTED)
+    first = issue.placements.order_by("position").first().article
+    Article.objects.filter(pk=first.pk).update(title="召开会议,研究工作", body="<p>9月17日，召开会议。</p>")
+    client.force_login(head)
+    page = client.get(reverse("desk:issue_signoff", args=[issue.pk])).content.decode()
+    assert '<span class="proof-where">标题</span><span class="proof-kind">半角标点</span>' in page
+    assert "召开会议<mark>,</mark>研究工作" in page
