@@ -113,8 +113,13 @@ def _word_cutter():
     return lambda text: tokenizer.cut(text, HMM=False)
 
 
-def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None) -> bytes:
+def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None, tagged: bool = True) -> bytes:
     """Render an issue to PDF bytes.
+
+    ``tagged``: a tagged PDF (WeasyPrint's ``pdf_tags``): a structure tree of headings,
+    paragraphs, lists, links and figures in reading order, with the document's title (the
+    HTML ``<title>``) and language (``<html lang="zh-CN">``) set, so a screen reader reads the
+    issue as a document rather than as loose glyphs. ``bench/pdf_tagged.py`` measures its cost.
 
     ``base_url`` resolves relative URLs in article bodies (images); pass
     ``request.build_absolute_uri("/")`` or a ``file://`` media root. ``url_fetcher``
@@ -127,5 +132,5 @@ def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=
     font_config = FontConfiguration()
     options = {"url_fetcher": url_fetcher} if url_fetcher is not None else {}
     return HTML(string=html, base_url=base_url or BASE_DIR.as_uri() + "/", **options).write_pdf(
-        font_config=font_config
+        font_config=font_config, pdf_tags=tagged
     )

@@ -386,3 +386,33 @@ def test_erratum_keeps_its_line_breaks_and_stays_escaped():
     context["errata"] = [{"text": "第3页“甲”应为“乙”。\n第5页<b>丙</b>应为“丁”。", "published_at": None}]
     html = render_issue_html(context)
     assert "第3页“甲”应为“乙”。<br>第5页&lt;b&gt;丙&lt;/b&gt;应为“丁”。" in html
+
+
+def _inflated(data: bytes) -> bytes:
+    """The file with every Flate stream inflated: the catalog sits in a compressed object stream."""
+    import zlib
+
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        try:
+            parts.append(zlib.decompress(data[match.end():end]))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_pdf_is_tagged_with_its_title_and_language(rendered):
+    """A screen reader gets a structure tree (headings, paragraphs, links in reading order), the
+    issue's title and the language to read it in (bulletin.pdf.render: pdf_tags)."""
+    objects = _inflated(rendered.path.read_bytes())
+    assert b"/StructTreeRoot" in objects
+    assert b"/MarkInfo <</Marked true>>" in objects
+    assert b"/Lang (zh-CN)" in objects
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(rendered.path)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, re.M)
+        assert re.search(r"^Title:\s+中原区大事月报 2020年10月（总第97期）$", info, re.M)
+        tree = subprocess.run(["pdfinfo", "-struct", str(rendered.path)], capture_output=True, text=True,
+                              check=True).stdout
+        assert "H1" in tree and "P (block)" in tree
