@@ -113,7 +113,12 @@ def _word_cutter():
     return lambda text: tokenizer.cut(text, HMM=False)
 
 
-def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None, tagged: bool = True) -> bytes:
+# Part of a stored PDF's version (bulletin.pdf.store): changing it re-renders stored issues.
+TAGGED = True
+
+
+def render_issue_pdf(context: dict, *, base_url: str | None = None, url_fetcher=None,
+                     tagged: bool = TAGGED) -> bytes:
     """Render an issue to PDF bytes.
 
     ``tagged``: a tagged PDF (WeasyPrint's ``pdf_tags``): a structure tree of headings,

@@ -40,7 +40,7 @@ from ..colophon import colophon_of
 from ..models import Issue, PublicationFont
 from ..rendering import issue_layout
 from .fonts import pdf_fonts
-from .render import BASE_DIR, PDF_CSS_PATH, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
+from .render import BASE_DIR, PDF_CSS_PATH, TAGGED, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def pdf_dir() -> Path:
 
 
 def _design_fingerprint() -> str:
-    """Changes when the print template or stylesheet changes, so old renders are replaced."""
-    digest = hashlib.sha256()
+    """Changes when the print template, stylesheet or tagging changes, so old renders are replaced."""
+    digest = hashlib.sha256(f"tagged={TAGGED}".encode())
     for path in (BASE_DIR / "templates" / TEMPLATE_NAME, PDF_CSS_PATH):
         try:
             digest.update(path.read_bytes())
