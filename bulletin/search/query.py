@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Value
+from django.conf import settings
+from django.db.models import Count, Q, Value, Window
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -98,16 +99,123 @@ def match(queryset, parsed: ParsedQuery):
     return results.annotate(title_hits=_title_hits(parsed.needles))
 
 
+def ordered(results, sort: str = "relevance"):
+    if sort == "date":
+        return results.order_by("-event_date", "-pk")
+    return results.order_by("-title_hits", "-rank", "-event_date", "-pk")
+
+
 def search(queryset, raw: str, *, sort: str = "relevance"):
     parsed = parse_query(raw)
     if parsed.empty:
         return parsed, queryset.none()
-    results = match(queryset, parsed)
-    if sort == "date":
-        results = results.order_by("-event_date", "-pk")
-    else:
-        results = results.order_by("-title_hits", "-rank", "-event_date", "-pk")
-    return parsed, results
+    return parsed, ordered(match(queryset, parsed), sort)
+
+
+# --------------------------------------------------------------------------- bounded work
+#
+# A word found in every article (会议) matched 100,000 rows at 100,000 articles: counting them,
+# ranking every one and sorting took a second. The page needs 20 rows and a count a reader can
+# use, so the count stops at count_limit() and the ranking looks at a bounded set of rows that
+# provably holds the best ones (bulletin.search.backend, impact lexemes).
+
+def count_limit() -> int:
+    """Rows counted at most (BULLETIN_SEARCH_COUNT_LIMIT, 1000); pages list no more."""
+    return getattr(settings, "BULLETIN_SEARCH_COUNT_LIMIT", 1000)
+
+# Levels tried below the highest before giving up on a query whose words are rare together.
+_LEVELS_TRIED = 6
+
+
+@dataclass
+class ResultWindow:
+    ids: list  # primary keys of the rows asked for, in search order
+    total: int  # rows matching, counted up to count_limit() + 1 (more: "over the limit")
+
+
+def count_upto(queryset, parsed: ParsedQuery, limit: int | None = None) -> int:
+    """How many rows match, counted up to limit + 1 (count_limit() by default)."""
+    limit = count_limit() if limit is None else limit
+    if parsed.empty:
+        return 0
+    return match(queryset, parsed).order_by().values("pk")[: limit + 1].count()
+
+
+def bounded_ranking_applies(parsed: ParsedQuery, sort: str) -> bool:
+    """Impact lexemes are kept on PostgreSQL, for words of ideographs only; they help when
+    every needle is a word jieba knows (a word's lexeme lies only in rows containing it)."""
+    tokens = [*parsed.words, *parsed.keys]
+    return (
+        sort == "relevance"
+        and backend.connection.vendor == "postgresql"
+        and bool(parsed.keys)
+        and set(parsed.needles) <= set(parsed.words)
+        and all(CJK_RE.fullmatch(ch) for token in tokens for ch in token)
+    )
+
+
+def window(queryset, parsed: ParsedQuery, *, sort: str, offset: int, limit: int) -> ResultWindow:
+    """Rows offset … offset + limit of the results in the order `search` gives, and the count.
+
+    The count stops at count_limit() + 1, and pages go no further than count_limit(). A word found
+    in most articles is ranked over a bounded set of rows that provably holds the best ones
+    (_top_by_impact); that set is also a lower bound of the count.
+    """
+    if parsed.empty:
+        return ResultWindow([], 0)
+    most = count_limit()
+    offset = min(offset, most)
+    limit = max(0, min(limit, most - offset))
+    if bounded_ranking_applies(parsed, sort) and limit:
+        found = _top_by_impact(queryset, parsed, offset + limit)
+        if found is not None:
+            ids, candidates = found
+            total = candidates if candidates > most else count_upto(queryset, parsed)
+            return ResultWindow(ids[offset:], total)
+    total = count_upto(queryset, parsed)
+    if offset >= total:
+        return ResultWindow([], total)
+    results = ordered(match(queryset, parsed), sort)
+    return ResultWindow(list(results.values_list("pk", flat=True)[offset : offset + limit]), total)
+
+
+def _top_by_impact(queryset, parsed: ParsedQuery, k: int):
+    """(the first k primary keys in search order, how many candidates), or None when no level
+    proves them.
+
+    Rows are ordered by (title hits, rank, event date, pk). At level B the candidates are the
+    matching rows where some query word occurs at least B times; every other row has each word
+    at most B-1 times, so a rank of at most bounds[B]. When the k-th candidate has the most
+    title hits a row can have and a rank above bounds[B], no other row comes before it: the
+    candidates' first k are the result's first k, exactly. Lower levels take more rows.
+    Candidates need no full-text filter: a needle found in the text puts its characters in
+    the row's vector (and that filter read every row of a word found everywhere).
+    """
+    tokens = [*parsed.words, *parsed.keys]
+    bounds = backend.rank_bounds(tokens)
+    most_title_hits = len(parsed.needles)
+    candidates = ordered(
+        _substring_filter(queryset, parsed.needles).annotate(
+            rank=backend.rank_expression(tokens), title_hits=_title_hits(parsed.needles),
+            candidates=Window(Count("*")),  # all candidates, before the LIMIT
+        )
+    )
+    tried = 0
+    for level in reversed(backend.IMPACT_LEVELS):
+        rows = list(
+            candidates.extra(
+                where=[f"{backend.TABLE}.impact @@ (%s)::tsquery"],
+                params=[backend.impact_query(tokens, level)],
+            ).values_list("pk", "title_hits", "rank", "candidates")[:k]
+        )
+        tried += bool(rows)
+        if len(rows) >= k:
+            _, title_hits, rank, count = rows[-1]
+            if title_hits == most_title_hits and rank > bounds[level]:
+                return [pk for pk, *_ in rows], count
+        if tried > _LEVELS_TRIED:
+            break
+    return None
 
 
 # --------------------------------------------------------------------------- snippets
