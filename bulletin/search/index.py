@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.utils import timezone
 
 from common.cjk import FOLD_WIDTH
@@ -11,10 +13,13 @@ from editorial.sanitize import html_to_text
 from ..models import IssueArticle
 from . import backend
 from .models import ArticleIndex
-from .text import segment_document, segmenter
+from .text import dictionary_stamp, segment_document, segmenter
 
 # Fields of ArticleIndex that indexing computes (compared to skip rows that did not change).
-_INDEX_FIELDS = ("publication_id", "section_id", "issue_id", "title", "text", "segmented", "event_date", "year")
+_INDEX_FIELDS = (
+    "publication_id", "section_id", "issue_id", "title", "text", "segmented", "event_date", "year",
+    "content_hash",
+)
 # Articles indexed per batch of queries (rebuild, or a very large import).
 BATCH_SIZE = 500
 
@@ -33,7 +38,11 @@ def _published_placements(article_ids) -> dict:
     return latest
 
 
-def _index_values(article, placement, tokenizer) -> dict:
+def _content_hash(title: str, text: str) -> str:
+    return hashlib.sha256("\x00".join((dictionary_stamp(), title, text)).encode()).hexdigest()
+
+
+def _index_values(article, placement, tokenizer, row=None) -> dict:
     if placement is not None:
         content, issue, section_id = placement.revision, placement.issue, placement.section_id
         year = issue.year
@@ -42,14 +51,13 @@ def _index_values(article, placement, tokenizer) -> dict:
         year = article.event_date.year if article.event_date else None
     text = html_to_text(content.body or "").translate(FOLD_WIDTH)
     title = content.title.translate(FOLD_WIDTH)
-    # The title is segmented twice so that a match in the title ranks above one in the body.
-    segmented = " ".join(
-        part for part in (
-            segment_document(title, tokenizer),
-            segment_document(title, tokenizer),
-            segment_document(text, tokenizer),
-        ) if part
-    )
+    content_hash = _content_hash(title, text)
+    if row is not None and row.content_hash == content_hash:
+        segmented = row.segmented  # the same words from the same text and dictionary
+    else:
+        # The title is segmented twice so that a match in the title ranks above one in the body.
+        title_words = segment_document(title, tokenizer)
+        segmented = " ".join(part for part in (title_words, title_words, segment_document(text, tokenizer)) if part)
     return {
         "publication_id": article.publication_id,
         "section_id": section_id,
@@ -59,6 +67,7 @@ def _index_values(article, placement, tokenizer) -> dict:
         "segmented": segmented,
         "event_date": content.event_date,
         "year": year,
+        "content_hash": content_hash,
     }
 
 
@@ -83,8 +92,8 @@ def index_rows(article_ids, tokenizer=None) -> int:
     now = timezone.now()
     changed, created = [], []
     for article in articles:
-        values = _index_values(article, placements.get(article.pk), tokenizer)
         row = existing.get(article.pk)
+        values = _index_values(article, placements.get(article.pk), tokenizer, row)
         if row is None:
             created.append(ArticleIndex(article_id=article.pk, indexed_at=now, **values))
         elif any(getattr(row, name) != value for name, value in values.items()):

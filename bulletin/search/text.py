@@ -68,12 +68,24 @@ def segmenter():
         return tokenizer
 
 
+def dictionary_stamp() -> str:
+    """What the segmenter's extra words were when it was last synced (segmenter()): part of an
+    index row's content hash, so a dictionary edit re-cuts the text it touches."""
+    return repr(_loaded_stamp)
+
+
+# How many documents have been cut into words by this process (tests, benchmarks).
+segment_calls = 0
+
+
 def _words(tokens) -> list[str]:
     return [t for t in (tok.strip() for tok in tokens) if t and TERM_RE.fullmatch(t)]
 
 
 def segment_document(text: str, tokenizer=None) -> str:
     """Words of a document for the index, search-engine style (long words also as parts)."""
+    global segment_calls
+    segment_calls += 1
     tokenizer = tokenizer or segmenter()
     words = _words(tokenizer.cut_for_search(text, HMM=False))
     # Single characters too, so any substring of Chinese text can be found through the index.
