@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
+from editorial.models import PublicationMembership
 
-from .auth_labels import group_label
+from .auth_labels import full_name, group_label
 from .models import (
     Erratum,
     Issue,
@@ -201,13 +202,35 @@ class PublicationFontInline(admin.TabularInline):
         "更换字体只影响以后生成的 PDF，已发布期刊保存的 PDF 不会因此重新生成。"
     )
 
+def full_name_label(user) -> str:
+    """王小明（wangxm）, or the username alone when no name is set."""
+    name = full_name(user)
+    return f"{name}（{user.username}）" if name else user.username
+
+
+class MembershipInline(admin.TabularInline):
+    model = PublicationMembership
+    extra = 1
+    fields = ["user"]
+    verbose_name = "刊物成员"
+    verbose_name_plural = (
+        "刊物成员：在本刊物中编写、审核和编排稿件的人。有成员记录的用户只能在其所在的刊物中工作；"
+        "只有一个刊物时，没有任何成员记录的用户也可在该刊物中工作"
+    )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user":
+            field.label_from_instance = full_name_label
+        return field
+
 
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "publisher", "default_visibility", "first_serial_number", "last_serial_number"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["last_serial_number"]
-    inlines = [SectionInline, StandardWordingInline, PublicationFontInline]
+    inlines = [SectionInline, MembershipInline, StandardWordingInline, PublicationFontInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
         ("版记", {

@@ -5,15 +5,20 @@
 - A published or withdrawn issue's placements and content fields cannot be changed at all.
 - An edit of an article placed in an issue that has been submitted goes into 本期记录.
 - A publication's font file replaced or deleted leaves no file behind (once the change commits).
+- Adding a second publication keeps the desk working as it did: each desk user who belonged to
+  the first one without a membership row (editorial.membership's one-publication rule) gets
+  that membership written down, so the new publication is offered only to its own members.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from editorial.models import Article
+from common.roles import DESK_ROLES
+from editorial.models import Article, PublicationMembership
 
-from .models import Issue, IssueArticle, IssueEvent, PublicationFont
+from .models import Issue, IssueArticle, IssueEvent, Publication, PublicationFont
 from .models.issues import FROZEN_STATUSES
 from .publishing import IssueError, check_sign_off
 from .publishing.base import has_been_submitted, record_event
@@ -103,3 +108,19 @@ def font_file_replaced(sender, instance, **kwargs):
 @receiver(post_delete, sender=PublicationFont, dispatch_uid="bulletin.font_file_deleted")
 def font_file_deleted(sender, instance, **kwargs):
     _delete_font_file_after_commit(instance.file.name)
+
+
+@receiver(post_save, sender=Publication, dispatch_uid="bulletin.keep_memberships_of_lone_publication")
+def keep_memberships_of_lone_publication(sender, instance, created, raw=False, **kwargs):
+    if not created or raw:
+        return
+    others = list(Publication.objects.exclude(pk=instance.pk))
+    if len(others) != 1:
+        return
+    users = (
+        get_user_model().objects.filter(groups__name__in=DESK_ROLES, publication_memberships__isnull=True)
+        .distinct()
+    )
+    PublicationMembership.objects.bulk_create(
+        [PublicationMembership(user=user, publication=others[0]) for user in users], ignore_conflicts=True
+    )

@@ -5,52 +5,91 @@ from django_ckeditor_5.widgets import CKEditor5Widget
 
 from bulletin.models import Publication, Section
 from common.numbers import parse_int
+from editorial import membership
 from editorial.models import Article
 
 
 class ArticleForm(forms.Form):
+    """The article editor. A new article is written in one of the user's publications
+    (editorial.membership); the section list shows that publication's sections only, and the
+    page's script swaps them when another publication is chosen (`section_options`)."""
+
     publication = forms.ModelChoiceField(
-        label="刊物", queryset=Publication.objects.all(), empty_label=None, required=False
+        label="刊物", queryset=Publication.objects.none(), empty_label=None, required=False,
+        error_messages={"invalid_choice": "您不能在所选刊物中新建稿件，请选择您所在的刊物。"},
     )
     title = forms.CharField(label="标题", max_length=200)
     event_date = forms.DateField(
         label="事件日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="刊物中显示为“9月17日”。",
     )
-    section = forms.ModelChoiceField(label="栏目", queryset=Section.objects.none(), empty_label="请选择栏目")
+    section = forms.ModelChoiceField(
+        label="栏目", queryset=Section.objects.none(), empty_label="请选择栏目",
+        error_messages={"invalid_choice": "所选栏目不存在或已停用，请重新选择栏目。"},
+    )
     body = forms.CharField(
         label="正文", required=False,
         widget=CKEditor5Widget(config_name="default", attrs={"class": "django_ckeditor_5"}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, article: Article | None = None, **kwargs):
+    def __init__(self, *args, article: Article | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = article
-        publications = Publication.objects.all()
+        self.section_options = {}
         if article is not None:
             sections = Section.objects.filter(publication=article.publication)
             del self.fields["publication"]
-        else:
-            sections = Section.objects.filter(publication__in=publications)
-            if publications.count() <= 1:
-                self.fields["publication"].widget = forms.HiddenInput()
-                self.fields["publication"].initial = publications.first()
-        self.fields["section"].queryset = sections.filter(active=True).select_related("publication")
-        if article is not None and not article.section.active:
-            # Keep an article's current (now inactive) section selectable.
-            self.fields["section"].queryset = sections.filter(pk=article.section_id) | sections.filter(active=True)
+            self.fields["section"].queryset = sections.filter(active=True).select_related("publication")
+            if not article.section.active:
+                # Keep an article's current (now inactive) section selectable.
+                self.fields["section"].queryset = sections.filter(pk=article.section_id) | sections.filter(active=True)
+            return
+        self.publications = list(membership.publications_of(user))
+        field = self.fields["publication"]
+        field.queryset = membership.publications_of(user)
+        field.initial = membership.last_choice(user, self.publications)
+        if len(self.publications) <= 1:
+            field.widget = forms.HiddenInput()
+        sections = list(
+            Section.objects.filter(publication__in=[p.pk for p in self.publications], active=True)
+            .select_related("publication").order_by("publication__name", "position", "pk")
+        )
+        self.fields["section"].queryset = Section.objects.filter(pk__in=[s.pk for s in sections])
+        for section in sections:
+            self.section_options.setdefault(str(section.publication_id), []).append([section.pk, section.name])
+        # Only the chosen publication's sections are offered (the posted one, else the initial).
+        chosen = self.chosen_publication()
+        shown = self.section_options.get(str(chosen.pk), []) if chosen else []
+        self.fields["section"].widget.choices = [("", "请选择栏目"), *[(pk, name) for pk, name in shown]]
+
+    def chosen_publication(self):
+        """The publication the form is about: the one posted (if it is the user's), else the initial."""
+        if self.article is not None:
+            return self.article.publication
+        if self.is_bound:
+            posted = self.data.get(self.add_prefix("publication"))
+            found = next((p for p in self.publications if str(p.pk) == str(posted)), None)
+            if found is not None:
+                return found
+        return self.fields["publication"].initial
 
     def clean(self):
         data = super().clean()
         if self.article is None:
-            publication = data.get("publication") or Publication.objects.first()
-            if publication is None:
-                raise forms.ValidationError("还没有刊物，请管理员先在后台创建刊物。")
+            if not self.publications:
+                raise forms.ValidationError(
+                    "您还不是任何刊物的成员，不能新建稿件。请联系管理员在后台“刊物 → 刊物成员”中添加您。"
+                )
+            if "publication" in self.errors:
+                return data
+            publication = data.get("publication") or self.fields["publication"].initial
             data["publication"] = publication
             section = data.get("section")
             if section is not None and section.publication_id != publication.pk:
-                self.add_error("section", "所选栏目不属于该刊物。")
+                self.add_error(
+                    "section", f"所选栏目“{section.name}”不属于《{publication.name}》，请重新选择栏目。"
+                )
         return data
 
 
@@ -71,11 +110,17 @@ class DocxImportForm(forms.Form):
     section = forms.ModelChoiceField(label="栏目", queryset=Section.objects.none(), required=False, empty_label="请选择栏目")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         # Shown beside the article form, which has its own "section": ids must not collide.
         kwargs.setdefault("auto_id", "import-%s")
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.filter(active=True).select_related("publication")
+        sections = Section.objects.filter(active=True).select_related("publication")
+        if user is not None:
+            publications = membership.publications_of(user)
+            sections = sections.filter(publication__in=publications)
+            if publications.count() > 1:
+                self.fields["section"].label_from_instance = lambda s: f"{s.publication.name} · {s.name}"
+        self.fields["section"].queryset = sections
 
 
 class DashboardFilterForm(forms.Form):
@@ -85,6 +130,15 @@ class DashboardFilterForm(forms.Form):
     month = forms.CharField(
         label="月份", required=False, widget=forms.DateInput(attrs={"type": "month"})
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            publications = membership.publications_of(user)
+            field = self.fields["section"]
+            field.queryset = Section.objects.filter(publication__in=publications).select_related("publication")
+            if publications.count() > 1:
+                field.label_from_instance = lambda s: f"{s.publication.name} · {s.name}"
 
     def clean_month(self):
         value = self.cleaned_data.get("month") or ""

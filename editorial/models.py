@@ -246,3 +246,32 @@ class ProofreadingDismissal(models.Model):
 
     def __str__(self):
         return f"{self.article}：{self.text}"
+
+
+class PublicationMembership(models.Model):
+    """A desk user works in a publication (刊物成员): writes, reviews and assembles its issues.
+
+    The desk offers a user only the publications they belong to; editorial.membership holds the
+    rule (with the one-publication office's fallback) and remembers the editor's last choice.
+    """
+
+    publication = models.ForeignKey(
+        "bulletin.Publication", on_delete=models.CASCADE, related_name="memberships", verbose_name="刊物"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="publication_memberships",
+        verbose_name="用户",
+    )
+    # The editor's last choice on the new-article form: the form opens on the latest one.
+    last_chosen_at = models.DateTimeField("最近一次选用", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "刊物成员"
+        verbose_name_plural = "刊物成员"
+        ordering = ["publication", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "user"], name="one_membership_per_user_and_publication"),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} · {self.user}"

@@ -32,6 +32,7 @@ from common.roles import APPROVER, EDITOR, has_role, is_desk_user
 
 from .authorship import REVIEWER_SHARE_LIMIT, share_of
 from .checks import article_checks
+from .membership import is_member, not_member_message, remember_choice
 from .models import Article, ArticleTransition, ReviewLevel
 from .revisions import record_autosave, record_revision
 from .sanitize import clean_html
@@ -137,6 +138,8 @@ def check_can_edit(user, article: Article) -> None:
         raise WorkflowError("该稿件已发布，不能再修改。如需更正，请发布勘误。")
     if article.status not in EDITABLE:
         raise WorkflowError(f"稿件处于“{article.get_status_display()}”状态，不能修改。")
+    if not is_member(user, article.publication):
+        raise WorkflowError(not_member_message(article.publication))
 
 
 def _round_approvers(article: Article) -> dict[int, int]:
@@ -311,9 +314,12 @@ def clean_body(body: str) -> str:
 
 def create_article(*, by, publication, section, title, body="", event_date=None, note="新建") -> Article:
     check_can_create(by)
+    if not is_member(by, publication):
+        raise WorkflowError(not_member_message(publication))
     if section.publication_id != publication.pk:
-        raise WorkflowError("所选栏目不属于该刊物。")
+        raise WorkflowError(f"所选栏目“{section.name}”不属于《{publication.name}》，请重新选择栏目。")
     with transaction.atomic():
+        remember_choice(by, publication)
         article = Article.objects.create(
             publication=publication,
             section=section,

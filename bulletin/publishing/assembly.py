@@ -16,6 +16,7 @@ from django.db.models import Max
 from common.checks import Check, CheckLevel, check, problems, warnings
 from common.numbers import parse_int
 from editorial.checks import article_checks
+from editorial.membership import is_member
 from editorial.models import Article
 
 from .. import colophon
@@ -82,6 +83,8 @@ def effective_section_order(issue: Issue) -> list[Section]:
 
 def create_issue(publication: Publication, *, year: int, month: int, by) -> Issue:
     require(by, *ASSEMBLERS, action="创建期刊")
+    if not is_member(by, publication):
+        raise IssueError(f"您不是《{publication.name}》的成员，不能为该刊物创建期刊。")
     year, month = parse_int(year), parse_int(month)
     if year is None or month is None:
         raise IssueError("请填写正确的年份和月份。")

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from bulletin import proofreading as proof_context
 from bulletin.importing import staging
-from bulletin.models import Issue, Publication
+from bulletin.models import Issue
 from common.checks import warnings as check_warnings
 from common.dates import month_day_label
 from common.roles import EDITOR, has_role
-from editorial import proofing, workflow
+from editorial import membership, proofing, workflow
 from editorial.checks import article_checks
 from editorial.diff import compare, has_changes
 from editorial.docx_import import DocxImportError
@@ -67,7 +67,7 @@ def _version(request):
 def article_list(request):
     """稿件: every article by state, filtered by section and month; my drafts and submissions."""
     user = request.user
-    filters = DashboardFilterForm(request.GET or None)
+    filters = DashboardFilterForm(request.GET or None, user=user)
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
     if filters.is_valid():
         if filters.cleaned_data["section"]:
@@ -112,7 +112,7 @@ def review_queue(request):
 @desk_view(EDITOR, message="只有编辑可以新建稿件。", redirect_to="desk:dashboard")
 def article_new(request):
     if request.method == "POST":
-        form = ArticleForm(request.POST)
+        form = ArticleForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -130,17 +130,16 @@ def article_new(request):
                 messages.success(request, "稿件已保存为草稿。")
                 return redirect("desk:article_edit", article.pk)
     else:
-        form = ArticleForm()
+        form = ArticleForm(user=request.user)
     # A Word file chosen before the section was: kept, so the import form only asks for the section.
     staged = staging.load(request.GET.get("docx", ""), user=request.user) if request.GET.get("docx") else None
-    # The checklist of the article about to be written (the form's publication, or the first).
-    publication = form.cleaned_data.get("publication") if form.is_bound and form.is_valid() else None
-    publication = publication or Publication.objects.first()
+    # The checklist of the article about to be written (the form's publication).
+    publication = form.chosen_publication()
     blank = SimpleNamespace(title=request.POST.get("title", ""), event_date=None,
                             body=request.POST.get("body", ""))
     return render(
         request, "desk/article_form.html",
-        {"form": form, "article": None, "import_form": DocxImportForm(),
+        {"form": form, "article": None, "import_form": DocxImportForm(user=request.user),
          "autosave_seconds": settings.BULLETIN_AUTOSAVE_SECONDS,
          "staged_docx": {"token": request.GET["docx"], "filename": staged[1]["filename"]} if staged else None,
          "checks": article_checks(blank, publication=publication) if publication else None},
@@ -283,13 +282,15 @@ def _autosave_form(request, article):
         if article is not None:
             data["section"] = article.section_id
         else:
+            # The posted publication if it is one of the user's, else the one the form opens on.
+            mine = list(membership.publications_of(request.user))
             chosen = data.get("publication", "")
-            publication = (Publication.objects.filter(pk=chosen).first() if chosen.isdigit() else None) \
-                or Publication.objects.first()
+            publication = next((p for p in mine if str(p.pk) == chosen), None) \
+                or membership.last_choice(request.user, mine)
             first = publication.sections.filter(active=True).order_by("position", "pk").first() if publication else None
             if first is not None:
                 data["section"] = first.pk
-    form = ArticleForm(data, article=article)
+    form = ArticleForm(data, article=article, user=request.user)
     if form.is_valid():
         return form, None
     errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{'：' if f in form.fields else ''}{e[0]}"
@@ -587,7 +588,7 @@ def _import(request, upload):
 @desk_view(EDITOR, message="只有编辑可以新建稿件。", redirect_to="desk:dashboard")
 @require_POST
 def article_import_new(request):
-    form = DocxImportForm(request.POST, request.FILES)
+    form = DocxImportForm(request.POST, request.FILES, user=request.user)
     form.is_valid()  # each field is looked at below: a file kept from the last try counts
     upload = form.cleaned_data.get("docx")
     section = form.cleaned_data.get("section")

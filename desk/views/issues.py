@@ -20,7 +20,6 @@ from bulletin.models import (
     Erratum,
     Issue,
     IssueEvent,
-    Publication,
     Visibility,
     attach_return_events,
 )
@@ -31,6 +30,7 @@ from bulletin.publishing.base import when_label
 from bulletin.rendering import issue_layout
 from common.numbers import parse_id, parse_int
 from common.roles import EDITOR, HEAD, has_role
+from editorial import membership
 from editorial.models import Article
 
 from ..feedback import refused
@@ -58,12 +58,13 @@ ISSUE_FILTERS = {
 
 @desk_view()
 def issue_list(request):
-    publications = list(Publication.objects.all())
+    # Only the publications the user works in (editorial.membership).
+    publications = list(membership.publications_of(request.user))
     if request.method == "POST":
         chosen = parse_id(request.POST.get("publication"))
-        publication = Publication.objects.filter(pk=chosen).first() if chosen else None
+        publication = next((p for p in publications if p.pk == chosen), None) if chosen else None
         if publication is None:
-            messages.error(request, "请选择刊物。")
+            messages.error(request, "请选择您所在的刊物。")
         else:
             try:
                 issue = publishing.create_issue(
@@ -78,7 +79,9 @@ def issue_list(request):
     today = timezone.localdate()
     following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     issues = (
-        Issue.objects.with_handover().select_related("publication").order_by("-year", "-month", "publication__name")
+        Issue.objects.with_handover().select_related("publication")
+        .filter(publication__in=[p.pk for p in publications])
+        .order_by("-year", "-month", "publication__name")
     )
     show = request.GET.get("show", "")
     if show in ISSUE_FILTERS:

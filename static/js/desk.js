@@ -263,3 +263,23 @@
   var seconds = parseInt(form.getAttribute("data-autosave-seconds"), 10) || 20;
   if (autosaveUrl) window.setInterval(autosave, seconds * 1000);
 })();
+
+/* New article: the section list offers the chosen publication's sections only (the server renders
+   the initial publication's; the map of every publication's sections is in #section-options). */
+(function () {
+  "use strict";
+  var data = document.getElementById("section-options");
+  var publication = document.getElementById("id_publication");
+  var section = document.getElementById("id_section");
+  if (!data || !publication || !section || publication.tagName !== "SELECT") return;
+  var options = JSON.parse(data.textContent);
+  publication.addEventListener("change", function () {
+    var keep = section.value;
+    var placeholder = section.options.length && section.options[0].value === "" ? section.options[0].text : "请选择栏目";
+    while (section.options.length) section.remove(0);
+    section.add(new Option(placeholder, ""));
+    (options[publication.value] || []).forEach(function (pair) {
+      section.add(new Option(pair[1], String(pair[0]), false, String(pair[0]) === keep));
+    });
+  });
+})();

@@ -1,0 +1,64 @@
+"""Who works in which publication (刊物成员), and the editor's last choice among them.
+
+A desk user works in the publications they are a member of (PublicationMembership, set in the
+admin under 刊物 → 刊物成员). Two cases need no row: a superuser works in every publication, and
+an office with a single publication lets a user without any membership work in it, so a small
+office never has to set memberships up. A user with rows works only in those.
+
+editorial never imports bulletin: the Publication model is reached through the membership's
+foreign key.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import PublicationMembership
+
+
+def _publication_model():
+    return PublicationMembership._meta.get_field("publication").related_model
+
+
+def publications_of(user):
+    """The publications `user` works in, as a queryset ordered by name."""
+    Publication = _publication_model()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Publication.objects.none()
+    if user.is_superuser:
+        return Publication.objects.all()
+    if PublicationMembership.objects.filter(user=user).exists():
+        return Publication.objects.filter(memberships__user=user)
+    everything = Publication.objects.all()
+    return everything if everything.count() == 1 else Publication.objects.none()
+
+
+def is_member(user, publication) -> bool:
+    return publications_of(user).filter(pk=publication.pk).exists()
+
+
+def not_member_message(publication) -> str:
+    return f"您不是《{publication.name}》的成员，不能在该刊物中编写或修改稿件。如需加入，请联系管理员。"
+
+
+def last_choice(user, publications=None):
+    """The publication the user chose last (of `publications`, default: theirs), else the first."""
+    publications = list(publications if publications is not None else publications_of(user))
+    if not publications:
+        return None
+    latest = (
+        PublicationMembership.objects.filter(
+            user=user, publication__in=[p.pk for p in publications], last_chosen_at__isnull=False
+        )
+        .order_by("-last_chosen_at", "-pk")
+        .values_list("publication_id", flat=True)
+        .first()
+    )
+    return next((p for p in publications if p.pk == latest), publications[0])
+
+
+def remember_choice(user, publication) -> None:
+    """Note that `user` just chose `publication` (only where a membership row exists)."""
+    with transaction.atomic():
+        PublicationMembership.objects.filter(user=user, publication=publication).update(
+            last_chosen_at=timezone.now()
+        )

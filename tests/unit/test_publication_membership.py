@@ -1,0 +1,135 @@
+"""Several publications: an editor works in the publications they belong to (刊物成员); the
+new-article form offers only those, with the chosen publication's sections, and remembers the
+last choice; the services refuse a publication the user is not a member of."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from bulletin.models import Issue, Publication, Section
+from bulletin.publishing import IssueError, create_issue
+from editorial import workflow
+from editorial.membership import publications_of
+from editorial.models import Article, PublicationMembership
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second(publication):
+    """A second publication added in the admin, with sections of its own."""
+    pub = Publication.objects.create(name="测试区志鉴通讯", slug="test-zjtx")
+    for index, name in enumerate(["工作动态", "志鉴研究"]):
+        Section.objects.create(publication=pub, name=name, position=index + 1)
+    return pub
+
+
+def options(html: str, name: str) -> list[str]:
+    """The visible labels of a <select name=…> (without the empty choice)."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, f"no select {name}"
+    return [label for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+            if value]
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_existing_editors_keep_the_first_publication_when_a_second_is_added(editor, publication, second):
+    # The editor existed before the second publication: they keep working in the first only.
+    assert list(publications_of(editor)) == [publication]
+
+
+def test_the_form_offers_only_my_publications_and_their_sections(client, editor, publication, second):
+    PublicationMembership.objects.create(user=editor, publication=second)
+    client.force_login(editor)
+    html = client.get(reverse("desk:article_new")).content.decode()
+    assert options(html, "publication") == ["测试区大事月报", "测试区志鉴通讯"]
+    # The form opens on the first (no choice made yet): its sections only, not the other's.
+    assert options(html, "section") == ["本期焦点", "时政要点", "创文看点", "经济热点", "文化亮点", "民生视点"]
+    # The page carries every publication's sections for the script that swaps them.
+    carried = json.loads(re.search(r'id="section-options" type="application/json">(.*?)</script>', html).group(1))
+    assert [name for _pk, name in carried[str(second.pk)]] == ["工作动态", "志鉴研究"]
+
+    # Choosing the other publication (a form sent back with an error) lists its sections only.
+    response = client.post(reverse("desk:article_new"), {"publication": second.pk, "title": ""})
+    assert options(response.content.decode(), "section") == ["工作动态", "志鉴研究"]
+
+
+def test_a_publication_i_do_not_belong_to_is_not_offered_and_refused(client, editor, publication, second):
+    client.force_login(editor)
+    html = client.get(reverse("desk:article_new")).content.decode()
+    assert "测试区志鉴通讯" not in html and "工作动态" not in html
+    response = client.post(reverse("desk:article_new"), {
+        "publication": second.pk, "section": second.sections.first().pk, "title": "不该保存的稿件",
+    })
+    assert response.status_code == 200
+    assert "您不能在所选刊物中新建稿件" in response.content.decode()
+    assert not Article.objects.exists()
+    # The service refuses too, whoever calls it.
+    with pytest.raises(workflow.WorkflowError, match="您不是《测试区志鉴通讯》的成员"):
+        workflow.create_article(by=editor, publication=second, section=second.sections.first(), title="稿")
+
+
+def test_a_section_of_another_publication_gets_a_chinese_error_and_saves_nothing(client, editor, publication, second):
+    PublicationMembership.objects.create(user=editor, publication=second)
+    client.force_login(editor)
+    response = client.post(reverse("desk:article_new"), {
+        "publication": second.pk, "section": publication.sections.get(name="时政要点").pk, "title": "错配的稿件",
+    })
+    assert response.status_code == 200
+    assert "所选栏目“时政要点”不属于《测试区志鉴通讯》，请重新选择栏目。" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_the_form_remembers_my_last_publication(client, editor, publication, second):
+    PublicationMembership.objects.create(user=editor, publication=second)
+    client.force_login(editor)
+    response = client.post(reverse("desk:article_new"), {
+        "publication": second.pk, "section": second.sections.get(name="志鉴研究").pk, "title": "新志书出版",
+    })
+    article = Article.objects.get()
+    assert response.status_code == 302 and article.publication == second
+    # Another day, another login: the form opens on 测试区志鉴通讯 with its sections.
+    client.logout()
+    client.force_login(editor)
+    html = client.get(reverse("desk:article_new")).content.decode()
+    chosen = re.search(r'<select name="publication".*?<option value="(\d+)" selected>', html, re.S)
+    assert chosen and int(chosen.group(1)) == second.pk
+    assert options(html, "section") == ["工作动态", "志鉴研究"]
+
+
+def test_editing_and_assembling_in_a_publication_i_left(client, editor, head, publication, second, make_article):
+    PublicationMembership.objects.filter(user=editor).delete()
+    PublicationMembership.objects.create(user=editor, publication=second)
+    article = make_article(author=editor)
+    client.force_login(editor)
+    response = client.post(reverse("desk:article_edit", args=[article.pk]), {
+        "title": "改过的标题", "section": article.section_id, "version": article.version, "body": "",
+    })
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "测试稿件"
+    # The head belongs to the first publication only: no issue of the second.
+    with pytest.raises(IssueError, match="不是《测试区志鉴通讯》的成员"):
+        create_issue(second, year=2020, month=10, by=head)
+    assert not Issue.objects.exists()
+    client.force_login(head)
+    html = client.get(reverse("desk:issue_list")).content.decode()
+    assert "测试区志鉴通讯" not in html
+
+
+def test_one_publication_needs_no_memberships(client, publication):
+    # A small office never sets memberships up: its users work in its only publication.
+    from tests.conftest import make_user
+
+    newcomer = make_user("newcomer", "editor")
+    client.force_login(newcomer)
+    response = client.post(reverse("desk:article_new"), {
+        "publication": publication.pk, "section": publication.sections.get(name="时政要点").pk, "title": "一篇稿件",
+    })
+    assert response.status_code == 302
+    assert Article.objects.get().publication == publication
