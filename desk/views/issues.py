@@ -64,7 +64,7 @@ def issue_list(request):
         chosen = parse_id(request.POST.get("publication"))
         publication = next((p for p in publications if p.pk == chosen), None) if chosen else None
         if publication is None:
-            messages.error(request, "请选择您所在的刊物。")
+            messages.error(request, "请选择刊物。")
         else:
             try:
                 issue = publishing.create_issue(

@@ -182,7 +182,7 @@ def test_creating_an_issue_with_a_bad_publication_gets_a_message(client, publica
     client.force_login(editor)
     response = client.post(reverse("desk:issue_list"), {"publication": value, "year": 2020, "month": 10})
     assert response.status_code == 200
-    assert "请选择您所在的刊物。" in messages_of(response)
+    assert "请选择刊物。" in messages_of(response)
     assert not Issue.objects.exists()
 
 
