@@ -323,9 +323,10 @@ class IssueAdmin(DraftDeletionMixin, admin.ModelAdmin):
     list_display = ["__str__", "year", "month", "year_number", "serial_number", "status", "visibility"]
     list_filter = ["publication", "status", "year", "visibility"]
     # Deadlines change on the desk (bulletin.publishing.set_deadlines), which records the change.
+    # The focus is the first article of the 本期焦点 section, set on the desk (设为焦点).
     readonly_fields = [
         "year_number", "serial_number", "published_at", "status",
-        "draft_due", "review_due", "signoff_due", "publish_due",
+        "draft_due", "review_due", "signoff_due", "publish_due", "focus_article",
     ]
     inlines = [IssueArticleInline, ErratumInline, IssueEventInline]
     actions = ["publish_selected"]
@@ -343,7 +344,7 @@ class IssueAdmin(DraftDeletionMixin, admin.ModelAdmin):
             # Submitted/signed off: what the head sees is frozen; change it on the desk (which
             # sends the issue back to draft) rather than behind the sign-off's back.
             fields += ["publication", "year", "month", "focus_article"]
-        return fields
+        return list(dict.fromkeys(fields))
 
     def get_inlines(self, request, obj):
         if obj is not None and obj.status != Issue.Status.DRAFT:

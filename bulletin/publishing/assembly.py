@@ -346,9 +346,16 @@ def issue_checks(issue: Issue) -> list[Check]:
             ["栏目" + "、".join(f"“{name}”" for name in empty) + "本期没有稿件。"] if empty else [],
         ))
 
+    section = focus_section(issue)
+    first_in_focus = next((p.article_id for p in sorted(placements, key=lambda p: (p.position, p.pk))
+                           if section is not None and p.section_id == section.pk), None)
     if issue.focus_article_id is not None and issue.focus_article_id not in placed:
         checks.append(check("focus", "已指定本期焦点文章", CheckLevel.REQUIRED,
                             ["本期焦点文章不在本期稿件中，请重新指定。"]))
+    elif section is not None and issue.focus_article_id is not None and issue.focus_article_id != first_in_focus:
+        # Placements changed outside the desk (the admin): the badge and the cover would disagree.
+        checks.append(check("focus", "已指定本期焦点文章", CheckLevel.REQUIRED,
+                            [f"本期焦点应是“{FOCUS_SECTION}”栏目的第一篇，请在编排页重新“设为焦点”。"]))
     else:
         checks.append(check("focus", "已指定本期焦点文章", publication.check_focus,
                             [] if issue.focus_article_id else ["还没有指定本期焦点文章。"]))

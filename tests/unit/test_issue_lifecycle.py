@@ -476,3 +476,18 @@ def test_the_focus_follows_the_first_article_of_the_focus_section(issue, make_ar
     publishing.change_section(issue, other.pk, issue.publication.sections.get(name="本期焦点").pk, by=editor)
     issue.refresh_from_db()
     assert issue.focus_article == other
+
+
+def test_a_focus_that_is_not_first_in_its_section_is_not_submitted(issue, make_article, editor):
+    """Placements changed outside the desk (the admin's inline) cannot leave the badge on one
+    article and the cover on another: the checklist refuses until 设为焦点 is used again."""
+    from bulletin.models import IssueArticle
+
+    focus, _ = ready_issue(issue, make_article, editor)
+    newcomer = make_article(title="后台放入的焦点稿", section="本期焦点", status=APPROVED)
+    IssueArticle.objects.create(issue=issue, article=newcomer, section=newcomer.section, position=0)
+    IssueArticle.objects.filter(issue=issue, article=focus).update(position=1)
+    assert "本期焦点应是“本期焦点”栏目的第一篇，请在编排页重新“设为焦点”。" in publishing.assembly_problems(issue)
+    publishing.set_focus(issue, focus.pk, by=editor)
+    issue.refresh_from_db()
+    assert issue.focus_article == focus and not publishing.assembly_problems(issue)
