@@ -8,6 +8,9 @@
 - Adding a second publication keeps the desk working as it did: each desk user who belonged to
   the first one without a membership row (editorial.membership's one-publication rule) gets
   that membership written down, so the new publication is offered only to its own members.
+- Any change of what readers see without signing in (an issue published, withdrawn or replaced,
+  an erratum, a publication's settings or sections) moves the public pages' generation
+  (bulletin.public_pages): cached pages and files written for nginx are renewed at once.
 """
 
 from django.contrib.auth import get_user_model
@@ -18,7 +21,8 @@ from django.dispatch import receiver
 from common.roles import DESK_ROLES
 from editorial.models import Article, PublicationMembership
 
-from .models import Issue, IssueArticle, IssueEvent, Publication, PublicationFont
+from . import public_pages
+from .models import Erratum, Issue, IssueArticle, IssueEvent, Publication, PublicationFont, Section
 from .models.issues import FROZEN_STATUSES
 from .publishing import IssueError, check_sign_off
 from .publishing.base import has_been_submitted, record_event
@@ -124,3 +128,38 @@ def keep_memberships_of_lone_publication(sender, instance, created, raw=False, *
     PublicationMembership.objects.bulk_create(
         [PublicationMembership(user=user, publication=others[0]) for user in users], ignore_conflicts=True
     )
+# ---------------------------------------------------------------------------------------------
+# The public pages (bulletin.public_pages): whatever changes what a reader sees renews them.
+
+# Publishing saves the publication's counter only: no page shows it.
+PUBLICATION_COUNTER_FIELDS = {"last_serial_number"}
+
+
+@receiver(post_save, sender=Issue, dispatch_uid="bulletin.public_pages.issue_saved")
+@receiver(post_delete, sender=Issue, dispatch_uid="bulletin.public_pages.issue_deleted")
+def renew_issue_pages(sender, instance, **kwargs):
+    # Drafts and issues on their way to sign-off are on no public page; a published, withdrawn
+    # or replaced one is (or was, until this save).
+    if instance.status in FROZEN_STATUSES:
+        public_pages.changed(issue=instance)
+
+
+@receiver(post_save, sender=Erratum, dispatch_uid="bulletin.public_pages.erratum_saved")
+@receiver(post_delete, sender=Erratum, dispatch_uid="bulletin.public_pages.erratum_deleted")
+def renew_pages_after_erratum(sender, instance, **kwargs):
+    public_pages.changed(issue=instance.issue)
+
+
+@receiver(post_save, sender=Publication, dispatch_uid="bulletin.public_pages.publication_saved")
+def renew_pages_after_publication_change(sender, instance, created, update_fields=None, **kwargs):
+    if created:
+        public_pages.changed(publication=instance)
+    elif update_fields is None or not set(update_fields) <= PUBLICATION_COUNTER_FIELDS:
+        # The masthead and 版记 of issues not frozen, the name on every page: all of them.
+        public_pages.changed(everything=True)
+
+
+@receiver(post_save, sender=Section, dispatch_uid="bulletin.public_pages.section_saved")
+@receiver(post_delete, sender=Section, dispatch_uid="bulletin.public_pages.section_deleted")
+def renew_pages_after_section_change(sender, instance, **kwargs):
+    public_pages.changed(everything=True)

@@ -38,9 +38,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The reader site's /sitemap.xml (its template); feeds need no app.
+    "django.contrib.sitemaps",
     "django_ckeditor_5",
     "django_tasks",
     "config.apps.TaskQueueConfig",  # django_tasks_db, named in Chinese
+    "config.apps.SiteConfig",  # write_public_pages, the public files' receiver (config/public_files.py)
     "csp",
     # PostgreSQL triggers declared on models (history is append-only: bulletin and editorial
     # Meta.triggers); its migration operations do nothing on SQLite.
@@ -52,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Whole public reader pages for visitors without a session, before any other work
+    # (config/pagecache.py; kept until published content changes).
+    "config.pagecache.PageCacheMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Inline styles for the desk and the admin only (CKEditor 5 writes style attributes).
@@ -164,6 +170,9 @@ PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 # When the PDF of a newly published issue is rendered: "thread" (after commit, in the
 # background), "sync" (after commit, in the publishing request) or "off" (on first download).
 BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
+# Public reader pages written as files for nginx (config/public_files.py, deploy/nginx.conf):
+# unset (the default, no nginx) keeps them in the page cache only (config/pagecache.py).
+PUBLIC_PAGES_ROOT = Path(env.str("PUBLIC_PAGES_ROOT")) if env.str("PUBLIC_PAGES_ROOT", default="") else None
 # Seconds between autosaves of an article being edited on the desk (static/js/desk.js).
 BULLETIN_AUTOSAVE_SECONDS = env.int("BULLETIN_AUTOSAVE_SECONDS", default=20)
 # One sitting: one user's autosaves less than this apart show as one entry in 版本记录.

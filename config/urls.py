@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from desk.views.articles import image_upload
+from reader.feeds import sitemap
 from reader.media import serve_media
 
 from . import csp, health, login_guard
@@ -26,6 +27,8 @@ urlpatterns = [
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("csp-report/", csp.csp_report, name="csp_report"),
+    # The public pages (reader.feeds); before the reader site's "<slug>/" patterns.
+    path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("reader.urls")),
 ]
 

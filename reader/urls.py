@@ -1,9 +1,10 @@
-"""The public site: home, archive, issue, article, PDF, search, chronicle (namespace "reader")."""
+"""The public site: home, archive, issue, article, PDF, feeds, search, chronicle (namespace "reader")."""
 
 from django.urls import path
 
 import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
 
+from . import feeds
 from .views import chronicle, pages, search
 
 app_name = "reader"
@@ -13,6 +14,8 @@ urlpatterns = [
     # Before "<slug>/": otherwise /search/ would be taken for a publication's archive.
     path("search/", search.reader_search, name="search"),
     path("<slug:slug>/", pages.archive, name="archive"),
+    path("<slug:slug>/feed.atom", feeds.IssuesAtomFeed(), name="feed_atom"),
+    path("<slug:slug>/feed.rss", feeds.IssuesFeed(), name="feed_rss"),
     path("<slug:slug>/chronicle/<id:year>/", chronicle.chronicle_page, name="chronicle"),
     path("<slug:slug>/chronicle/<id:year>.pdf", chronicle.chronicle_pdf, name="chronicle_pdf"),
     path("<slug:slug>/chronicle/<id:year>.docx", chronicle.chronicle_docx, name="chronicle_docx"),

@@ -4,6 +4,11 @@ Every view that shows an issue checks `can_view_issue` first; caching (bulletin.
 only ever happens behind that check. Pages of published issues answer conditional requests
 (ETag / Last-Modified); the ETag includes the user, since the page header shows who is
 signed in.
+
+A page any visitor may read (home, archive, a public issue, its articles and PDF) is marked
+`response.public_page = True`: for a visitor who is not signed in, config/pagecache.py keeps it
+whole until published content changes, and config/public_files.py writes it out for nginx. A page
+of an internal issue is never marked.
 """
 
 import hashlib
@@ -77,6 +82,18 @@ def _cache_headers(response, etag=None, last_modified=None):
     return response
 
 
+def public_page(response):
+    """Mark a page that is the same for every visitor who is not signed in (see the docstring)."""
+    response.public_page = True
+    return response
+
+
+def _public_if(response, issue):
+    if issue.visibility == Visibility.PUBLIC:
+        response.public_page = True
+    return response
+
+
 def _open_graph(request, *, title, description="", kind="article", site_name="", section="",
                 published=None) -> dict:
     """What reader/_open_graph.html prints for a page (link previews in WeChat, mail, chat)."""
@@ -92,7 +109,7 @@ def home(request):
         issue = _visible_issues(request.user, publication).first()
         latest.append({"publication": publication, "issue": issue})
     og = _open_graph(request, title="刊物在线阅读", kind="website")
-    return render(request, "reader/home.html", {"latest": latest, "og": og})
+    return public_page(render(request, "reader/home.html", {"latest": latest, "og": og}))
 
 
 def archive(request, slug):
@@ -103,11 +120,11 @@ def archive(request, slug):
         not can_read_internal(request.user)
         and publication.issues.published().filter(visibility=Visibility.INTERNAL).exists()
     )
-    return render(
+    return public_page(render(
         request,
         "reader/archive.html",
         {"publication": publication, "years": years, "hidden_internal": hidden},
-    )
+    ))
 
 
 def issue_detail(request, slug, serial):
@@ -126,7 +143,7 @@ def issue_detail(request, slug, serial):
     )
     context = {**layout, "og": og}
     response = render(request, "reader/issue.html", context)
-    return _cache_headers(response, etag, last_modified)
+    return _public_if(_cache_headers(response, etag, last_modified), issue)
 
 
 def article_detail(request, slug, serial, article_id):
@@ -155,7 +172,7 @@ def article_detail(request, slug, serial, article_id):
         ),
     }
     response = render(request, "reader/article.html", context)
-    return _cache_headers(response, etag, last_modified)
+    return _public_if(_cache_headers(response, etag, last_modified), issue)
 
 
 def _plain_summary(body_html, length=120) -> str:
@@ -186,4 +203,4 @@ def issue_pdf(request, slug, serial):
         as_attachment=False,
         filename=pdf_store.download_filename(issue),
     )
-    return _cache_headers(response, etag)
+    return _public_if(_cache_headers(response, etag), issue)

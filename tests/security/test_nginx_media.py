@@ -86,6 +86,9 @@ def nginx(django_server, settings, tmp_path):
     server = _replace_once(server, "listen 80;", f"listen 127.0.0.1:{port};")
     server = _replace_once(server, "alias /data/static/;", f"alias {static_root}/;")
     server = _replace_once(server, "alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;")
+    # The public pages' files (config/public_files.py, tests/security/test_nginx_pages.py).
+    settings.PUBLIC_PAGES_ROOT = tmp_path / "pages"
+    server = _replace_once(server, "/data/pages;", f"{settings.PUBLIC_PAGES_ROOT};")
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     temp_paths = "\n".join(

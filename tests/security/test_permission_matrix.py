@@ -312,6 +312,10 @@ READER_GETS = {
     "draft_in_internal_issue": (_reader("article", _slug, _serial("internal"), lambda w: w.draft.pk),
                                 row(anon="login", reader="404", nogroup="login", staff="404", editor="404",
                                     editor2="404", approver="404", head="404", superuser="404")),
+    # Feeds and the sitemap list public issues only, whoever asks (reader/feeds.py).
+    "feed_atom": (_reader("feed_atom", _slug), PUBLIC_PAGE),
+    "feed_rss": (_reader("feed_rss", _slug), PUBLIC_PAGE),
+    "sitemap": (lambda w: reverse("sitemap"), PUBLIC_PAGE),
     "missing_issue": (_reader("issue", _slug, 999999), NOT_FOUND),
     "missing_publication": (_reader("archive", "no-such-publication"), NOT_FOUND),
     "public_media": (_image_in("published"), PUBLIC_PAGE),
@@ -359,7 +363,7 @@ def test_reader_pdf_of_an_internal_issue(world):
 def test_every_reader_route_is_in_the_matrix():
     from reader import urls
 
-    covered = {"home", "search", "archive", "chronicle", "issue", "article", "issue_pdf"}
+    covered = {"home", "search", "archive", "chronicle", "issue", "article", "issue_pdf", "feed_atom", "feed_rss"}
     # The chronicle's PDF and .docx build from the same bulletin.chronicle as its page.
     covered |= {"chronicle_pdf", "chronicle_docx"}
     names = {p.name for p in urls.urlpatterns}

@@ -313,10 +313,12 @@ def test_a_published_issue_keeps_its_colophon_and_a_renamed_publication_is_not_a
     assert client.get(issue.get_absolute_url(), HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 200
 
 
-def test_withdrawn_issue_disappears_despite_the_cache(client, publish):
+def test_withdrawn_issue_disappears_despite_the_cache(client, publish, head):
+    from bulletin.publishing import withdraw_issue
+
     issue = publish()
     assert client.get(issue.get_absolute_url()).status_code == 200
-    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.WITHDRAWN)
+    withdraw_issue(issue, by=head, reason="内容有误")
     assert client.get(issue.get_absolute_url()).status_code == 404
     assert client.get(issue.get_pdf_url()).status_code == 404
 
@@ -342,8 +344,10 @@ def test_issue_page_query_count_does_not_grow_with_articles(
         client.get(f"{large.get_absolute_url()}{large.placements.last().article_id}/")
 
 
-def test_cached_issue_page_skips_the_article_query(client, publish):
+def test_cached_issue_page_skips_the_article_query(client, publish, reader):
+    # Signed in, so past the whole-page cache of anonymous visitors (tests/unit/test_page_cache.py).
     url = publish(count=10).get_absolute_url()
+    client.force_login(reader)
     with CaptureQueriesContext(connection) as cold:
         client.get(url)
     with CaptureQueriesContext(connection) as warm:
