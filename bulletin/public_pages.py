@@ -24,6 +24,7 @@ Only public (公开) published issues are ever named here; internal issues never
 """
 
 import fcntl
+import hashlib
 import os
 import secrets
 import weakref
@@ -37,6 +38,26 @@ from django.urls import reverse
 
 # Sent with `paths` (a set of URL paths whose page changed) or `paths=None` (every page).
 public_pages_changed = Signal()
+
+
+_fingerprint: str | None = None
+
+
+def deployment_fingerprint() -> str:
+    """Changes when any template or the static files' manifest changes (a deploy): cached pages
+    are keyed by it as well as by the generation."""
+    global _fingerprint
+    if _fingerprint is None:
+        digest = hashlib.sha256()
+        root = Path(settings.BASE_DIR) / "templates"
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+        if manifest.exists():
+            digest.update(manifest.read_bytes())
+        _fingerprint = digest.hexdigest()[:12]
+    return _fingerprint
 
 
 def _dir() -> Path:

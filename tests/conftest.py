@@ -30,7 +30,10 @@ def _empty_cache():
     # throttling, config/login_guard.py) must not lock out a later test in the same worker.
     from django.core.cache import cache
 
+    from config.pagecache import local
+
     cache.clear()
+    local.clear()  # each worker's own copies of cached pages (config/pagecache.py)
 
 
 @pytest.fixture

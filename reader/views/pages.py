@@ -5,6 +5,12 @@ only ever happens behind that check. Pages of published issues answer conditiona
 (ETag / Last-Modified); the ETag includes the user, since the page header shows who is
 signed in.
 
+A signed-in reader's issue and article pages come from a per-visibility page cache *after* the
+permission check: the page is rendered once per (address, whether the user reads internal
+issues, generation of published content, deploy) with placeholders where base.html names who is
+signed in and shows messages (templates/_user_nav.html, _messages.html), and those two are
+filled in for each request; the ETag is still per user.
+
 A page any visitor may read (home, archive, a public issue, its articles and PDF) is marked
 `response.public_page = True`: for a visitor who is not signed in, config/pagecache.py keeps it
 whole until published content changes, and config/public_files.py writes it out for nginx. A page
@@ -17,13 +23,16 @@ import logging
 from itertools import groupby
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.html import strip_tags
 from django.utils.http import http_date
 from django.utils.text import Truncator
 
+from bulletin import public_pages
 from bulletin.access import can_read_internal, can_view_issue
 from bulletin.models import Issue, Publication, Visibility
 from bulletin.pdf import store as pdf_store
@@ -82,6 +91,50 @@ def _cache_headers(response, etag=None, last_modified=None):
     return response
 
 
+SHELL_SECONDS = 24 * 60 * 60
+USER_NAV_MARK, MESSAGES_MARK = "<!--bulletin:user-nav-->", "<!--bulletin:messages-->"
+
+
+def _shell_key(request, generation) -> str | None:
+    """The per-visibility cache key of a signed-in reader's page (None for anonymous visitors:
+    config/pagecache.py keeps theirs whole)."""
+    if not request.user.is_authenticated:
+        return None
+    who = "internal" if can_read_internal(request.user) else "public"
+    where = hashlib.sha256(f"{request.get_host()}{request.path}".encode()).hexdigest()[:32]
+    return f"shell:{public_pages.deployment_fingerprint()}:{generation}:{who}:{where}"
+
+
+def _filled(request, shell: str) -> str:
+    """The kept page with this request's header (who is signed in) and messages."""
+    nav = render_to_string("_user_nav.html", request=request)
+    messages = render_to_string("_messages.html", request=request)
+    return shell.replace(USER_NAV_MARK, nav, 1).replace(MESSAGES_MARK, messages, 1)
+
+
+def _from_shell(request, issue, kept, *etag_parts):
+    etag = _etag(request, kept["version"], *etag_parts)
+    last_modified = kept["last_modified"]
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return _cache_headers(not_modified, etag, last_modified)
+    response = HttpResponse(_filled(request, kept["shell"]))
+    return _public_if(_cache_headers(response, etag, last_modified), issue)
+
+
+def _rendered(request, template, context, shell_key, layout):
+    """The page; for a signed-in reader also kept as a shell (see the module's docstring)."""
+    if shell_key is None:
+        return render(request, template, context)
+    shell = render_to_string(template, {**context, "page_shell": True}, request=request)
+    last_modified = layout["last_modified"]
+    cache.set(shell_key, {
+        "shell": shell, "version": layout["version"],
+        "last_modified": int(last_modified.timestamp()) if last_modified else None,
+    }, SHELL_SECONDS)
+    return HttpResponse(_filled(request, shell))
+
+
 def public_page(response):
     """Mark a page that is the same for every visitor who is not signed in (see the docstring)."""
     response.public_page = True
@@ -128,9 +181,14 @@ def archive(request, slug):
 
 
 def issue_detail(request, slug, serial):
+    generation = public_pages.generation()  # before anything is read: a later change moves it
     issue, refusal = _published_issue_or_login(request, slug, serial)
     if refusal:
         return refusal
+    shell_key = _shell_key(request, generation)
+    kept = cache.get(shell_key) if shell_key else None
+    if kept is not None:
+        return _from_shell(request, issue, kept, "issue")
     layout = published_layout(issue)
     etag, last_modified, not_modified = _conditional(request, layout, "issue")
     if not_modified is not None:
@@ -142,14 +200,19 @@ def issue_detail(request, slug, serial):
         description=f"本期焦点：{focus['title']}" if focus else title,
     )
     context = {**layout, "og": og}
-    response = render(request, "reader/issue.html", context)
+    response = _rendered(request, "reader/issue.html", context, shell_key, layout)
     return _public_if(_cache_headers(response, etag, last_modified), issue)
 
 
 def article_detail(request, slug, serial, article_id):
+    generation = public_pages.generation()  # before anything is read: a later change moves it
     issue, refusal = _published_issue_or_login(request, slug, serial)
     if refusal:
         return refusal
+    shell_key = _shell_key(request, generation)
+    kept = cache.get(shell_key) if shell_key else None
+    if kept is not None:
+        return _from_shell(request, issue, kept, "article", article_id)
     layout = published_layout(issue)
     entries = flat_entries(layout)
     index = next((i for i, entry in enumerate(entries) if entry["id"] == article_id), None)
@@ -171,7 +234,7 @@ def article_detail(request, slug, serial, article_id):
             description=_plain_summary(entry["body"]), published=issue.published_at,
         ),
     }
-    response = render(request, "reader/article.html", context)
+    response = _rendered(request, "reader/article.html", context, shell_key, layout)
     return _public_if(_cache_headers(response, etag, last_modified), issue)
 
 

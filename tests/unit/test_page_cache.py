@@ -142,12 +142,12 @@ def test_a_visitor_with_a_message_waiting_sees_it(client, publish, reader):
 
 
 def test_a_template_or_static_deploy_starts_afresh(client, publish, monkeypatch):
-    from config import pagecache
+    from bulletin import public_pages
 
     issue = publish()
     client.get(issue.get_absolute_url())
     assert queries_for(client, issue.get_absolute_url())[1] == 0
-    monkeypatch.setattr(pagecache, "_fingerprint", "another-deploy")
+    monkeypatch.setattr(public_pages, "_fingerprint", "another-deploy")
     assert queries_for(client, issue.get_absolute_url())[1] > 0
 
 
@@ -186,3 +186,48 @@ def test_reader_pages_announce_the_feeds(client, publish, publication):
         text = client.get(url).content.decode()
         assert f'<link rel="alternate" type="application/atom+xml" title="{publication.name} · 最新各期（Atom）" href="/{publication.slug}/feed.atom">' in text
         assert f'href="/{publication.slug}/feed.rss"' in text
+
+
+# --- signed-in readers: the per-visibility page cache after the permission check ----------------
+
+
+def test_signed_in_readers_share_a_kept_page_each_with_their_own_header(client, publish, reader, head, editor):
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    issue = publish(visibility=Visibility.INTERNAL, prefix="内部稿")
+    url = article_url(issue)
+    client.force_login(reader)
+    first, cold = queries_for(client, url)
+    assert first.status_code == 200 and '<span class="who">周读者</span>' in first.content.decode()
+
+    other = Client()
+    other.force_login(head)
+    second, warm = queries_for(other, url)
+    text = second.content.decode()
+    assert second.status_code == 200 and warm < cold, (cold, warm)
+    assert f'<span class="who">{head.get_full_name() or head.username}</span>' in text and "周读者" not in text
+    assert ">编辑部</a>" in text and ">编辑部</a>" not in first.content.decode()  # the head's desk link
+    assert "内部稿" in text and "<!--bulletin:" not in text
+    # The same page apart from the header; the ETag is each user's own.
+    body = lambda r: r.content.decode().split("</header>", 1)[1]  # noqa: E731
+    assert body(second) == body(first)
+    assert second["ETag"] != first["ETag"] and "private" in second["Cache-Control"]
+    assert other.get(url, HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 304
+
+    # The permission is checked before the kept page is looked at.
+    stranger = Client()
+    stranger.force_login(make_user("stranger"))
+    refused = stranger.get(url)
+    assert refused.status_code == 302 and "/accounts/login/" in refused["Location"]
+    assert client.logout() is None and client.get(url).status_code == 302
+
+
+def test_a_signed_in_reader_sees_an_erratum_at_once(client, publish, reader, editor, head):
+    issue = publish(visibility=Visibility.INTERNAL)
+    client.force_login(reader)
+    assert "示范街道" not in client.get(issue.get_absolute_url()).content.decode()
+    erratum = propose_erratum(issue, text="第2篇中“示例街道”应为“示范街道”。", by=editor)
+    approve_erratum(erratum, by=head)
+    assert "示范街道" in client.get(issue.get_absolute_url()).content.decode()
