@@ -130,7 +130,8 @@ class Todo:
 def _is_reviewer(user) -> bool:
     if user.is_superuser or has_role(user, APPROVER):
         return True
-    return ReviewLevel.objects.filter(group__user=user).exists()
+    group_ids, levels = _review_levels(user)
+    return any(group_id in group_ids for _publication, _level, group_id in levels)
 
 
 def concerned_lists(user) -> list[str]:
@@ -155,13 +156,25 @@ def concerned_lists(user) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _review_levels(user):
+    """The user's group ids and every review level, read once per user object: a desk page
+    asks for them for its lists and again for the navigation's badges (issue #15)."""
+    cached = getattr(user, "_todo_review_levels", None)
+    if cached is None:
+        cached = (
+            set(user.groups.values_list("pk", flat=True)),
+            list(ReviewLevel.objects.values_list("publication_id", "level", "group_id")),
+        )
+        user._todo_review_levels = cached
+    return cached
+
+
 def review_filter(user) -> Q:
     """Submitted articles at a level whose group the user belongs to (superusers: every level)."""
     if user.is_superuser:
         return Q(status=Status.SUBMITTED)
     q = Q(pk__in=[])
-    group_ids = set(user.groups.values_list("pk", flat=True))
-    rows = list(ReviewLevel.objects.values_list("publication_id", "level", "group_id"))
+    group_ids, rows = _review_levels(user)
     configured = {publication_id for publication_id, _level, _group in rows}
     for publication_id, level, group_id in rows:
         if group_id in group_ids:

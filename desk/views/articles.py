@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Window
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,6 +25,7 @@ from bulletin.importing import staging
 from bulletin.models import Issue
 from common.checks import warnings as check_warnings
 from common.dates import month_day_label
+from common.numbers import parse_int
 from common.roles import EDITOR, has_role
 from editorial import membership, proofing, workflow
 from editorial.checks import article_checks
@@ -68,7 +69,7 @@ def article_list(request):
     """稿件: every article by state, filtered by section and month; my drafts and submissions."""
     user = request.user
     filters = DashboardFilterForm(request.GET or None, user=user)
-    articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
+    articles = Article.objects.select_related("section", "author", "last_edited_by", "publication").defer("body")
     if filters.is_valid():
         if filters.cleaned_data["section"]:
             articles = articles.filter(section=filters.cleaned_data["section"])
@@ -76,21 +77,46 @@ def article_list(request):
             year, month = filters.cleaned_data["month"]
             articles = articles.filter(event_date__year=year, event_date__month=month)
     counts = dict(articles.order_by().values_list("status").annotate(n=Count("pk")))
-    returned = list(articles.filter(author=user, status=Status.RETURNED))
-    returns = workflow.last_returns(returned)
-    for article in returned:
+    # Each list is paged on its own (?returned_page=, …): the page costs the same few queries
+    # and bytes whatever the size of the archive (issue #15).
+    returned = _list_page(request, articles.filter(author=user, status=Status.RETURNED), "returned_page")
+    returns = workflow.last_returns(returned["page"].object_list)
+    for article in returned["page"].object_list:
         article.return_entry = returns.get(article.pk)
     context = {
         "filters": filters,
         "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
-        "drafts": articles.filter(author=user, status=Status.DRAFT),
+        "drafts": _list_page(request, articles.filter(author=user, status=Status.DRAFT), "drafts_page"),
         "returned": returned,
-        "to_review": todo.awaiting_review(user, articles),
-        "submitted_mine": articles.filter(author=user, status=Status.SUBMITTED),
+        "to_review": _list_page(request, todo.awaiting_review(user, articles), "review_page"),
+        "submitted_mine": _list_page(
+            request, articles.filter(author=user, status=Status.SUBMITTED), "submitted_page"
+        ),
         "approved": articles.filter(status=Status.APPROVED).order_by("-updated_at")[:10],
         "can_create": has_role(user, EDITOR),
     }
     return render(request, "desk/article_list.html", context)
+
+
+LIST_PAGE_SIZE = 20
+
+
+def _list_page(request, articles, param):
+    """One page of a list of articles, latest change first, with what desk/_pagination.html
+    needs to link the other pages while keeping the rest of the query string."""
+    articles = articles.order_by("-updated_at", "-pk")
+    number = parse_int(request.GET.get(param), low=1) or 1
+    start = (number - 1) * LIST_PAGE_SIZE
+    # The page's rows and the count of all in one query (a window count).
+    rows = list(articles.annotate(total_count=Window(Count("pk")))[start : start + LIST_PAGE_SIZE])
+    total = rows[0].total_count if rows else (0 if number == 1 else articles.count())
+    page = Paginator(range(total), LIST_PAGE_SIZE).get_page(number)
+    if page.number != number:  # past the last page: the last page, as Paginator.get_page does
+        rows = list(articles[page.start_index() - 1 : page.end_index()])
+    page.object_list = rows
+    others = request.GET.copy()
+    others.pop(param, None)
+    return {"page": page, "param": param, "query": others.urlencode()}
 
 
 @desk_view()

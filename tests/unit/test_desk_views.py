@@ -109,7 +109,7 @@ def test_article_list_shows_my_work_and_counts(client, editor, editor2, approver
 
     client.force_login(approver)
     response = client.get(reverse("desk:article_list"))
-    assert [a.title for a in response.context["to_review"]] == ["他人的待审稿件"]
+    assert [a.title for a in response.context["to_review"]["page"].object_list] == ["他人的待审稿件"]
     counts = {value: n for value, _label, n in response.context["counts"]}
     assert counts[S.DRAFT] == 1 and counts[S.SUBMITTED] == 1 and counts[S.RETURNED] == 1
 
