@@ -12,6 +12,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common import periods
 from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
 from editorial.models import PublicationMembership
 
@@ -232,7 +233,7 @@ class PublicationAdmin(admin.ModelAdmin):
     readonly_fields = ["last_serial_number"]
     inlines = [SectionInline, MembershipInline, StandardWordingInline, PublicationFontInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "default_visibility"]}),
+        (None, {"fields": ["name", "slug", "description", "default_visibility", "frequency"]}),
         ("版记", {
             "fields": ["confidentiality_notice", "distribution_scope", "sponsor", "publisher", "phone", "email"],
             "description": "新发布的每一期按发布时的版记印出并保存；之后修改这里只影响以后的期，不改变已发布的期。",
@@ -339,11 +340,11 @@ class IssueAdmin(DraftDeletionMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.is_frozen:
             # Published issues are immutable: every field is history.
-            fields += ["publication", "year", "month", "publication_date", "focus_article", "visibility"]
+            fields += ["publication", "year", "month", "title", "publication_date", "focus_article", "visibility"]
         elif obj is not None and obj.status != Issue.Status.DRAFT:
             # Submitted/signed off: what the head sees is frozen; change it on the desk (which
             # sends the issue back to draft) rather than behind the sign-off's back.
-            fields += ["publication", "year", "month", "focus_article"]
+            fields += ["publication", "year", "month", "title", "focus_article"]
         return list(dict.fromkeys(fields))
 
     def get_inlines(self, request, obj):
@@ -352,7 +353,12 @@ class IssueAdmin(DraftDeletionMixin, admin.ModelAdmin):
         return self.inlines
 
     def save_model(self, request, obj, form, change):
-        if not change:  # a new issue takes its deadlines from the publication's rule
+        if not change:
+            # A new issue follows its publication's frequency, as one made on the desk does,
+            # and takes its deadlines from the publication's rule.
+            obj.frequency = obj.publication.frequency
+            if periods.is_periodic(obj.frequency):
+                obj.month, obj.title = periods.period_start(obj.frequency, obj.month), ""
             for due, date in obj.publication.schedule_for(obj.year, obj.month).items():
                 setattr(obj, due, date)
         super().save_model(request, obj, form, change)

@@ -86,7 +86,8 @@ class Chronicle:
 def build_chronicle(publication: Publication, start: datetime.date, end: datetime.date, user) -> Chronicle:
     """Published, readable placements whose pinned revision's event date is in [start, end].
 
-    An entry without an event date belongs to the period of its issue (year and month).
+    An entry without an event date belongs to the period of its issue (its month, two months or
+    quarter): it is listed when that period overlaps [start, end].
     """
     placements = IssueArticle.objects.filter(
         issue__publication=publication,
@@ -102,7 +103,9 @@ def build_chronicle(publication: Publication, start: datetime.date, end: datetim
     undated_q = Q(revision__event_date__isnull=True)
 
     def issue_in_period(p):
-        return first_month <= p.issue.year * 12 + p.issue.month <= last_month
+        issue_start = p.issue.year * 12 + p.issue.month
+        issue_end = p.issue.year * 12 + p.issue.last_month
+        return issue_start <= last_month and first_month <= issue_end
 
     def to_entry(p) -> Entry:
         return Entry(

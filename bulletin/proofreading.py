@@ -28,7 +28,7 @@ def wordings_of(publication_id) -> tuple[Wording, ...]:
 
 def issue_context(issue: Issue, *, wordings: tuple[Wording, ...] | None = None) -> Context:
     return Context(
-        year=issue.year, month=issue.month, internal=issue.is_internal,
+        year=issue.year, month=issue.last_month, internal=issue.is_internal,
         wordings=wordings_of(issue.publication_id) if wordings is None else wordings,
     )
 

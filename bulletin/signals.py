@@ -28,7 +28,7 @@ from .publishing import IssueError, check_sign_off
 from .publishing.base import has_been_submitted, record_event
 
 # Fields whose change would alter what a published issue is (status changes are the services').
-FROZEN_FIELDS = ["publication_id", "year", "month", "focus_article_id", "section_order",
+FROZEN_FIELDS = ["publication_id", "year", "month", "frequency", "title", "focus_article_id", "section_order",
                  "year_number", "serial_number"]
 
 

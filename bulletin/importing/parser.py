@@ -48,6 +48,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from common import periods
 from common.cjk import FOLD_WIDTH, IDEOGRAPHS, PUNCTUATION
 from common.errors import BulletinError
 
@@ -134,6 +135,18 @@ class ParsedIssue:
     # 第N期 (the number within the year) when the masthead gives it, else None: it is never
     # invented from the month.
     year_number: int | None = None
+    # The period when the masthead names one (“2020年第三季度”, “2020年9–10月”): its frequency
+    # (common.periods) and last month; `month` is then the period's first month. None: a month.
+    period: str | None = None
+    last_month: int | None = None
+    # The masthead dated the issue only as “2020年第N期”: `month` is N, which the import reads
+    # as the publication's N-th period (a quarterly's 第3期 is its third quarter).
+    month_is_number: bool = False
+
+    @property
+    def period_label(self) -> str:
+        """2020年10月, 2020年第三季度, 2020年9–10月: the period as the file gives it."""
+        return periods.period_label(self.period or periods.MONTHLY, self.year, self.month)
 
 
 # --------------------------------------------------------------------------
@@ -194,6 +207,9 @@ _RE_BARE_SERIAL = re.compile(r"^[(（]?第.{0,6}期[)）]?$")
 _RE_YEAR_NUMBER = re.compile(r"(?<!总)第([0-9零〇一二两三四五六七八九十百]+)期")
 _YEAR_NUMBER_MAX = 999
 _RE_YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月(?![0-9])|第(\d{1,2})期)")
+# A quarterly's or bimonthly's masthead: 2020年第三季度, 2020年3季度, 2020年7—9月, 2020年9-10月.
+_RE_YEAR_QUARTER = re.compile(r"(\d{4})年第?([一二三四1-4])季度")
+_RE_YEAR_MONTHS = re.compile(r"(\d{4})年(\d{1,2})\s*[-–—―~～至到]\s*(\d{1,2})月(?![0-9])")
 _RE_EVENT_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 _RE_PARA_DATE_START = re.compile(
     r"^(?:\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底)?"
@@ -586,7 +602,8 @@ class _Parser:
         return len(self.lines)
 
     def _parse_masthead(self, end: int) -> ParsedIssue:
-        year = month = serial = year_number = None
+        year = month = serial = year_number = period = None
+        month_is_number = False
         pubdate = None
         others: list[_Line] = []
         last_no = 1
@@ -626,10 +643,27 @@ class _Parser:
                 except ValueError:
                     raise ImportParseError(f"出版日期无效：“{ln.light}”。", ln.no) from None
                 matched = True
+            q = _RE_YEAR_QUARTER.search(k)
+            r = _RE_YEAR_MONTHS.search(k)
             m = _RE_YEAR_MONTH.search(k)
-            if m and year is None:
+            if q and year is None:
+                year, period = int(q.group(1)), periods.QUARTERLY
+                month = ("一二三四".find(q.group(2)) + 1 or int(q.group(2))) * 3 - 2
+                matched = True
+            elif r and year is None:
+                year, first, last = int(r.group(1)), int(r.group(2)), int(r.group(3))
+                period = {2: periods.BIMONTHLY, 3: periods.QUARTERLY}.get(last - first + 1)
+                if not 1 <= first <= last <= 12 or period is None or periods.period_start(period, first) != first:
+                    raise ImportParseError(
+                        f"无法识别出版周期：“{ln.light}”（双月刊写作“2020年9–10月”，季刊写作“2020年第三季度”或“2020年7–9月”）。",
+                        ln.no,
+                    )
+                month = first
+                matched = True
+            elif m and year is None:
                 year = int(m.group(1))
                 month = int(m.group(2) or m.group(3))
+                month_is_number = m.group(3) is not None
                 if not 1 <= month <= 12:
                     raise ImportParseError(f"月份无效：“{ln.light}”。", ln.no)
                 matched = True
@@ -648,7 +682,8 @@ class _Parser:
         if pubdate is None:
             self.warnings.append("未找到出版日期（如“2020年10月15日”）。")
         elif (pubdate.year, pubdate.month) < (year, month):
-            self.warnings.append(f"出版日期 {pubdate.isoformat()} 早于本期年月 {year}年{month}月。")
+            label = periods.period_label(period or periods.MONTHLY, year, month)
+            self.warnings.append(f"出版日期 {pubdate.isoformat()} 早于本期年月 {label}。")
         return ParsedIssue(
             publication_name=name,
             year=year,
@@ -662,6 +697,9 @@ class _Parser:
             unplaced_lines=[],
             warnings=[],
             year_number=year_number,
+            period=period,
+            last_month=periods.period_months(period, month)[1] if period else None,
+            month_is_number=month_is_number,
         )
 
     def _parse_toc(self, start: int, end: int) -> None:
@@ -985,7 +1023,9 @@ class _Parser:
             explicit_year = int(m.group(1)) if m.group(1) else None
             month, day = int(m.group(2)), int(m.group(3))
             art.event_month_day = (month, day)
-            art.event_date = _resolve_event_date(issue.year, issue.month, month, day, explicit_year)
+            art.event_date = _resolve_event_date(
+                issue.year, issue.last_month or issue.month, month, day, explicit_year
+            )
             if art.event_date is None:
                 self.warnings.append(
                     f"第 {art.line_no} 行：“{art.title}”的日期 {month}月{day}日 无效。"
@@ -1150,7 +1190,7 @@ def format_report(parsed: ParsedIssue) -> str:
     out: list[str] = []
     name = parsed.publication_name or "（未知刊名）"
     year_number = f"第{parsed.year_number}期 " if parsed.year_number else ""
-    out.append(f"《{name}》{parsed.year}年{parsed.month}月 {year_number}总第{parsed.serial_number}期")
+    out.append(f"《{name}》{parsed.period_label} {year_number}总第{parsed.serial_number}期")
     pub = parsed.publication_date.isoformat() if parsed.publication_date else "（未找到）"
     out.append(f"出版日期：{pub}")
     out.append(f"编印单位：{parsed.office or '（未找到）'}")

@@ -37,6 +37,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from common import periods
 from editorial.docx_safety import (
     DEFAULT_LIMITS,
     MSG_CORRUPT,
@@ -301,11 +302,35 @@ def check_colophon(parsed: ParsedIssue, publication: Publication) -> ColophonChe
     return result
 
 
+def issue_period(parsed: ParsedIssue, publication: Publication) -> tuple[str, int]:
+    """(frequency, month) of the issue the file becomes: the period its masthead names
+    (“2020年第三季度”, “2020年9–10月”), else the publication's frequency applied to its month
+    (a quarterly's “2020年8月” is its third quarter; “2020年第3期” alone, its third quarter)."""
+    frequency = parsed.period or publication.frequency
+    month = parsed.month
+    if parsed.period is None and parsed.month_is_number and frequency in (periods.BIMONTHLY, periods.QUARTERLY) \
+            and (parsed.month - 1) * periods.SPAN[frequency] + 1 <= 12:
+        month = (parsed.month - 1) * periods.SPAN[frequency] + 1
+    elif periods.is_periodic(frequency):
+        month = periods.period_start(frequency, month)
+    return frequency, month
+
+
+def period_label(parsed: ParsedIssue, publication: Publication) -> str:
+    frequency, month = issue_period(parsed, publication)
+    return periods.period_label(frequency, parsed.year, month)
+
+
 def existing_issues(parsed: ParsedIssue, publication: Publication) -> list[Issue]:
-    """Issues of the publication that the file would duplicate (same 总期号, or same month);
-    issues an earlier import replaced are history, not duplicates."""
+    """Issues of the publication that the file would duplicate (same 总期号, or same period:
+    month, two months or quarter; an irregular issue has none); issues an earlier import
+    replaced are history, not duplicates."""
     live = publication.issues.exclude(status=Issue.Status.REPLACED)
-    return list(live.filter(serial_number=parsed.serial_number) | live.filter(year=parsed.year, month=parsed.month))
+    frequency, month = issue_period(parsed, publication)
+    same = live.filter(serial_number=parsed.serial_number)
+    if periods.is_periodic(frequency):
+        same = same | live.filter(year=parsed.year, month=month).exclude(frequency=periods.IRREGULAR)
+    return list(same)
 
 
 def _own_issue_message(issue: Issue) -> str:
@@ -334,7 +359,7 @@ def import_refusal(parsed: ParsedIssue, publication: Publication) -> str | None:
 def duplicate_message(parsed: ParsedIssue, issues: list[Issue]) -> str:
     labels = "、".join(str(issue) for issue in issues)
     return (
-        f"{parsed.year}年{parsed.month}月（总第{parsed.serial_number}期）已存在：{labels}。"
+        f"{parsed.period_label}（总第{parsed.serial_number}期）已存在：{labels}。"
     )
 
 
@@ -430,10 +455,13 @@ def import_parsed_issue(
                 setattr(publication, key, value)
             publication.save(update_fields=list(colophon.fills))
 
+        frequency, month = issue_period(parsed, publication)
         issue = Issue.objects.create(
             publication=publication,
             year=parsed.year,
-            month=parsed.month,
+            month=month,
+            frequency=frequency,
+            title="" if periods.is_periodic(frequency) else periods.DEFAULT_IRREGULAR_TITLE,
             publication_date=parsed.publication_date,
         )
         if parsed.publication_date:
@@ -489,7 +517,7 @@ def import_parsed_issue(
 
 def _file_summary(parsed: ParsedIssue) -> str:
     return (
-        f"{parsed.year}年{parsed.month}月，总第{parsed.serial_number}期，"
+        f"{parsed.period_label}，总第{parsed.serial_number}期，"
         f"{len(parsed.sections)} 个栏目，{len(parsed.articles)} 篇文章"
     )[:200]
 

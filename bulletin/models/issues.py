@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from common import periods
 from common.history import append_only
 
 from .publications import DEADLINES, Publication, Section, Visibility
@@ -50,7 +51,17 @@ class Issue(models.Model):
         Publication, on_delete=models.PROTECT, related_name="issues", verbose_name="刊物"
     )
     year = models.PositiveSmallIntegerField("年")
+    # The first month of the issue's period (a quarterly's third quarter is 7); an irregular
+    # issue's own month. `frequency` is the publication's when the issue was created, so a
+    # later change of the publication's frequency never relabels an existing issue.
     month = models.PositiveSmallIntegerField("月", choices=[(m, f"{m}月") for m in range(1, 13)])
+    frequency = models.CharField(
+        "出版周期", max_length=10, choices=periods.FREQUENCY_CHOICES, default=periods.MONTHLY, editable=False
+    )
+    title = models.CharField(
+        "专刊名称", max_length=50, blank=True,
+        help_text="不定期刊物的一期的名称，如“专刊（抗洪抢险）”“增刊”；定期出版的期不填。",
+    )
     year_number = models.PositiveSmallIntegerField("年度期号（第N期）", null=True, blank=True, editable=False)
     serial_number = models.PositiveIntegerField("总期号（总第N期）", null=True, blank=True, editable=False)
     publication_date = models.DateField("出版日期", null=True, blank=True)
@@ -101,9 +112,11 @@ class Issue(models.Model):
         # An issue a re-import replaced keeps its numbers and month as history; the issue that
         # replaced it holds them from then on.
         constraints = [
+            # One issue per month, two months or quarter (the month is the period's first);
+            # an irregular publication may bring out several in a month.
             models.UniqueConstraint(
-                fields=["publication", "year", "month"], name="one_issue_per_month",
-                condition=~models.Q(status="replaced"),
+                fields=["publication", "year", "month"], name="one_issue_per_period",
+                condition=~models.Q(status="replaced") & ~models.Q(frequency=periods.IRREGULAR),
             ),
             models.UniqueConstraint(
                 fields=["publication", "serial_number"], name="unique_serial_number_per_publication",
@@ -117,7 +130,7 @@ class Issue(models.Model):
         ]
 
     def __str__(self):
-        label = f"{self.publication.name} {self.year}年{self.month}月"
+        label = f"{self.publication.name} {self.month_label}"
         if self.serial_number:
             label += f"（总第{self.serial_number}期）"
         return label
@@ -149,16 +162,29 @@ class Issue(models.Model):
 
     @property
     def dated_numbers_label(self) -> str:
-        """2020年第10期（总第97期）, or 2020年10月（总第97期） without a 第N期."""
+        """2020年第10期（总第97期）, or 2020年10月（总第97期） without a 第N期; an issue that is
+        not monthly names its period: 2020年第三季度（第3期，总第99期）."""
         if self.serial_number is None:
             return self.month_label
         if self.year_number is None:
             return f"{self.month_label}（总第{self.serial_number}期）"
+        if self.frequency != periods.MONTHLY:
+            return f"{self.month_label}（第{self.year_number}期，总第{self.serial_number}期）"
         return f"{self.year}年第{self.year_number}期（总第{self.serial_number}期）"
 
     @property
-    def month_label(self) -> str:
-        return f"{self.year}年{self.month}月"
+    def period_label(self) -> str:
+        """The period the issue covers, as printed: 2020年9月, 2020年9–10月, 2020年第三季度,
+        2020年专刊（抗洪抢险）."""
+        return periods.period_label(self.frequency, self.year, self.month, self.title)
+
+    # The name every page has used for the issue's period since issues were monthly only.
+    month_label = period_label
+
+    @property
+    def last_month(self) -> int:
+        """The last month the issue's period covers (its month for a monthly or irregular issue)."""
+        return periods.period_months(self.frequency, self.month)[1]
 
     @property
     def is_returned(self) -> bool:

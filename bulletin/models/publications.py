@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
+from common import periods
 from common.checks import CheckLevel
 
 
@@ -70,6 +71,14 @@ class Publication(models.Model):
     print_run = models.PositiveIntegerField("印数（份）", null=True, blank=True)
     default_visibility = models.CharField(
         "默认可见范围", max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    frequency = models.CharField(
+        "出版周期", max_length=10, choices=periods.FREQUENCY_CHOICES, default=periods.MONTHLY,
+        help_text=(
+            "月刊每月一期，双月刊每两个月一期（1–2月、3–4月……），季刊每季度一期；"
+            "不定期的刊物（专刊、增刊）随时出版，同一个月可以有几期，每期有自己的名称。"
+            "第N期按年计数，总第N期连续计数。修改后只影响以后新建的期，已有的期不变。"
+        ),
     )
     first_serial_number = models.PositiveIntegerField(
         "起始总期号",
@@ -150,8 +159,10 @@ class Publication(models.Model):
             return self.first_serial_number
         return max(self.last_serial_number + 1, self.first_serial_number)
 
-    def schedule_for(self, year: int, month: int) -> dict:
-        """The deadlines the rule gives an issue of `year`/`month`: {Issue field: date}."""
+    def schedule_for(self, year: int, month: int, frequency: str | None = None) -> dict:
+        """The deadlines the rule gives an issue of `year`/`month`: {Issue field: date}. An issue
+        covering several months (双月刊, 季刊) takes its dates in the period's last month."""
+        month = periods.period_months(frequency or self.frequency, month)[1]
         last = calendar.monthrange(year, month)[1]
         return {
             due: datetime.date(year, month, min(getattr(self, day), last)) for due, day, _label in DEADLINES

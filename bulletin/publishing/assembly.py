@@ -13,6 +13,7 @@ a change to a submitted or signed-off issue sends it back to draft and voids the
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from common import periods
 from common.checks import Check, CheckLevel, check, problems, warnings
 from common.numbers import parse_int
 from editorial.checks import article_checks
@@ -81,7 +82,10 @@ def effective_section_order(issue: Issue) -> list[Section]:
     return sorted(sections, key=lambda s: rank.get(s.pk, len(rank)))
 
 
-def create_issue(publication: Publication, *, year: int, month: int, by) -> Issue:
+def create_issue(publication: Publication, *, year: int, month: int, by, title: str = "") -> Issue:
+    """A new issue of the publication's frequency: `month` is any month of the period (a
+    quarterly's 8 is its third quarter); an irregular issue (专刊、增刊) is named by `title`
+    and may share its month with other issues."""
     require(by, *ASSEMBLERS, action="创建期刊")
     if not is_member(by, publication):
         raise IssueError(f"您不是《{publication.name}》的成员，不能为该刊物创建期刊。")
@@ -90,16 +94,30 @@ def create_issue(publication: Publication, *, year: int, month: int, by) -> Issu
         raise IssueError("请填写正确的年份和月份。")
     if not 1900 <= year <= 2200 or not 1 <= month <= 12:
         raise IssueError("请填写正确的年份（如 2026）和月份（1–12）。")
-    if Issue.objects.filter(publication=publication, year=year, month=month).exists():
-        raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。")
+    frequency = publication.frequency
+    title = (title or "").strip()
+    if len(title) > 50:
+        raise IssueError("专刊名称不能超过50个字。")
+    if periods.is_periodic(frequency):
+        title = ""
+        month = periods.period_start(frequency, month)
+    else:
+        title = title or periods.DEFAULT_IRREGULAR_TITLE
+    label = periods.period_label(frequency, year, month, title)
+    taken = f"{publication.name} {label}已有一期，不能重复创建。"
+    if periods.is_periodic(frequency) and Issue.objects.filter(
+        publication=publication, year=year, month=month
+    ).exclude(status=Issue.Status.REPLACED).exclude(frequency=periods.IRREGULAR).exists():
+        raise IssueError(taken)
     try:
         with transaction.atomic():
             issue = Issue.objects.create(
-                publication=publication, year=year, month=month, **publication.schedule_for(year, month)
+                publication=publication, year=year, month=month, frequency=frequency, title=title,
+                **publication.schedule_for(year, month, frequency),
             )
             record_event(issue, IssueEvent.Action.CREATED, by)
     except IntegrityError:  # created by someone else a moment ago
-        raise IssueError(f"{publication.name} {year}年{month}月已有一期，不能重复创建。") from None
+        raise IssueError(taken) from None
     return issue
 
 

@@ -21,6 +21,7 @@ from bulletin.importing.service import (
     import_parsed_issue,
     import_refusal,
     parse_issue_file,
+    period_label,
     refuse_replacement,
     replacement_refusal,
     request_replacement,
@@ -52,6 +53,7 @@ def _preview_context(parsed, publication, token, *, replace=False, error=None):
     colophon = check_colophon(parsed, publication)
     return {
         "parsed": parsed,
+        "period_label": period_label(parsed, publication),
         "publication": publication,
         "token": token,
         "sections": sections,

@@ -28,6 +28,7 @@ from bulletin.proofreading import issue_findings
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
 from bulletin.publishing.base import when_label
 from bulletin.rendering import issue_layout
+from common import periods
 from common.numbers import parse_id, parse_int
 from common.roles import EDITOR, HEAD, has_role
 from editorial import membership
@@ -69,7 +70,7 @@ def issue_list(request):
             try:
                 issue = publishing.create_issue(
                     publication, year=request.POST.get("year"), month=request.POST.get("month"),
-                    by=request.user,
+                    title=request.POST.get("title", ""), by=request.user,
                 )
             except IssueError as exc:
                 refused(request, exc)
@@ -97,10 +98,32 @@ def issue_list(request):
         "publications": publications,
         # What the form showed when it comes back with a message: a valid year and month only.
         "default_year": parse_int(request.POST.get("year"), low=1900, high=2200) or following.year,
-        "default_month": parse_int(request.POST.get("month"), low=1, high=12) or following.month,
-        "months": range(1, 13),
+        **_period_fields(publications, parse_int(request.POST.get("month"), low=1, high=12) or following.month),
         "can_create": has_role(request.user, EDITOR, HEAD),
     })
+
+
+def _period_fields(publications, default_month: int) -> dict:
+    """The new-issue form's period select: the quarters or two-month periods when all the user's
+    publications share that frequency, months otherwise; a title field for 专刊、增刊."""
+    frequencies = {p.frequency for p in publications}
+    single = frequencies.pop() if len(frequencies) == 1 else None
+    if single in (periods.BIMONTHLY, periods.QUARTERLY):
+        return {
+            "period_label": "季度" if single == periods.QUARTERLY else "期（双月）",
+            "period_options": periods.period_choices(single),
+            "default_month": periods.period_start(single, default_month),
+            "period_hint": "",
+            "ask_title": False,
+        }
+    mixed = any(p.frequency in (periods.BIMONTHLY, periods.QUARTERLY) for p in publications)
+    return {
+        "period_label": "月份",
+        "period_options": periods.period_choices(periods.MONTHLY),
+        "default_month": default_month,
+        "period_hint": "双月刊、季刊选该期内的任一月份。" if mixed else "",
+        "ask_title": any(p.frequency == periods.IRREGULAR for p in publications),
+    }
 
 
 # (field, label, help) of the deadline inputs on the assembly page.
