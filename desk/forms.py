@@ -177,9 +177,11 @@ class ImportUploadForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        publications = Publication.objects.all()
+        # Back issues go into the user's own publications (editorial.membership).
+        publications = membership.publications_of(user) if user is not None else Publication.objects.all()
+        self.fields["publication"].queryset = publications
         if publications.count() == 1:
             self.fields["publication"].initial = publications.first()
             self.fields["publication"].widget = forms.HiddenInput()

@@ -74,8 +74,8 @@ def _preview_context(parsed, publication, token, *, replace=False, error=None):
 @desk_view(*IMPORTERS, message="只有编辑和主任可以导入往期刊物。")
 def upload(request):
     if request.method != "POST":
-        return render(request, "desk/import_upload.html", {"form": ImportUploadForm()})
-    form = ImportUploadForm(request.POST, request.FILES)
+        return render(request, "desk/import_upload.html", {"form": ImportUploadForm(user=request.user)})
+    form = ImportUploadForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return render(request, "desk/import_upload.html", {"form": form}, status=400)
     upload = form.cleaned_data["file"]

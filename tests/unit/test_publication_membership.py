@@ -133,3 +133,12 @@ def test_one_publication_needs_no_memberships(client, publication):
     })
     assert response.status_code == 302
     assert Article.objects.get().publication == publication
+
+
+def test_the_back_issue_upload_offers_only_my_publications(client, editor, publication, second):
+    client.force_login(editor)
+    html = client.get(reverse("desk:import_upload")).content.decode()
+    assert "测试区志鉴通讯" not in html
+    PublicationMembership.objects.create(user=editor, publication=second)
+    html = client.get(reverse("desk:import_upload")).content.decode()
+    assert options(html, "publication") == ["测试区大事月报", "测试区志鉴通讯"]
