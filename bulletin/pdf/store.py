@@ -23,11 +23,13 @@ a template change), and a stored PDF of a published issue stays as it was distri
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -44,7 +46,8 @@ from .render import BASE_DIR, PDF_CSS_PATH, TAGGED, TEMPLATE_NAME, render_issue_
 
 logger = logging.getLogger(__name__)
 
-_render_lock = threading.Lock()
+# How many PDFs this process has rendered (tests, benchmarks).
+render_count = 0
 
 
 def pdf_dir() -> Path:
@@ -164,14 +167,47 @@ def ensure_issue_pdf(issue: Issue) -> Path:
     path = pdf_path(issue)
     if path.is_file():
         return path
-    # One render at a time per process: two first requests do not render the same file twice.
-    with _render_lock:
+    # One render of an issue at a time across threads, processes and (on PostgreSQL) nodes:
+    # the first request renders, the others wait and serve the file it stored.
+    with _issue_render_lock(issue):
         if path.is_file():
             return path
         data = render_pdf_bytes(issue)
+        global render_count
+        render_count += 1
         _write_atomically(path, data)
+        logger.info("Rendered the PDF of issue %s (%d bytes)", issue.pk, len(data))
     _remove_other_versions(issue, keep=path)
     return path
+
+
+# The advisory-lock key space of PDF renders (the second key is the issue's id).
+_PG_LOCK_CLASS = 0x42504446  # "BPDF"
+
+
+@contextmanager
+def _issue_render_lock(issue: Issue):
+    """Held while one issue's PDF is rendered. A lock file in the PDF directory (fcntl.flock:
+    every process and thread on this machine, whatever the database); on PostgreSQL also a
+    session advisory lock, so web workers on other nodes sharing the storage wait too."""
+    directory = pdf_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{_prefix(issue)}render.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            connection = connections[Issue.objects.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_PG_LOCK_CLASS, issue.pk])
+                try:
+                    yield
+                finally:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PG_LOCK_CLASS, issue.pk])
+            else:
+                yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def invalidate_issue_pdf(issue: Issue) -> None:
