@@ -20,9 +20,11 @@ Prints, for 会议 (in every article) and 杜建强 (in about one article in 2,0
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -90,8 +92,12 @@ def in_process(runs):
 
 
 def under_load(concurrency, requests, port):
+    static_root = tempfile.mkdtemp(prefix="bulletin-bench-static-")
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "bench-only", "ALLOWED_HOSTS": "127.0.0.1",
-           "WEB_CONCURRENCY": "4", "GUNICORN_TIMEOUT": "60", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+           "WEB_CONCURRENCY": "4", "GUNICORN_TIMEOUT": "60", "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "STATIC_ROOT": static_root}
+    # Production settings serve hashed static names from a manifest: collect them first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--access-logfile", "/dev/null",
          "--error-logfile", "-", "--log-level", "warning"],
@@ -103,6 +109,8 @@ def under_load(concurrency, requests, port):
             try:
                 urllib.request.urlopen(base + urllib.parse.quote("会议"), timeout=30).read()
                 break
+            except urllib.error.HTTPError:
+                raise
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.2)
         for _ in range(8):  # every worker loads jieba and opens its connection
@@ -151,6 +159,7 @@ def under_load(concurrency, requests, port):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 def main():
