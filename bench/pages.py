@@ -143,7 +143,7 @@ def nginx_config(prefix, *, upstream_port, port, static_port, static_root, setti
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("alias /data/static/;", f"alias {settings.STATIC_ROOT}/;"),
         ("alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;"),
-        ("/data/pages;", f"{settings.PUBLIC_PAGES_ROOT};"),
+        ("root /data/pages", f"root {settings.PUBLIC_PAGES_ROOT}"),
     ]:
         assert shipped.count(old) == 1, old
         shipped = shipped.replace(old, new)

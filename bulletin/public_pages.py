@@ -27,7 +27,9 @@ import fcntl
 import hashlib
 import os
 import secrets
+import threading
 import weakref
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -197,3 +199,48 @@ def public_paths(*, pdf: bool = True) -> list[str]:
             paths.append(reverse("reader:issue_pdf", args=[slug, serial]))
         paths += [reverse("reader:article", args=[slug, serial, pk]) for pk in sorted(articles.get(issue.pk, []))]
     return paths
+
+
+class LocalPages:
+    """A small least-recently-used store of cached pages in this process, bounded in count and
+    bytes: entries are tuples whose second item is the body (bytes or str), or ("file", path,
+    headers) which is read into memory up to `file_bytes`. Keys name the generation, so an entry
+    is never stale; it only saves the round trip to Redis."""
+
+    def __init__(self, *, count=200, size=32 * 1024 * 1024, file_bytes=0):
+        self.limits = (count, size, file_bytes)
+        self.entries: OrderedDict[str, tuple] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        if entry[0] == "file":
+            try:
+                path = Path(entry[1])
+                if path.stat().st_size > self.limits[2]:
+                    return
+                entry = ("bytes", path.read_bytes(), entry[2])
+            except OSError:
+                return
+        size = len(entry[1])
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.entries[key] = entry
+            self.size += size
+            while self.entries and (len(self.entries) > self.limits[0] or self.size > self.limits[1]):
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped[1])
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0

@@ -20,8 +20,8 @@ What is cached, exactly:
   template deploy starts afresh). The generation is read from a file, not from Redis: losing
   Redis loses pages, never their invalidation.
 
-Each worker also keeps the pages it sent last in its own memory (LOCAL_PAGES entries, at most
-LOCAL_BYTES), under the same key: a hit there costs no Redis round trip, and it is as current
+Each worker also keeps the pages it sent last in its own memory (bulletin.public_pages.LocalPages:
+200 entries, 32 MiB at most), under the same key: a hit there costs no Redis round trip, and it is as current
 as Redis's copy (the key names the generation, read from the file on every request).
 
 A PDF is kept as the name of its stored file (PRIVATE_ROOT, named by content version), not as
@@ -30,9 +30,6 @@ every lookup is a miss and pages are rendered as before (config/cache.py).
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -44,8 +41,6 @@ from django.utils.http import parse_http_date_safe
 from bulletin import public_pages
 
 PAGE_SECONDS = 24 * 60 * 60
-LOCAL_PAGES = 200
-LOCAL_BYTES = 32 * 1024 * 1024
 LOCAL_FILE_BYTES = 4 * 1024 * 1024
 SKIPPED_PREFIXES = ("/desk/", "/static/", "/media/", "/accounts/", "/ckeditor5/", "/csp-report/", "/healthz")
 
@@ -121,48 +116,7 @@ def response_of(request, entry):
     return response
 
 
-class _Local:
-    """A small least-recently-used store of entries in this process (bounded in count and bytes)."""
-
-    def __init__(self):
-        self.entries: OrderedDict[str, tuple] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        if entry[0] == "file":
-            try:
-                path = Path(entry[1])
-                if path.stat().st_size > LOCAL_FILE_BYTES:
-                    return
-                entry = ("bytes", path.read_bytes(), entry[2])
-            except OSError:
-                return
-        size = len(entry[1])
-        with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.size -= len(old[1])
-            self.entries[key] = entry
-            self.size += size
-            while self.entries and (len(self.entries) > LOCAL_PAGES or self.size > LOCAL_BYTES):
-                _key, dropped = self.entries.popitem(last=False)
-                self.size -= len(dropped[1])
-
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-            self.size = 0
-
-
-local = _Local()
+local = public_pages.LocalPages(file_bytes=LOCAL_FILE_BYTES)
 
 
 class PageCacheMiddleware:

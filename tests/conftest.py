@@ -31,9 +31,11 @@ def _empty_cache():
     from django.core.cache import cache
 
     from config.pagecache import local
+    from reader.views.pages import local_shells
 
     cache.clear()
     local.clear()  # each worker's own copies of cached pages (config/pagecache.py)
+    local_shells.clear()
 
 
 @pytest.fixture

@@ -93,6 +93,20 @@ def _cache_headers(response, etag=None, last_modified=None):
 
 SHELL_SECONDS = 24 * 60 * 60
 USER_NAV_MARK, MESSAGES_MARK = "<!--bulletin:user-nav-->", "<!--bulletin:messages-->"
+# This worker's own copies of kept pages, in front of Redis (the keys name the generation).
+local_shells = public_pages.LocalPages()
+
+
+def _kept(shell_key):
+    if shell_key is None:
+        return None
+    kept = local_shells.get(shell_key)
+    if kept is None:
+        kept = cache.get(shell_key)
+        if kept is not None:
+            local_shells.put(shell_key, ("shell", kept["shell"], kept))
+        return kept
+    return kept[2]
 
 
 def _shell_key(request, generation) -> str | None:
@@ -128,10 +142,12 @@ def _rendered(request, template, context, shell_key, layout):
         return render(request, template, context)
     shell = render_to_string(template, {**context, "page_shell": True}, request=request)
     last_modified = layout["last_modified"]
-    cache.set(shell_key, {
+    kept = {
         "shell": shell, "version": layout["version"],
         "last_modified": int(last_modified.timestamp()) if last_modified else None,
-    }, SHELL_SECONDS)
+    }
+    cache.set(shell_key, kept, SHELL_SECONDS)
+    local_shells.put(shell_key, ("shell", shell, kept))
     return HttpResponse(_filled(request, shell))
 
 
@@ -186,7 +202,7 @@ def issue_detail(request, slug, serial):
     if refusal:
         return refusal
     shell_key = _shell_key(request, generation)
-    kept = cache.get(shell_key) if shell_key else None
+    kept = _kept(shell_key)
     if kept is not None:
         return _from_shell(request, issue, kept, "issue")
     layout = published_layout(issue)
@@ -210,7 +226,7 @@ def article_detail(request, slug, serial, article_id):
     if refusal:
         return refusal
     shell_key = _shell_key(request, generation)
-    kept = cache.get(shell_key) if shell_key else None
+    kept = _kept(shell_key)
     if kept is not None:
         return _from_shell(request, issue, kept, "article", article_id)
     layout = published_layout(issue)

@@ -88,7 +88,7 @@ def nginx(django_server, settings, tmp_path):
     server = _replace_once(server, "alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;")
     # The public pages' files (config/public_files.py, tests/security/test_nginx_pages.py).
     settings.PUBLIC_PAGES_ROOT = tmp_path / "pages"
-    server = _replace_once(server, "/data/pages;", f"{settings.PUBLIC_PAGES_ROOT};")
+    server = _replace_once(server, "root /data/pages", f"root {settings.PUBLIC_PAGES_ROOT}")
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     temp_paths = "\n".join(
