@@ -200,14 +200,24 @@ def _top_by_impact(queryset, parsed: ParsedQuery, k: int):
             candidates=Window(Count("*")),  # all candidates, before the LIMIT
         )
     )
+    # Compiled once; each level only changes the impact query's parameter (compiling the query
+    # took longer than running it on an empty level).
+    marker = "\x00impact\x00"
+    sql, params = (
+        candidates.extra(where=[f"{backend.TABLE}.impact @@ (%s)::tsquery"], params=[marker])
+        .values_list("pk", "title_hits", "rank", "candidates")[:k]
+        .query.sql_with_params()
+    )
+    params = list(params)
+    slot = params.index(marker)
     tried = 0
     for level in reversed(backend.IMPACT_LEVELS):
-        rows = list(
-            candidates.extra(
-                where=[f"{backend.TABLE}.impact @@ (%s)::tsquery"],
-                params=[backend.impact_query(tokens, level)],
-            ).values_list("pk", "title_hits", "rank", "candidates")[:k]
-        )
+        params[slot] = backend.impact_query(tokens, level)
+        with backend.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            order = [names.index(name) for name in ("pk", "title_hits", "rank", "candidates")]
+            rows = [tuple(row[i] for i in order) for row in cursor.fetchall()]
         tried += bool(rows)
         if len(rows) >= k:
             _, title_hits, rank, count = rows[-1]
