@@ -4,14 +4,18 @@ An archive is a gzip'd tar holding
 
     database.dump      PostgreSQL: `pg_dump --format=custom` (restored with `pg_restore`)
     database.sqlite3   SQLite: a consistent copy made with SQLite's online backup API
-    files/media/…      MEDIA_ROOT (uploaded images and their renditions)
-    files/private/…    PRIVATE_ROOT (rendered PDFs, staged imports, anything not public)
+    files/media/…      the media storage (uploaded images and their renditions)
+    files/private/…    the private storage (rendered PDFs, staged imports, fonts)
     manifest.json      format, engine, time, and the SHA-256 and size of every other member
 
 `restore_archive` checks the whole manifest before it touches anything, refuses an archive made
 on the other database engine, and refuses to overwrite an installation that holds data unless
 `force` is given; after restoring it checks the files written against the manifest again.
 Messages are for the office's administrator, so they are in Chinese.
+
+The files are read and written through the storages (common.storage): folders on disk by default
+(MEDIA_ROOT, PRIVATE_ROOT), or the bucket's media/ and private/ prefixes on object storage, so an
+archive made on one restores onto the other.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connection
 from django.utils import timezone
 
 from common.errors import BulletinError
+from common.storage import local_path, walk
 
 FORMAT = "bulletin-backup/1"
 MANIFEST = "manifest.json"
-_FILE_ROOTS = {"media": "MEDIA_ROOT", "private": "PRIVATE_ROOT"}
+_FILE_STORES = {"media": "default", "private": "private"}  # archive folder: STORAGES alias
 # The tables whose rows mean "this installation is in use" (a fresh `migrate` leaves them empty;
 # the role groups it creates do not count).
 _DATA_TABLES = ("auth_user", "bulletin_publication", "bulletin_issue", "editorial_article")
@@ -63,7 +69,18 @@ def _engine() -> str:
 
 
 def _file_roots() -> dict[str, Path]:
-    return {name: Path(getattr(settings, setting)) for name, setting in _FILE_ROOTS.items()}
+    """The folders of the storages kept on this disk."""
+    roots = {}
+    for name, alias in _FILE_STORES.items():
+        root = local_path(storages[alias], "")
+        if root is not None:
+            roots[name] = root
+    return roots
+
+
+def _remote_stores() -> dict:
+    """The storages kept elsewhere (object storage), read and written through the storage API."""
+    return {name: storages[alias] for name, alias in _FILE_STORES.items() if name not in _file_roots()}
 
 
 def _sha256(fileobj) -> tuple[str, int]:
@@ -121,6 +138,9 @@ def has_data() -> list[str]:
     for name, root in _file_roots().items():
         if root.is_dir() and any(p.is_file() for p in root.rglob("*")):
             found.append(f"{name} 目录（{root}）里已有文件")
+    for name, storage in _remote_stores().items():
+        if next(walk(storage), None) is not None:
+            found.append(f"对象存储的 {name} 部分里已有文件")
     return found
 
 
@@ -144,6 +164,13 @@ def create_backup(target: Path, *, force: bool = False) -> Summary:
                         for path in sorted(root.rglob("*"))
                         if path.is_file() and not path.is_symlink()
                     ]
+            for name, storage in _remote_stores().items():
+                for stored in walk(storage):
+                    copy = Path(tmp) / "files" / name / stored
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    with storage.open(stored, "rb") as src, open(copy, "wb") as out:
+                        shutil.copyfileobj(src, out, _CHUNK)
+                    members.append((f"files/{name}/{stored}", copy))
             for arcname, path in members:
                 with open(path, "rb") as fh:
                     digest, size = _sha256(fh)
@@ -224,7 +251,7 @@ def restore_archive(archive_path: Path, *, force: bool = False) -> Summary:
     if not force and (found := has_data()):
         raise BackupError("当前安装已有数据，恢复会覆盖它们：" + "；".join(found) + "。确需覆盖，请加 --force。")
 
-    roots = _file_roots()
+    roots, remote = _file_roots(), _remote_stores()
     total = 0
     with tempfile.TemporaryDirectory(prefix="bulletin-restore-") as tmp, tarfile.open(
         archive_path, "r:gz"
@@ -236,10 +263,17 @@ def restore_archive(archive_path: Path, *, force: bool = False) -> Summary:
             if root.is_dir():
                 shutil.rmtree(root)
             root.mkdir(parents=True, exist_ok=True)
+        for storage in remote.values():
+            for stored in list(walk(storage)):
+                storage.delete(stored)
         for arcname, entry in manifest["files"].items():
             if not arcname.startswith("files/"):
                 continue
             _, name, rel = arcname.split("/", 2)
+            if name in remote:
+                _restore_remote(remote[name], rel, archive, arcname, entry)
+                total += entry["size"]
+                continue
             dest = roots[name] / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             with archive.extractfile(arcname) as src, open(dest, "wb") as out:
@@ -250,6 +284,16 @@ def restore_archive(archive_path: Path, *, force: bool = False) -> Summary:
             total += entry["size"]
     files = sum(1 for a in manifest["files"] if a.startswith("files/"))
     return Summary(archive_path, engine, files, total)
+
+
+def _restore_remote(storage, name: str, archive, arcname: str, entry: dict) -> None:
+    with archive.extractfile(arcname) as src:
+        saved = storage.save(name, src)
+    if saved != name:
+        raise BackupError(f"恢复后的文件名与清单不符：{name}（存为 {saved}）")
+    with storage.open(name, "rb") as written:
+        if _sha256(written) != (entry["sha256"], entry["size"]):
+            raise BackupError(f"恢复后的文件与清单不符：对象存储 {name}")
 
 
 def _restore_database(engine: str, dump: Path) -> None:

@@ -149,8 +149,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files (common/storage.py): "default" holds uploaded images and their renditions (MEDIA_ROOT),
+# "private" the rendered PDFs, staged imports and fonts (PRIVATE_ROOT), both on this disk unless
+# BULLETIN_S3_BUCKET names an S3-compatible bucket (then both are prefixes of it, below).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "common.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -167,6 +171,18 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Rendered PDFs of issues live outside MEDIA_ROOT so that an internal issue's PDF has no
 # guessable public URL; they are served through a view that checks visibility.
 PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
+# Shared object storage for several web nodes (README, "Storage"): the bucket, its endpoint (empty
+# for AWS), keys, region and an optional key prefix; objects are private (no ACL, the bucket's
+# own) and reach browsers only as presigned URLs valid BULLETIN_S3_URL_SECONDS, after the access
+# check. BULLETIN_S3_PUBLIC_ENDPOINT_URL: the address browsers reach it at, if not the endpoint.
+BULLETIN_S3_BUCKET = env.str("BULLETIN_S3_BUCKET", default="")
+if BULLETIN_S3_BUCKET:
+    from common.s3 import s3_storages
+
+    STORAGES.update(s3_storages(env, media_url=MEDIA_URL))
+# Fonts kept on S3 are copied to this folder for the PDF renderer, which reads local files
+# (empty: a folder in the system's temporary directory).
+BULLETIN_FONT_CACHE = env.str("BULLETIN_FONT_CACHE", default="")
 # When the PDF of a newly published issue is rendered: "thread" (after commit, in the
 # background), "sync" (after commit, in the publishing request) or "off" (on first download).
 BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
@@ -268,6 +284,12 @@ CONTENT_SECURITY_POLICY = {
         "report-uri": "/csp-report/",
     },
 }
+
+if BULLETIN_S3_BUCKET:
+    # Images reach the browser by a redirect to a presigned URL of the object store.
+    from common.s3 import s3_origins
+
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += s3_origins(env)
 
 SESSION_COOKIE_HTTPONLY = True
 # An editorial session lasts a working day, not Django's default two weeks.

@@ -10,7 +10,9 @@ Who sends the bytes:
   path is a 404; If-Modified-Since; streamed);
 - with BULLETIN_MEDIA_ACCEL (production behind nginx, deploy/nginx.conf) Django only checks and
   answers with `X-Accel-Redirect: BULLETIN_MEDIA_ACCEL_PREFIX + path`, an `internal` nginx location
-  that sends the file from MEDIA_ROOT. nginx must never serve MEDIA_ROOT under a public location.
+  that sends the file from MEDIA_ROOT. nginx must never serve MEDIA_ROOT under a public location;
+- on object storage (BULLETIN_S3_BUCKET, common.storage) a redirect to a presigned URL of the
+  object that expires after BULLETIN_S3_URL_SECONDS; the bucket itself is private.
 """
 
 import mimetypes
@@ -21,12 +23,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils._os import safe_join
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.static import serve
 
 from bulletin.access import MediaAccess, media_access
+from common.storage import is_local, media_storage, signed_url
 
 PUBLIC_MAX_AGE = 24 * 60 * 60
 
@@ -42,6 +45,9 @@ def serve_media(request, path):
     if access is MediaAccess.DENIED:
         raise Http404("文件不存在。")
 
+    storage = media_storage()
+    if not is_local(storage):
+        return _signed_redirect(storage, name, access)
     if settings.BULLETIN_MEDIA_ACCEL:
         response = _accel_redirect(name)
     else:
@@ -66,4 +72,19 @@ def _accel_redirect(name):
     content_type, _encoding = mimetypes.guess_type(name)
     response = HttpResponse(content_type=content_type or "application/octet-stream")
     response["X-Accel-Redirect"] = settings.BULLETIN_MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(name)
+    return response
+
+
+def _signed_redirect(storage, name, access):
+    """302 to a presigned URL of the object (made only now, after the access check)."""
+    if not storage.exists(name):
+        raise Http404("文件不存在。")
+    content_type, _encoding = mimetypes.guess_type(name)
+    response = HttpResponseRedirect(signed_url(storage, name, content_type=content_type))
+    if access is MediaAccess.PUBLIC:
+        # The address expires: the redirect may be kept for half its life, by the browser only.
+        patch_cache_control(response, private=True, max_age=getattr(storage, "querystring_expire", 300) // 2)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie"])
     return response

@@ -1,9 +1,10 @@
 """Uploaded issue files kept between the preview and the confirmation.
 
-The file is stored under PRIVATE_ROOT/imports/ (never served) as <uuid>.bin with a small
-<uuid>.json beside it recording who uploaded it and with which options. The form only carries
-the uuid; confirming re-reads and re-parses the stored file, so nothing the browser sends can
-change what was previewed, and a uuid from another user is not accepted.
+The file is stored in the private storage's imports/ folder (PRIVATE_ROOT/imports on disk, or
+the bucket: common.storage; never served) as <uuid>.bin with a small <uuid>.json beside it
+recording who uploaded it, when, and with which options. The form only carries the uuid;
+confirming re-reads and re-parses the stored file, so nothing the browser sends can change what
+was previewed, and a uuid from another user is not accepted.
 """
 
 from __future__ import annotations
@@ -11,26 +12,21 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+
+from common.storage import private_storage, walk
 
 MAX_AGE_SECONDS = 24 * 3600
+FOLDER = "imports"
 
 
-def _dir() -> Path:
-    path = Path(settings.PRIVATE_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _paths(token: str) -> tuple[Path, Path] | None:
+def _names(token: str) -> tuple[str, str] | None:
     try:
-        token = str(uuid.UUID(str(token)))  # only a well-formed uuid ever reaches the filesystem
+        token = str(uuid.UUID(str(token)))  # only a well-formed uuid ever names a stored file
     except ValueError:
         return None
-    base = _dir()
-    return base / f"{token}.bin", base / f"{token}.json"
+    return f"{FOLDER}/{token}.bin", f"{FOLDER}/{token}.json"
 
 
 def stage(
@@ -38,55 +34,64 @@ def stage(
     year_number: int | None = None,
 ) -> str:
     purge_stale()
+    storage = private_storage()
     token = str(uuid.uuid4())
-    data_path, meta_path = _paths(token)
-    data_path.write_bytes(data)
-    meta_path.write_text(
-        json.dumps(
-            {
-                "user_id": user.pk,
-                "filename": filename,
-                "publication_id": publication_id,
-                "create_sections": create_sections,
-                "year_number": year_number,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    data_name, meta_name = _names(token)
+    storage.save(data_name, ContentFile(data))
+    meta = {
+        "user_id": user.pk,
+        "filename": filename,
+        "publication_id": publication_id,
+        "create_sections": create_sections,
+        "year_number": year_number,
+        "staged_at": time.time(),
+    }
+    storage.save(meta_name, ContentFile(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
     return token
+
+
+def _read(name: str) -> bytes:
+    with private_storage().open(name, "rb") as handle:
+        return handle.read()
+
+
+def _staged_at(meta: dict, meta_name: str) -> float:
+    if isinstance(meta.get("staged_at"), int | float):
+        return float(meta["staged_at"])
+    return private_storage().get_modified_time(meta_name).timestamp()  # staged before the field
 
 
 def load(token: str, *, user) -> tuple[bytes, dict] | None:
     """The staged file and its options, or None if missing, expired or not this user's."""
-    paths = _paths(token)
-    if paths is None:
+    names = _names(token)
+    if names is None:
         return None
-    data_path, meta_path = paths
+    data_name, meta_name = names
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(_read(meta_name).decode("utf-8"))
         if meta.get("user_id") != user.pk:
             return None
-        if time.time() - meta_path.stat().st_mtime > MAX_AGE_SECONDS:
+        if time.time() - _staged_at(meta, meta_name) > MAX_AGE_SECONDS:
             return None
-        return data_path.read_bytes(), meta
+        return _read(data_name), meta
     except (OSError, ValueError):
         return None
 
 
 def discard(token: str) -> None:
-    paths = _paths(token)
-    if paths is None:
+    names = _names(token)
+    if names is None:
         return
-    for path in paths:
-        path.unlink(missing_ok=True)
+    for name in names:
+        private_storage().delete(name)
 
 
 def purge_stale() -> None:
+    storage = private_storage()
     cutoff = time.time() - MAX_AGE_SECONDS
-    for path in _dir().glob("*.*"):
+    for name in list(walk(storage, FOLDER)):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-        except OSError:
+            if storage.get_modified_time(name).timestamp() < cutoff:
+                storage.delete(name)
+        except (OSError, ValueError):
             pass

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.deconstruct import deconstructible
 
 from common import periods
 from common.checks import CheckLevel
+from common.storage import FolderStorage
 
 
 class Visibility(models.TextChoices):
@@ -252,24 +252,12 @@ class StandardWording(models.Model):
 
 
 @deconstructible
-class PrivateStorage(FileSystemStorage):
-    """Files kept under PRIVATE_ROOT/<folder> (read from the settings each time, as tests move
-    it): outside MEDIA_ROOT, so no URL reaches them, like the stored PDFs (bulletin.pdf.store)."""
+class PrivateStorage(FolderStorage):
+    """Files kept in the folder <folder>/ of the private storage (common.storage: PRIVATE_ROOT on
+    disk, or the bucket's private/ prefix), like the stored PDFs (bulletin.pdf.store): no URL."""
 
     def __init__(self, folder: str):
-        super().__init__()
-        self.folder = folder
-
-    @property
-    def base_location(self):
-        return str(Path(settings.PRIVATE_ROOT) / self.folder)
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    def url(self, name):
-        raise ValueError("该文件不公开，没有网址。")
+        super().__init__(folder, "private")
 
 
 font_storage = PrivateStorage("fonts")

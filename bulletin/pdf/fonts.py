@@ -3,7 +3,8 @@
 An office that holds licences for 方正小标宋, 仿宋_GB2312 or 黑体 uploads them in the admin
 (Publication → 排版字体, bulletin.models.PublicationFont); the PDF then sets titles, body text and
 headings in them, each falling back to Noto CJK for a character the font lacks. The files are
-kept under PRIVATE_ROOT/fonts and never served (they are licensed to the office, not to readers).
+kept in the private storage's fonts/ folder (PRIVATE_ROOT/fonts or the bucket, common.storage)
+and never served (they are licensed to the office, not to readers).
 
 - ``inspect_font(upload)`` — refuses anything but a TrueType/OpenType font (a collection gives
   its Simplified Chinese face) of at most MAX_FONT_BYTES that covers COMMON_HANZI, with a
@@ -14,13 +15,19 @@ kept under PRIVATE_ROOT/fonts and never served (they are licensed to the office,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from common.storage import local_path
 
 MAX_FONT_BYTES = 30 * 1024 * 1024
 MIN_COVERAGE = 0.95
@@ -149,13 +156,54 @@ def pdf_fonts(publication) -> list[dict]:
     """The publication's uploaded faces whose files are present: [{"role", "family", "path"}]."""
     fonts = []
     for font in publication.fonts.all():
-        try:
-            path = Path(font.file.path)
-        except (ValueError, NotImplementedError):
+        if not font.file:
             continue
-        if path.is_file():
+        path = local_font_file(font.file.storage, font.file.name)
+        if path is not None:
             fonts.append({"role": font.role, "family": font.family_name, "path": str(path)})
     return fonts
+
+
+def font_cache_dir() -> Path:
+    """Where fonts kept on a remote storage (S3) are copied for WeasyPrint, which reads files."""
+    return Path(settings.BULLETIN_FONT_CACHE or Path(tempfile.gettempdir()) / "bulletin-font-cache")
+
+
+def local_font_file(storage, name: str) -> Path | None:
+    """A local file with the font `name` of `storage`: the stored file itself on disk; on a remote
+    storage a copy in font_cache_dir(), named by the SHA-256 of the file's bytes (an index file
+    per stored name, checked against the stored size, saves downloading it for every render).
+    None if the file is missing."""
+    path = local_path(storage, name)
+    if path is not None:
+        return path if path.is_file() else None
+    cache = font_cache_dir()
+    index = cache / f"{hashlib.sha256(name.encode()).hexdigest()}.name"
+    try:
+        size = storage.size(name)
+    except (OSError, ValueError):
+        return None
+    try:
+        cached = cache / index.read_text().strip()
+        if cached.is_file() and cached.stat().st_size == size:
+            return cached
+    except OSError:
+        pass
+    cache.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=cache, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as out, storage.open(name, "rb") as src:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        cached = cache / f"{digest.hexdigest()}{Path(name).suffix.lower()}"
+        os.replace(tmp, cached)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    index.write_text(cached.name)
+    return cached
 
 
 def css_family(family: str, role: str) -> str:

@@ -1,4 +1,4 @@
-"""Stored PDFs of published issues: rendered once, kept under PRIVATE_ROOT, served by a view.
+"""Stored PDFs of published issues: rendered once, kept in the private storage, served by a view.
 
 A stored file is keyed by the issue and a *content version*: a hash of everything that
 changes what the PDF shows once an issue is published (its numbers and dates, its
@@ -12,9 +12,11 @@ Entry points for other modules:
   (in a background thread by default) and never raises.
 - ``invalidate_issue_pdf(issue)`` — call when errata are published or withdrawn: deletes the
   stored files and schedules a re-render after commit.
-- ``ensure_issue_pdf(issue)`` — the path of the current PDF, rendering it first if needed.
+- ``ensure_issue_pdf(issue)`` — the storage name of the current PDF, rendering it first if needed;
+  ``open_pdf(name)`` reads it, ``pdf_storage()`` is where it is (common.storage: PRIVATE_ROOT/pdf on
+  disk, or the bucket's private/pdf/ prefix).
 
-The files live outside MEDIA_ROOT on purpose: an internal issue's PDF has no public URL.
+The files live outside the media storage on purpose: an internal issue's PDF has no public URL.
 
 The publication's uploaded fonts (bulletin.pdf.fonts) are not part of the content version: a
 font change applies to the next render (previews, the next publish, a re-render after errata or
@@ -26,7 +28,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import os
+import mimetypes
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -36,12 +38,13 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.db import connections, transaction
 
+from common.storage import local_path, media_storage, private_storage, walk, write_atomically
 from editorial.models import Image
 
 from ..colophon import colophon_of
 from ..models import Issue, PublicationFont
 from ..rendering import issue_layout
-from .fonts import pdf_fonts
+from .fonts import font_cache_dir, pdf_fonts
 from .render import BASE_DIR, PDF_CSS_PATH, TAGGED, TEMPLATE_NAME, render_issue_pdf, weasyprint_api
 
 logger = logging.getLogger(__name__)
@@ -50,8 +53,11 @@ logger = logging.getLogger(__name__)
 render_count = 0
 
 
-def pdf_dir() -> Path:
-    return Path(settings.PRIVATE_ROOT) / "pdf"
+PDF_FOLDER = "pdf"
+
+
+def pdf_storage():
+    return private_storage()
 
 
 def _design_fingerprint() -> str:
@@ -83,8 +89,22 @@ def _prefix(issue: Issue) -> str:
     return f"issue-{issue.pk}-"
 
 
+def pdf_name(issue: Issue, version: str | None = None) -> str:
+    """The storage name of the issue's PDF: "pdf/issue-12-<content version>.pdf"."""
+    return f"{PDF_FOLDER}/{_prefix(issue)}{version or content_version(issue)}.pdf"
+
+
 def pdf_path(issue: Issue, version: str | None = None) -> Path:
-    return pdf_dir() / f"{_prefix(issue)}{version or content_version(issue)}.pdf"
+    """The PDF's file on this disk (the default storage only: tests and tools)."""
+    return Path(pdf_storage().path(pdf_name(issue, version)))
+
+
+def is_stored(issue: Issue) -> bool:
+    return pdf_storage().exists(pdf_name(issue))
+
+
+def open_pdf(name: str):
+    return pdf_storage().open(name, "rb")
 
 
 def download_filename(issue: Issue) -> str:
@@ -96,14 +116,14 @@ def download_filename(issue: Issue) -> str:
 
 
 def media_url_fetcher():
-    """A WeasyPrint URL fetcher that reads images from MEDIA_ROOT and the publication's fonts
-    from their private folder only, never the network.
+    """A WeasyPrint URL fetcher that reads images from the media storage and the publication's
+    fonts (local files: bulletin.pdf.fonts) only, never the network.
 
     Article bodies are cleaned to reference our own media; anything else (a stray external
     URL) is refused rather than fetched at render time.
     """
     weasyprint_api()  # imported first through the guard that keeps Pillow strict
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class MediaOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -111,20 +131,47 @@ def media_url_fetcher():
                 return super().fetch(url, headers)
             path = unquote(urlsplit(url).path)
             if url.startswith("file:"):  # the @font-face rules of bulletin.pdf.fonts
-                fonts_root = Path(PublicationFont.file.field.storage.location)
                 candidate = Path(path).resolve()
-                if candidate.is_relative_to(fonts_root) and candidate.is_file():
+                if any(candidate.is_relative_to(root) for root in _font_roots()) and candidate.is_file():
                     return super().fetch(candidate.as_uri(), headers)
             media_url = urlsplit(settings.MEDIA_URL).path
-            media_root = Path(settings.MEDIA_ROOT).resolve()
             if media_url and media_url in path:
-                relative = _print_rendition(path.split(media_url, 1)[1])
-                candidate = (media_root / relative).resolve()
-                if candidate.is_relative_to(media_root) and candidate.is_file():
-                    return super().fetch(candidate.as_uri(), headers)
+                name = _print_rendition(path.split(media_url, 1)[1])
+                found = _media_file(name)
+                if isinstance(found, Path):
+                    return super().fetch(found.as_uri(), headers)
+                if found is not None:
+                    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=found, headers={"Content-Type": content_type})
             raise ValueError(f"PDF 渲染不加载外部资源：{url}")
 
     return MediaOnlyFetcher(allowed_protocols=("data", "file"))
+
+
+def _font_roots() -> list[Path]:
+    roots = [font_cache_dir().resolve()]
+    local = local_path(PublicationFont.file.field.storage, "")
+    if local is not None:
+        roots.append(local.resolve())
+    return roots
+
+
+def _media_file(name: str) -> Path | bytes | None:
+    """An image of the media storage: its local path on disk, its bytes from a remote storage, or
+    None if there is no such file under the media storage."""
+    storage = media_storage()
+    local = local_path(storage, "")
+    if local is not None:
+        root = local.resolve()
+        candidate = (root / name).resolve()
+        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+    if not name or name.startswith("/") or ".." in name.split("/"):
+        return None
+    try:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        return None
 
 
 def _print_rendition(relative: str) -> str:
@@ -139,46 +186,42 @@ def render_pdf_bytes(issue: Issue) -> bytes:
     return render_issue_pdf(layout, url_fetcher=media_url_fetcher())
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".render-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _remove_other_versions(issue: Issue, keep: str | None) -> None:
+    storage = pdf_storage()
+    for name in list(walk(storage, PDF_FOLDER)):
+        base = name.rsplit("/", 1)[-1]
+        if base.startswith(_prefix(issue)) and base.endswith(".pdf") and name != keep:
+            storage.delete(name)
 
 
-def _remove_other_versions(issue: Issue, keep: Path | None) -> None:
-    directory = pdf_dir()
-    if not directory.is_dir():
-        return
-    for old in directory.glob(f"{_prefix(issue)}*.pdf"):
-        if keep is None or old != keep:
-            old.unlink(missing_ok=True)
-
-
-def ensure_issue_pdf(issue: Issue) -> Path:
-    """The stored PDF of a published issue, rendered now if it is missing or out of date."""
+def ensure_issue_pdf(issue: Issue) -> str:
+    """The storage name of the stored PDF of a published issue, rendered now if it is missing or
+    out of date."""
     if issue.status != Issue.Status.PUBLISHED:
         raise ValueError("只有已发布的期刊才生成 PDF。")
-    path = pdf_path(issue)
-    if path.is_file():
-        return path
+    storage = pdf_storage()
+    name = pdf_name(issue)
+    if storage.exists(name):
+        return name
     # One render of an issue at a time across threads, processes and (on PostgreSQL) nodes:
     # the first request renders, the others wait and serve the file it stored.
     with _issue_render_lock(issue):
-        if path.is_file():
-            return path
+        if storage.exists(name):
+            return name
         data = render_pdf_bytes(issue)
         global render_count
         render_count += 1
-        _write_atomically(path, data)
+        write_atomically(storage, name, data)
         logger.info("Rendered the PDF of issue %s (%d bytes)", issue.pk, len(data))
-    _remove_other_versions(issue, keep=path)
-    return path
+    _remove_other_versions(issue, keep=name)
+    return name
+
+
+def _lock_dir() -> Path:
+    """The render locks' folder: the PDF folder on disk; a local folder when the PDFs are on
+    object storage (nodes then wait for each other on PostgreSQL's advisory lock)."""
+    local = local_path(pdf_storage(), PDF_FOLDER)
+    return local if local is not None else Path(tempfile.gettempdir()) / "bulletin-pdf-locks"
 
 
 # The advisory-lock key space of PDF renders (the second key is the issue's id).
@@ -190,7 +233,7 @@ def _issue_render_lock(issue: Issue):
     """Held while one issue's PDF is rendered. A lock file in the PDF directory (fcntl.flock:
     every process and thread on this machine, whatever the database); on PostgreSQL also a
     session advisory lock, so web workers on other nodes sharing the storage wait too."""
-    directory = pdf_dir()
+    directory = _lock_dir()
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / f".{_prefix(issue)}render.lock", "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

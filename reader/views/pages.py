@@ -24,7 +24,7 @@ from itertools import groupby
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -37,6 +37,7 @@ from bulletin.access import can_read_internal, can_view_issue
 from bulletin.models import Issue, Publication, Visibility
 from bulletin.pdf import store as pdf_store
 from bulletin.rendering import flat_entries, published_layout
+from common.storage import signed_url
 
 logger = logging.getLogger(__name__)
 
@@ -265,21 +266,23 @@ def issue_pdf(request, slug, serial):
     if refusal:
         return refusal
     try:
-        path = pdf_store.ensure_issue_pdf(issue)
+        name = pdf_store.ensure_issue_pdf(issue)
     except Exception:
         logger.exception("Rendering the PDF of %s failed", issue)
         return render(
             request, "reader/pdf_unavailable.html", {"issue": issue, "publication": issue.publication},
             status=503,
         )
-    etag = f'"{path.stem.rsplit("-", 1)[-1]}"'  # the content version in the stored file's name
+    etag = f'"{name.rsplit("-", 1)[-1].removesuffix(".pdf")}"'  # the content version in its name
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _cache_headers(not_modified, etag)
+    filename = pdf_store.download_filename(issue)
+    # On object storage: the access check above, then a presigned URL that expires in minutes.
+    url = signed_url(pdf_store.pdf_storage(), name, filename=filename, content_type="application/pdf")
+    if url:  # never in the public page cache: the address expires
+        return _cache_headers(HttpResponseRedirect(url), etag)
     response = FileResponse(
-        path.open("rb"),
-        content_type="application/pdf",
-        as_attachment=False,
-        filename=pdf_store.download_filename(issue),
+        pdf_store.open_pdf(name), content_type="application/pdf", as_attachment=False, filename=filename,
     )
     return _public_if(_cache_headers(response, etag), issue)

@@ -29,8 +29,8 @@ issue = Issue.objects.select_related("publication").get(pk=int(sys.argv[1]))
 go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.01)
-path = store.ensure_issue_pdf(issue)
-print(json.dumps({"renders": store.render_count, "sha": hashlib.sha256(path.read_bytes()).hexdigest()}))
+with store.open_pdf(store.ensure_issue_pdf(issue)) as stored:
+    print(json.dumps({"renders": store.render_count, "sha": hashlib.sha256(stored.read()).hexdigest()}))
 """
 
 

@@ -116,7 +116,7 @@ def test_erratum_replaces_the_stored_pdf(demo, tmp_path, django_capture_on_commi
 
     settings.BULLETIN_PDF_ON_PUBLISH = "sync"
     issue = Issue.objects.get(publication__slug="zyq-dsyb", serial_number=97)
-    first = pdf_store.ensure_issue_pdf(issue)
+    first = Path(pdf_store.pdf_storage().path(pdf_store.ensure_issue_pdf(issue)))
     assert "勘误" not in "".join(page_texts(first))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,6 +151,6 @@ def test_thirty_article_issue_toc_matches_pages(publication, make_article, head,
     issue.save()
     publish_issue(issue, by=head, require_sign_off=False)
 
-    path = pdf_store.ensure_issue_pdf(issue)
+    path = pdf_store.pdf_storage().path(pdf_store.ensure_issue_pdf(issue))
     pages = check_issue_pdf(path, issue)
     assert len(pages) >= 12

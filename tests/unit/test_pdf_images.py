@@ -7,7 +7,7 @@ import pytest
 from PIL import Image as PILImage
 
 from bulletin.models import Issue, IssueArticle, Visibility
-from bulletin.pdf.store import ensure_issue_pdf
+from bulletin.pdf.store import ensure_issue_pdf, pdf_storage
 from bulletin.publishing import publish_back_issue
 from editorial.models import Article
 from editorial.uploads import store_image
@@ -35,7 +35,7 @@ def test_pdf_embeds_the_print_rendition_of_an_article_image(client, publication,
     page = client.get("/test-dsyb/96/").content.decode()
     assert image.web.url in page
 
-    pdf = ensure_issue_pdf(issue)
+    pdf = pdf_storage().path(ensure_issue_pdf(issue))
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     widths = [int(line.split()[3]) for line in listing.splitlines()[2:] if line.split()[2] == "image"]
     assert widths == [2400], listing  # the print rendition (web is 1200 px wide)

@@ -23,8 +23,8 @@ def test_concurrent_first_requests_render_once(signed_off_issue, head):
     def request():
         try:
             barrier.wait()
-            path = store.ensure_issue_pdf(issue)
-            digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            with store.open_pdf(store.ensure_issue_pdf(issue)) as stored:
+                digests.append(hashlib.sha256(stored.read()).hexdigest())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from bulletin.models import Issue, Publication
-from bulletin.pdf.store import download_filename, ensure_issue_pdf
+from bulletin.pdf.store import download_filename, ensure_issue_pdf, open_pdf
 
 
 class Command(BaseCommand):
@@ -34,5 +34,6 @@ class Command(BaseCommand):
             raise CommandError(f"{pub.name}没有已发布的总第{serial}期。")
         stored = ensure_issue_pdf(issue)
         target = Path(output or download_filename(issue))
-        target.write_bytes(stored.read_bytes())
+        with open_pdf(stored) as source:
+            target.write_bytes(source.read())
         self.stdout.write(self.style.SUCCESS(f"已导出 {issue} → {target}（{target.stat().st_size} 字节）"))
