@@ -4,17 +4,17 @@ says when, so that whole pages can be cached and written out as files (issue #15
 - `generation()` is a token that changes on every change of published content: a publish, an
   erratum, a withdrawal, a replaced back issue, a change of a publication (masthead, 版记, name)
   or of its sections. The page cache (config/pagecache.py) keys every page by it, so a change
-  makes every cached page render again once: it is visible at once. The token lives in a file
-  under PRIVATE_ROOT (`pages/generation`), shared by every web worker and the task worker on the
-  host (and the containers of docker-compose.yml, which share the volume), read on each request
-  (one small read, no network) and independent of Redis: a Redis outage or eviction can lose
-  cached pages, never the fact that they are stale.
+  makes every cached page render again once: it is visible at once. The token is one row in the
+  database (PagesGeneration), read on each request (one indexed query on the persistent
+  connection), so every worker and node sees a change at once, and independent of Redis: a Redis
+  outage or eviction can lose cached pages, never the fact that they are stale.
 - `changed(...)` is what bulletin/signals.py calls: it moves the generation at once and again
   once the transaction has committed (a page rendered between the two from data not yet
   committed is thus never kept), and tells the receivers of `public_pages_changed` which pages
   changed (config/public_files.py deletes those files under PUBLIC_PAGES_ROOT and queues their
   regeneration).
-- `locked(...)`: an exclusive lock (moving the generation and deleting files) against a shared one
+- `locked(...)`: an exclusive lock (a file under PRIVATE_ROOT/pages/, per host like the files it
+  guards) (moving the generation and deleting files) against a shared one
   (writing a regenerated file only if the generation it was rendered at is still current), so a
   file rendered before a change is never written after it.
 - `public_paths()`: every page a visitor who is not signed in may read, for writing them out and
@@ -25,7 +25,6 @@ Only public (公开) published issues are ever named here; internal issues never
 
 import fcntl
 import hashlib
-import os
 import secrets
 import threading
 import weakref
@@ -79,21 +78,18 @@ def locked(*, exclusive: bool):
 
 
 def generation() -> str:
-    """The current token (created on first use)."""
-    path = Path(settings.PRIVATE_ROOT) / "pages" / "generation"
-    try:
-        token = path.read_text()
-    except FileNotFoundError:
-        token = ""
+    """The current token (created on first use): one indexed read of one row."""
+    from .models import PagesGeneration
+
+    token = PagesGeneration.objects.filter(pk=1).values_list("token", flat=True).first()
     return token or _bump()
 
 
 def _bump() -> str:
+    from .models import PagesGeneration
+
     token = secrets.token_hex(8)
-    folder = _dir()
-    temporary = folder / f".generation-{os.getpid()}-{secrets.token_hex(4)}"
-    temporary.write_text(token)
-    os.replace(temporary, folder / "generation")
+    PagesGeneration.objects.update_or_create(pk=1, defaults={"token": token})
     return token
 
 

@@ -17,12 +17,13 @@ What is cached, exactly:
 - under a key naming the scheme and host (links to the page itself are absolute), the path, the
   public pages' generation (moved by every publish, erratum, withdrawal, publication or section
   change, so a change is visible at once) and this deployment's templates and static manifest (a
-  template deploy starts afresh). The generation is read from a file, not from Redis: losing
-  Redis loses pages, never their invalidation.
+  template deploy starts afresh). The generation is one row in the database (one indexed query
+  per request), not in Redis: losing Redis loses pages, never their invalidation, and every node
+  sees a change at once.
 
 Each worker also keeps the pages it sent last in its own memory (bulletin.public_pages.LocalPages:
 200 entries, 32 MiB at most), under the same key: a hit there costs no Redis round trip, and it is as current
-as Redis's copy (the key names the generation, read from the file on every request).
+as Redis's copy (the key names the generation, read on every request).
 
 A PDF is kept as the name of its stored file (PRIVATE_ROOT, named by content version), not as
 bytes; the worker's memory holds the bytes of one up to LOCAL_FILE_BYTES. A conditional request for a kept page is answered 304 here as the view would. Redis down:

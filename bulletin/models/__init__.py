@@ -21,6 +21,7 @@ from .issues import (
     SignOff,
     attach_return_events,
 )
+from .pages import PagesGeneration
 from .publications import (
     DEADLINES,
     FOCUS_SECTION,
@@ -33,6 +34,6 @@ from .publications import (
 
 __all__ = [
     "DEADLINES", "FOCUS_SECTION", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
-    "IssueQuerySet", "Publication", "PublicationFont", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
+    "IssueQuerySet", "PagesGeneration", "Publication", "PublicationFont", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
     "attach_return_events",
 ]

@@ -1,8 +1,7 @@
 """Two web nodes (issue #14, "Several nodes"): gunicorn on two loopback ports, each with its own
 disk (MEDIA_ROOT, PRIVATE_ROOT), sharing only PostgreSQL, Redis and the S3 server (moto, on the
 loopback). What one node does, the other serves: the issue page and the PDF a node stored, an
-erratum published through the other node (expected to fail today: the page cache's counter is on
-each node's disk), a sign-in made on one, the login throttle's count. No worker is started: the PDF
+erratum published through the other node (the page cache's generation is in the database), a sign-in made on one, the login throttle's count. No worker is started: the PDF
 is rendered on first request; images on the shared bucket are covered by test_object_storage.
 
 The nodes run on their own database (migrated and filled by load_demo), not the test run's."""
@@ -199,10 +198,6 @@ def test_what_node_a_stored_node_b_serves(nodes):
             assert not files, files
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config.pagecache keeps its generation counter in a file under each node's PRIVATE_ROOT "
-    "(bulletin.public_pages): node A's kept page does not learn of B's erratum unless the nodes "
-    "share that folder; the counter belongs in the database or Redis"))
 def test_an_erratum_published_through_b_shows_on_a_at_once(nodes):
     a = nodes["ports"]["a"]
     slug, serial, pk = _public_issue(nodes)
