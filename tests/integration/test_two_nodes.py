@@ -92,7 +92,8 @@ def nodes(s3_server, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("nodes")
     parts = urllib.parse.urlsplit(PG_URL)
-    name = parts.path.lstrip("/") + "_nodes"
+    # Each xdist worker that gets one of these tests starts its own pair of nodes and database.
+    name = parts.path.lstrip("/") + "_nodes_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
     admin = psycopg2.connect(urllib.parse.urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
