@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from common.errors import BulletinError
 from common.roles import EDITOR, HEAD, has_role
+from editorial.membership import is_member
 
 from ..models import Issue, IssueEvent, SignOff
 
@@ -59,6 +60,9 @@ def changing_issue(issue: Issue, *, by, roles=ASSEMBLERS, action: str = "编排�
         locked = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
         if locked.is_frozen and not allow_frozen:
             raise IssueError("本期已发布，内容不能再修改；如需更正，请提交勘误。")
+        # Issue work, like article work, happens in the publications the actor is a member of.
+        if not is_member(by, locked.publication):
+            raise IssueError(f"您不是《{locked.publication.name}》的成员，不能处理该刊物的期刊。")
         yield locked
     if issue is not locked:
         issue.refresh_from_db()
