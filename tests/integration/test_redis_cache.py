@@ -12,6 +12,8 @@ from django.core.cache import cache
 
 from bulletin.models import Issue, IssueArticle, Visibility
 from bulletin.publishing import publish_issue
+from config.pagecache import local
+from reader.views.pages import local_shells
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -61,9 +63,12 @@ def test_issue_page_is_cached_in_redis_and_served_from_it(redis_cache, publicati
     html = response.content.decode()
     assert "区委常委会召开会议" in html and "改动后的标题" not in html
 
-    # Clearing our keys makes the next request read the database again.
+    # Clearing our keys (and this worker's own copies of whole pages, config/pagecache.py, which
+    # sit in front of Redis) makes the next request read the database again.
     for key in redis_client.scan_iter(f"{prefix}:*"):
         redis_client.delete(key)
+    local.clear()
+    local_shells.clear()
     assert "改动后的标题" in client.get(issue.get_absolute_url()).content.decode()
 
 
