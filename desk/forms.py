@@ -116,9 +116,9 @@ class DocxImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         sections = Section.objects.filter(active=True).select_related("publication")
         if user is not None:
-            publications = membership.publications_of(user)
-            sections = sections.filter(publication__in=publications)
-            if publications.count() > 1:
+            ids = membership.publication_ids(user)
+            sections = sections.filter(publication_id__in=ids)
+            if len(ids) > 1:
                 self.fields["section"].label_from_instance = lambda s: f"{s.publication.name} · {s.name}"
         self.fields["section"].queryset = sections
 
@@ -134,10 +134,10 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
-            publications = membership.publications_of(user)
+            ids = membership.publication_ids(user)
             field = self.fields["section"]
-            field.queryset = Section.objects.filter(publication__in=publications).select_related("publication")
-            if publications.count() > 1:
+            field.queryset = Section.objects.filter(publication_id__in=ids).select_related("publication")
+            if len(ids) > 1:
                 field.label_from_instance = lambda s: f"{s.publication.name} · {s.name}"
 
     def clean_month(self):

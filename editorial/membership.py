@@ -10,6 +10,7 @@ foreign key.
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .models import PublicationMembership
@@ -30,6 +31,31 @@ def publications_of(user):
         return Publication.objects.filter(memberships__user=user)
     everything = Publication.objects.all()
     return everything if everything.count() == 1 else Publication.objects.none()
+
+
+def publication_ids(user) -> frozenset:
+    """The ids of `publications_of(user)` in one query (two for a user without rows), read once
+    per user object: the desk's lists and its navigation badges ask on every page. Services
+    that refuse or allow work use `publications_of`/`is_member`, which always read afresh."""
+    cached = getattr(user, "_publication_ids", None)
+    if cached is not None:
+        return cached
+    Publication = _publication_model()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        ids = frozenset()
+    else:
+        # Every publication with whether the user is a member: one query (an office has a few).
+        rows = list(Publication.objects.annotate(
+            member=Exists(PublicationMembership.objects.filter(user=user, publication=OuterRef("pk")))
+        ).values_list("pk", "member"))
+        if user.is_superuser:
+            ids = frozenset(pk for pk, _member in rows)
+        elif any(member for _pk, member in rows):
+            ids = frozenset(pk for pk, member in rows if member)
+        else:
+            ids = frozenset(pk for pk, _member in rows) if len(rows) == 1 else frozenset()
+    user._publication_ids = ids
+    return ids
 
 
 def is_member(user, publication) -> bool:

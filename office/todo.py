@@ -28,6 +28,7 @@ from django.utils import timezone
 from bulletin.models import BackIssueReplacement, Erratum, Issue, attach_return_events
 from common.roles import APPROVER, EDITOR, HEAD, has_role
 from editorial import workflow
+from editorial.membership import publication_ids
 from editorial.models import Article, ArticleTransition, ReviewLevel
 
 from . import deadlines
@@ -182,7 +183,8 @@ def review_filter(user) -> Q:
     if has_role(user, APPROVER):
         # Publications without configured levels have one level, reviewed by the approver group.
         q |= Q(review_level=1) & ~Q(publication_id__in=configured)
-    return Q(status=Status.SUBMITTED) & q
+    # Only in the publications the user works in (刊物成员).
+    return Q(status=Status.SUBMITTED, publication_id__in=publication_ids(user)) & q
 
 
 def awaiting_review(user, qs=None):
@@ -211,9 +213,11 @@ def awaiting_review(user, qs=None):
 class _Context:
     """What every list needs, read once: the open issues and each publication's current issue."""
 
-    def __init__(self, today):
+    def __init__(self, today, user):
         self.today = today
-        self.issues = list(deadlines.open_issues())
+        # Only the publications the user works in (刊物成员): their issues, deadlines and schedule.
+        mine = publication_ids(user)
+        self.issues = [issue for issue in deadlines.open_issues() if issue.publication_id in mine]
         self.by_id = {issue.pk: issue for issue in self.issues}
         self.current = deadlines.current_issues(self.issues)
 
@@ -345,9 +349,10 @@ def _publish(user, ctx, limit):
 
 def _errata(user, ctx, limit):
     # Never one the head proposed: a correction always needs a second person.
-    qs = Erratum.objects.filter(published_at__isnull=True, issue__status=Issue.Status.PUBLISHED).exclude(
-        created_by=user
-    )
+    qs = Erratum.objects.filter(
+        published_at__isnull=True, issue__status=Issue.Status.PUBLISHED,
+        issue__publication_id__in=publication_ids(user),
+    ).exclude(created_by=user)
     rows, count = _first(qs.select_related("issue__publication", "created_by").order_by("created_at", "pk"), limit)
     items = [
         Item("errata", f"{e.issue.publication.name} {e.issue.month_label} {e.issue.numbers_label} 勘误",
@@ -360,9 +365,9 @@ def _errata(user, ctx, limit):
 
 def _replacements(user, ctx, limit):
     # Never one the head asked for: replacing a back issue always needs a second person.
-    qs = BackIssueReplacement.objects.filter(status=BackIssueReplacement.Status.PENDING).exclude(
-        requested_by=user
-    ).defer("data")
+    qs = BackIssueReplacement.objects.filter(
+        status=BackIssueReplacement.Status.PENDING, issue__publication_id__in=publication_ids(user)
+    ).exclude(requested_by=user).defer("data")
     rows, count = _first(qs.select_related("issue__publication", "requested_by").order_by("requested_at", "pk"), limit)
     items = [
         Item("replacements", f"替换{r.issue}", reverse("desk:import_replacement", args=[r.pk]),
@@ -393,7 +398,7 @@ def for_user(user, *, limit: int = 10, today: datetime.date | None = None) -> To
     keys = concerned_lists(user)
     if not keys:
         return Todo([], today)
-    ctx = _Context(today)
+    ctx = _Context(today, user)
     lists = [BUILDERS[key](user, ctx, limit) for key in keys]
     steps = deadlines.issue_steps(ctx.issues, today=today, current=ctx.current)
     schedule = [(issue, steps[issue.pk]) for issue in ctx.issues]

@@ -123,7 +123,10 @@ def _list_page(request, articles, param):
 def review_queue(request):
     articles = Article.objects.select_related("section", "author", "last_edited_by", "publication")
     mine = todo.awaiting_review(request.user, articles).order_by("updated_at", "pk")
-    others = articles.filter(status=Status.SUBMITTED).exclude(pk__in=mine.values("pk")).order_by("updated_at", "pk")
+    others = (
+        articles.filter(status=Status.SUBMITTED, publication_id__in=membership.publication_ids(request.user))
+        .exclude(pk__in=mine.values("pk")).order_by("updated_at", "pk")
+    )
     page = Paginator(mine, 30).get_page(request.GET.get("page"))
     return render(request, "desk/review_queue.html", {
         "mine": page.object_list, "page": page, "others": others[:30], "others_count": others.count(),

@@ -142,3 +142,33 @@ def test_the_back_issue_upload_offers_only_my_publications(client, editor, publi
     PublicationMembership.objects.create(user=editor, publication=second)
     html = client.get(reverse("desk:import_upload")).content.decode()
     assert options(html, "publication") == ["测试区大事月报", "测试区志鉴通讯"]
+
+
+def test_todo_and_the_review_queue_hold_only_my_publications(client, editor, editor2, approver, head, publication, second):
+    # The approver and the head work in the first publication only; editor2 also writes in the second.
+    from office import todo
+
+    PublicationMembership.objects.create(user=editor2, publication=second)
+
+    def submitted(pub, section, title):
+        return Article.objects.create(
+            publication=pub, section=section, title=title, body=f"<p>{title}。</p>", author=editor2,
+            last_edited_by=editor2, status=Article.Status.SUBMITTED, review_level=1,
+        )
+
+    submitted(publication, publication.sections.get(name="时政要点"), "本刊待审稿件")
+    submitted(second, second.sections.first(), "别刊待审稿件")
+    for pub in (publication, second):
+        Issue.objects.create(publication=pub, year=2020, month=10, status=Issue.Status.SUBMITTED)
+
+    review = {t.key: t for t in todo.for_user(approver).lists}["review"]
+    assert [item.title for item in review.items] == ["本刊待审稿件"] and review.count == 1
+    client.force_login(approver)
+    queue = client.get(reverse("desk:review_queue")).content.decode()
+    assert "本刊待审稿件" in queue and "别刊待审稿件" not in queue
+
+    signoff = {t.key: t for t in todo.for_user(head).lists}["signoff"]
+    assert [item.title for item in signoff.items] == ["测试区大事月报 2020年10月"]
+    client.force_login(head)
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    assert "测试区志鉴通讯" not in page
