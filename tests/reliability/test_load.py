@@ -106,6 +106,10 @@ def server(tmp_path_factory):
         paths.append(f"/{slug}/{serial}/")
         articles = db.execute("SELECT article_id FROM bulletin_issuearticle WHERE issue_id = ?", (issue_id,))
         paths += [f"/{slug}/{serial}/{article_id}/" for (article_id,) in articles]
+    # Each page also with a query string, which the whole-page cache (config/pagecache.py) leaves
+    # to the full stack: served from memory alone, requests end so fast that a killed worker is
+    # often between two of them, and the test could not tell a kill mid-request from none.
+    paths += [f"{path}?from=load" for path in paths]
     paths += [f"/search/?q={quote(word)}" for word in ("会议", "工作", "城市建设")]
     db.close()
 
