@@ -320,3 +320,16 @@ def shared_sample() -> SampleIssue:
             "import tests ran on the tests' own issue only (tests/data/issue-sample.txt)"
         )
     return SHARED_SAMPLE
+
+
+def form_data(article, **overrides):
+    """What the desk's article form posts for `article` as it stands, with `overrides`."""
+    data = {
+        "title": article.title,
+        "event_date": article.event_date.isoformat() if article.event_date else "",
+        "section": article.section_id,
+        "body": article.body,
+        "version": article.version,
+    }
+    data.update(overrides)
+    return data

@@ -9,6 +9,7 @@ from django.urls import reverse
 from editorial import workflow
 from editorial.models import Article
 from editorial.sanitize import MAX_NESTING, clean_html, count_words, html_to_text
+from tests.conftest import form_data
 
 # (opening, closing) of one level; the text sits in the innermost one.
 LEVELS = {
@@ -92,18 +93,6 @@ def test_a_script_beyond_the_limit_is_still_removed():
 # --- every place rich text comes in --------------------------------------------------------
 
 DEEP_BODY = nested("blockquote", 1_000) + nested("table", 1_000)
-
-
-def form_data(article, **overrides):
-    data = {
-        "title": article.title,
-        "event_date": article.event_date.isoformat() if article.event_date else "",
-        "section": article.section_id,
-        "body": article.body,
-        "version": article.version,
-    }
-    data.update(overrides)
-    return data
 
 
 def assert_flattened(article):

@@ -12,20 +12,9 @@ from django.urls import reverse
 
 from editorial import workflow
 from editorial.models import Article, Revision, SupersededAutosave
+from tests.conftest import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(article, **overrides):
-    data = {
-        "title": article.title,
-        "event_date": article.event_date.isoformat() if article.event_date else "",
-        "section": article.section_id,
-        "body": article.body,
-        "version": article.version,
-    }
-    data.update(overrides)
-    return data
 
 
 def autosave(client, article, body):

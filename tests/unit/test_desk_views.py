@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 
 from editorial import workflow
 from editorial.models import Article, Comment, Image
+from tests.conftest import form_data
 
 S = Article.Status
 
@@ -28,18 +29,6 @@ def text(response):
 
 def messages_of(response):
     return [str(m) for m in response.context["messages"]] if response.context else []
-
-
-def form_data(article, **overrides):
-    data = {
-        "title": article.title,
-        "event_date": article.event_date.isoformat() if article.event_date else "",
-        "section": article.section_id,
-        "body": article.body,
-        "version": article.version,
-    }
-    data.update(overrides)
-    return data
 
 
 def png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
