@@ -49,7 +49,12 @@ from .publish import (
     publish_back_issue,
     publish_issue,
 )
-from .schedule import publish_due_issues, publish_scheduled, schedule_publishing, unschedule_publishing
+from .schedule import (
+    publish_due_issues,
+    publish_scheduled,
+    schedule_publishing,
+    unschedule_publishing,
+)
 from .signoff import (
     assert_signed_off,
     check_sign_off,

@@ -21,6 +21,7 @@ from bulletin.models import Issue, IssueArticle, Publication, Section
 from editorial.models import Article, Revision
 from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
 
+
 @pytest.fixture
 def publication(publication):
     """Bulletin's own series starts above the files' back issues (tests/conftest.py)."""

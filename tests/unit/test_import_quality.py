@@ -23,6 +23,7 @@ from bulletin.importing.service import import_parsed_issue, parse_issue_file
 from bulletin.models import Issue
 from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
 
+
 @pytest.fixture
 def publication(publication):
     """Bulletin's own series starts above the files' back issues (tests/conftest.py)."""

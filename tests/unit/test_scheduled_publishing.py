@@ -125,7 +125,7 @@ def test_unscheduling_and_publishing_by_hand_cancel_the_schedule(signed_off_issu
 
 
 def test_a_voided_sign_off_cancels_the_schedule_and_tells_the_heads(signed_off_issue, head, editor):
-    head2 = make_user("head2", "head")
+    make_user("head2", "head")  # a second head, told as well
     issue = signed_off_issue()
     publishing.schedule_publishing(issue, by=head, when=later(hours=1))
     article = issue.placements.first().article

@@ -16,8 +16,8 @@ from bulletin.importing.service import (
     existing_issues,
     import_parsed_issue,
     import_refusal,
-    request_replacement,
     parse_issue_file,
+    request_replacement,
 )
 from bulletin.models import Publication
 
