@@ -20,46 +20,38 @@ def _publication_model():
     return PublicationMembership._meta.get_field("publication").related_model
 
 
+def _member_ids(user) -> frozenset:
+    """The rule above, read afresh: the ids of the publications `user` works in, in one query
+    (every publication, each with whether the user is a member; an office has a few)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    rows = list(_publication_model().objects.annotate(
+        member=Exists(PublicationMembership.objects.filter(user=user, publication=OuterRef("pk")))
+    ).values_list("pk", "member"))
+    if user.is_superuser:
+        return frozenset(pk for pk, _member in rows)
+    if any(member for _pk, member in rows):
+        return frozenset(pk for pk, member in rows if member)
+    return frozenset(pk for pk, _member in rows) if len(rows) == 1 else frozenset()
+
+
 def publications_of(user):
     """The publications `user` works in, as a queryset ordered by name."""
-    Publication = _publication_model()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Publication.objects.none()
-    if user.is_superuser:
-        return Publication.objects.all()
-    if PublicationMembership.objects.filter(user=user).exists():
-        return Publication.objects.filter(memberships__user=user)
-    everything = Publication.objects.all()
-    return everything if everything.count() == 1 else Publication.objects.none()
+    return _publication_model().objects.filter(pk__in=_member_ids(user))
 
 
 def publication_ids(user) -> frozenset:
-    """The ids of `publications_of(user)` in one query (two for a user without rows), read once
-    per user object: the desk's lists and its navigation badges ask on every page. Services
-    that refuse or allow work use `publications_of`/`is_member`, which always read afresh."""
+    """The same ids, read once per user object: the desk's lists and its navigation badges ask
+    on every page. Services that refuse or allow work use `publications_of`/`is_member`, which
+    always read afresh."""
     cached = getattr(user, "_publication_ids", None)
-    if cached is not None:
-        return cached
-    Publication = _publication_model()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        ids = frozenset()
-    else:
-        # Every publication with whether the user is a member: one query (an office has a few).
-        rows = list(Publication.objects.annotate(
-            member=Exists(PublicationMembership.objects.filter(user=user, publication=OuterRef("pk")))
-        ).values_list("pk", "member"))
-        if user.is_superuser:
-            ids = frozenset(pk for pk, _member in rows)
-        elif any(member for _pk, member in rows):
-            ids = frozenset(pk for pk, member in rows if member)
-        else:
-            ids = frozenset(pk for pk, _member in rows) if len(rows) == 1 else frozenset()
-    user._publication_ids = ids
-    return ids
+    if cached is None:
+        cached = user._publication_ids = _member_ids(user)
+    return cached
 
 
 def is_member(user, publication) -> bool:
-    return publications_of(user).filter(pk=publication.pk).exists()
+    return publication.pk in _member_ids(user)
 
 
 def not_member_message(publication) -> str:
