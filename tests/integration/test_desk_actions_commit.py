@@ -9,8 +9,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from bulletin import publishing
 from bulletin.models import Erratum, Issue, IssueEvent, Visibility
-from editorial.models import Article
+from editorial.models import Article, SupersededAutosave
+from tests.conftest import form_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -151,3 +153,39 @@ def test_a_proofreading_fix_on_the_desk_commits(client, editor, make_article):
     post(client, "desk:article_proofread", article.pk, data={"op": "fix", "key": finding.key, "version": article.version})
     article.refresh_from_db()
     assert article.body == "<p>9月17日，区政府召开会议。</p>" and article.version == 2
+
+
+def test_new_desk_actions_of_this_release_commit(client, publication, make_article, editor):
+    """The first autosave that creates an article and the autosaves of its sitting; 设为焦点 and a
+    dragged section on the assembly page: each locks rows, each request commits on its own."""
+    assert connection.get_autocommit()
+    client.force_login(editor)
+    answer = client.post(reverse("desk:article_autosave_new"), {
+        "publication": publication.pk, "title": "", "section": publication.sections.get(name="时政要点").pk,
+        "event_date": "", "body": "<p>第一句。</p>", "version": "",
+    })
+    assert answer.status_code == 200, answer.content
+    article = Article.objects.get()
+    for n in range(2, 5):
+        article.refresh_from_db()
+        answer = client.post(reverse("desk:article_autosave", args=[article.pk]),
+                             form_data(article, body=f"<p>第{n}句。</p>"))
+        assert answer.status_code == 200, answer.content
+    article.refresh_from_db()
+    assert article.version == 4 and article.body == "<p>第4句。</p>"
+    assert SupersededAutosave.objects.filter(revision__article=article).count() == 2
+
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    placed = make_article(title="区长调研重点项目", section="时政要点", status=Article.Status.APPROVED)
+    assembly = reverse("desk:issue_assemble", args=[issue.pk])
+    post(client, "desk:issue_assemble", issue.pk, data={"op": f"add:{placed.pk}"})
+    post(client, "desk:issue_assemble", issue.pk, data={"op": f"focus:{placed.pk}"})
+    issue.refresh_from_db()
+    assert issue.focus_article_id == placed.pk
+    assert issue.placements.get(article=placed).section.name == "本期焦点"
+    order = [s.pk for s in publishing.effective_section_order(issue)]
+    wanted = order[-1:] + order[:-1]
+    response = client.post(assembly, {"op": "section_order", "order": ",".join(map(str, wanted))})
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert [s.pk for s in publishing.effective_section_order(issue)] == wanted
