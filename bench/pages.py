@@ -139,7 +139,8 @@ http {{
 def nginx_config(prefix, *, upstream_port, port, static_port, static_root, settings):
     shipped = re.sub(r"(?m)^\s*#.*\n", "", (ROOT / "deploy" / "nginx.conf").read_text())
     for old, new in [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
+        # Compose's upstream (every web replica by Docker's DNS): here the one gunicorn.
+        ("server web:8000 resolve;", f"server 127.0.0.1:{upstream_port};"),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("alias /data/static/;", f"alias {settings.STATIC_ROOT}/;"),
         ("alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;"),

@@ -2,15 +2,11 @@
 (only its paths, ports and upstream replaced) sends an internal issue's image to an allowed reader
 and nobody else, never serves its internal location directly, and serves static files itself.
 
-nginx is installed by `bin/setup --dev` (Debian package nginx-light); this test does not skip.
+nginx is installed by `bin/setup --dev` (Debian package nginx-light); this test does not skip
+(tests/nginx_server.py runs it).
 """
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,28 +18,12 @@ from django.test import Client
 from bulletin.models import Visibility
 from editorial.uploads import store_image
 from tests.conftest import make_user
+from tests.nginx_server import running_nginx
 from tests.security.test_media_access import body_with, png_bytes, publish_with  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _nginx_binary():
-    found = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin")
-    assert found, "nginx is missing: run bin/setup --dev (installs nginx-light)"
-    return found
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _replace_once(text, old, new):
-    assert text.count(old) == 1, f"deploy/nginx.conf no longer has exactly one {old!r}"
-    return text.replace(old, new)
 
 
 @pytest.fixture
@@ -75,52 +55,16 @@ def django_server(transactional_db):
 @pytest.fixture
 def nginx(django_server, settings, tmp_path):
     settings.BULLETIN_MEDIA_ACCEL = True
-    # The shipped file without its comments (which quote directives), as nginx reads it.
-    server = re.sub(r"(?m)^\s*#.*\n", "", (ROOT / "deploy" / "nginx.conf").read_text())
     upstream = urlsplit(django_server)
-    port = _free_port()
     static_root = tmp_path / "static"
     (static_root / "css").mkdir(parents=True)
     (static_root / "css" / "site.0123456789ab.css").write_text("body{color:#111}")
-    server = _replace_once(server, "server 127.0.0.1:8000;", f"server {upstream.hostname}:{upstream.port};")
-    server = _replace_once(server, "listen 80;", f"listen 127.0.0.1:{port};")
-    server = _replace_once(server, "alias /data/static/;", f"alias {static_root}/;")
-    server = _replace_once(server, "alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;")
     # The public pages' files (config/public_files.py, tests/security/test_nginx_pages.py).
     settings.PUBLIC_PAGES_ROOT = tmp_path / "pages"
-    server = _replace_once(server, "root /data/pages", f"root {settings.PUBLIC_PAGES_ROOT}")
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    temp_paths = "\n".join(
-        f"    {name}_temp_path {prefix}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # Workers of a root master switch to `nobody`, who cannot read pytest's private tmp_path.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    (prefix / "nginx.conf").write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n"
-        f"events {{ worker_connections 64; }}\n"
-        f"http {{\n    include /etc/nginx/mime.types;\n    access_log off;\n{temp_paths}\n{server}\n}}\n"
-    )
-    process = subprocess.Popen(
-        [_nginx_binary(), "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(prefix / "nginx.conf")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode(errors="replace")
-                    log = (prefix / "error.log").read_text() if (prefix / "error.log").exists() else ""
-                    pytest.fail(f"nginx did not start: {output}\n{log}")
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_nginx(tmp_path / "nginx", upstreams=[(upstream.hostname, upstream.port)],
+                       static_root=static_root, media_root=settings.MEDIA_ROOT,
+                       pages_root=settings.PUBLIC_PAGES_ROOT) as url:
+        yield url
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -182,25 +126,6 @@ def test_nginx_serves_static_files_itself(nginx):
     assert status == 200 and body == b"body{color:#111}"
     assert "immutable" in headers["Cache-Control"]
     assert re.search(r"text/css", headers["Content-Type"])
-
-
-def test_compose_puts_the_shipped_nginx_in_front_of_a_loopback_gunicorn():
-    import yaml
-
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    web, nginx = compose["services"]["web"], compose["services"]["nginx"]
-    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
-    # nginx shares web's network: gunicorn on loopback is reachable by nginx alone.
-    assert nginx["network_mode"] == "service:web"
-    assert "--bind 127.0.0.1:8000" in web["command"] and "0.0.0.0" not in web["command"]
-    assert "server 127.0.0.1:8000;" in (ROOT / "deploy" / "nginx.conf").read_text()
-    assert all(not port.endswith(":8000") for port in web["ports"])
-    # Django checks, nginx sends; nginx reads the data volume, never writes it.
-    assert web["environment"]["BULLETIN_MEDIA_ACCEL"] == "true"
-    data = next(volume for volume in web["volumes"] if volume.endswith(":/data"))
-    assert data.split(":")[0] + ":/data:ro" in nginx["volumes"]
-    assert web["environment"]["MEDIA_ROOT"] == "/data/media"
-    assert "cp -R /app/staticfiles/. /data/static/" in web["command"]
 
 
 def test_the_image_holds_every_app_of_the_project():

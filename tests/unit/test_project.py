@@ -1,10 +1,13 @@
 """Project-level promises: settings from the environment, a valid docker-compose file."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,8 +108,8 @@ def test_compose_runs_the_background_worker_on_the_same_database():
     assert worker["command"].index("start_ticking") < worker["command"].index("db_worker")
     assert worker["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
     assert "EMAIL_HOST" in worker["environment"] and "BULLETIN_SITE_URL" in worker["environment"]
-    # Started once the web service has migrated the database (it answers /healthz then).
-    assert worker["depends_on"]["web"]["condition"] == "service_healthy"
+    # Started once the one-shot migrate service has migrated the database.
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_bin_serve_starts_the_worker_beside_the_web_server():
@@ -114,3 +117,162 @@ def test_bin_serve_starts_the_worker_beside_the_web_server():
     assert "manage.py db_worker" in serve and "runserver" in serve
     start = serve.index("manage.py start_ticking\n")
     assert start < serve.index("manage.py db_worker --no-reload") < serve.index("manage.py runserver")
+
+
+# docker-compose.yml checked statically (no Docker engine here): Debian's docker-compose 1.29
+# (installed by `bin/setup --dev`) validates the file against the Compose Specification's schema
+# and resolves it (anchors merged, .env interpolated) without an engine; the checks read that.
+
+def _compose_config(tmp_path, env_text=None):
+    binary = shutil.which("docker-compose")
+    assert binary, "docker-compose is missing: run bin/setup --dev (installs Debian's docker-compose)"
+    if env_text is None:
+        # .env.example as an operator fills it in: the two required secrets set.
+        env_text = re.sub(r"(?m)^(SECRET_KEY|MINIO_ROOT_PASSWORD)=$", r"\1=filled-in-secret",
+                          (ROOT / ".env.example").read_text())
+    env_file = tmp_path / "compose.env"
+    env_file.write_text(env_text)
+    return subprocess.run(
+        [binary, "--env-file", str(env_file), "-f", "docker-compose.yml", "config"], cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def compose(tmp_path):
+    done = _compose_config(tmp_path)
+    assert done.returncode == 0, done.stderr
+    return yaml.safe_load(done.stdout)
+
+
+def _command(service) -> str:
+    """A service's command as one line, whether written as a list or a (folded) string."""
+    command = service["command"]
+    return " ".join(command if isinstance(command, list) else command.split())
+
+
+def _volumes(service) -> list[str]:
+    """`source:target:mode` of each volume, as `docker-compose config` prints them."""
+    return [volume if isinstance(volume, str) else
+            f"{volume['source']}:{volume['target']}:{'ro' if volume.get('read_only') else 'rw'}"
+            for volume in service.get("volumes", [])]
+
+
+def _nginx_conf():
+    return re.sub(r"(?m)#.*$", "", (ROOT / "deploy" / "nginx.conf").read_text())
+
+
+def test_compose_file_is_valid_and_refuses_to_start_without_its_secrets(tmp_path):
+    assert _compose_config(tmp_path).returncode == 0
+    done = _compose_config(tmp_path, env_text="MINIO_ROOT_PASSWORD=filled-in-secret\n")
+    assert done.returncode != 0 and "set SECRET_KEY" in done.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text((ROOT / "docker-compose.yml").read_text().replace("    healthcheck:\n", "    healthcheck_:\n", 1))
+    done = subprocess.run([shutil.which("docker-compose"), "-f", str(broken), "config", "-q"], cwd=ROOT,
+                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SECRET_KEY": "s",
+                               "MINIO_ROOT_PASSWORD": "m"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "healthcheck_" in done.stderr, "the validator does read the schema"
+
+
+def test_compose_runs_two_web_replicas_behind_nginx(compose):
+    services = compose["services"]
+    web, nginx = services["web"], services["nginx"]
+    assert web["deploy"]["replicas"] == 2
+    # gunicorn listens on the container's network (nginx is another container), never published.
+    assert web["command"] == ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]
+    assert "ports" not in web
+    published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
+    assert set(published) == {"nginx", "minio"}, "the site only through nginx (and MinIO for presigned URLs)"
+    assert [(port["published"], port["target"]) for port in published["nginx"]] == [(80, 80)]
+    assert f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/conf.d/default.conf:ro" in _volumes(nginx)
+    # nginx balances over every replica by the service's DNS name, followed as replicas come and go:
+    # `resolve` needs nginx 1.27.3 or later.
+    conf = _nginx_conf()
+    upstream = re.search(r"upstream bulletin_app \{(.*?)\}", conf, re.S).group(1)
+    assert re.findall(r"^\s*server\s+(.*?);", upstream, re.M) == ["web:8000 resolve"]
+    assert re.search(r"^\s*zone bulletin_app ", upstream, re.M)
+    assert re.search(r"^resolver 127\.0\.0\.11 valid=\d+s", conf, re.M), "Docker's DNS, looked up again"
+    version = tuple(int(part) for part in re.match(r"nginx:(\d+)\.(\d+)", nginx["image"]).groups())
+    assert version >= (1, 28)
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+    # A request a node cannot take is passed on to the next node.
+    assert re.search(r"^\s*proxy_next_upstream error timeout;", conf, re.M)
+    assert re.search(r"^\s*proxy_pass http://bulletin_app;", conf, re.M)
+
+
+def test_compose_trusts_forwarded_headers_only_from_nginxs_network(compose):
+    services = compose["services"]
+    subnet = compose["networks"]["front"]["ipam"]["config"][0]["subnet"]
+    assert subnet == "172.30.80.0/24"
+    on_front = {name for name, service in services.items() if "front" in service.get("networks", {})}
+    assert on_front == {"nginx", "web"}, "nothing else may send requests from the trusted subnet"
+    assert set(services["nginx"]["networks"]) == {"front"}
+    web = services["web"]["environment"]
+    assert web["BULLETIN_TRUSTED_PROXIES"] == subnet and web["FORWARDED_ALLOW_IPS"] == subnet
+    conf = _nginx_conf()
+    for header in ("Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme"):
+        assert f"proxy_set_header {header};" in conf, header
+    assert "localhost" in web["ALLOWED_HOSTS"].split(",")
+
+
+def test_every_compose_service_has_a_health_check_or_is_a_one_shot_others_wait_for(compose):
+    services = compose["services"]
+    one_shots = {name for name, service in services.items() if service.get("restart") == "no"}
+    assert one_shots == {"migrate", "minio-init"}
+    for name, service in services.items():
+        if name in one_shots:
+            # Done when it exits: the services after it wait for its success.
+            assert any(other.get("depends_on", {}).get(name, {}).get("condition") == "service_completed_successfully"
+                       for other in services.values()), name
+            continue
+        check = service.get("healthcheck", {})
+        assert check.get("test") and not check.get("disable"), f"{name} has no health check"
+        assert service.get("restart") == "unless-stopped", name
+    assert services["web"]["healthcheck"]["test"][-1].endswith("/healthz")
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "config.workercheck"]
+    # nginx's own check: a location nginx answers itself, from the container only.
+    assert services["nginx"]["healthcheck"]["test"][-1] == "http://127.0.0.1/nginx-health"
+    location = re.search(r"location = /nginx-health \{(.*?)\}", _nginx_conf(), re.S).group(1)
+    assert "allow 127.0.0.1;" in location and "deny all;" in location and "return 200" in location
+
+
+def test_compose_migrates_once_and_the_worker_runs_db_worker(compose):
+    services = compose["services"]
+    migrate, web, worker = services["migrate"], services["web"], services["worker"]
+    # Once per `up`, before any replica or worker starts: two replicas migrating at once would race.
+    assert "python manage.py migrate --noinput" in _command(migrate)
+    assert "migrate" not in _command(web) and "migrate" not in _command(worker)
+    assert "cp -R /app/staticfiles/. /data/static/" in _command(migrate)
+    assert "write_public_pages --reset --queue" in _command(migrate)
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "exec python manage.py db_worker --no-reload" in _command(worker)
+    # Every Bulletin container runs with the same settings (database, cache, bucket, pages, key).
+    shared = {key: value for key, value in web["environment"].items()
+              if key not in ("WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS")}
+    for service in (migrate, worker):
+        assert service["environment"] == shared
+    assert shared["SECRET_KEY"] == "filled-in-secret"
+    assert shared["DATABASE_URL"] == "postgres://bulletin:bulletin@db:5432/bulletin"
+    assert shared["REDIS_URL"] == "redis://redis:6379/0"
+
+
+def test_nginx_limits_bodies_and_has_the_internal_locations_the_app_expects(compose):
+    from django.conf import settings
+
+    conf = _nginx_conf()
+    limit = re.search(r"client_max_body_size (\d+)m;", conf)
+    assert int(limit.group(1)) * 1024 * 1024 == settings.BULLETIN_MAX_REQUEST_BYTES
+    services = compose["services"]
+    env = services["web"]["environment"]
+    assert env["BULLETIN_MEDIA_ACCEL"] == "true"
+    # X-Accel-Redirect's target: an `internal` location aliasing MEDIA_ROOT as the containers see it.
+    prefix = settings.BULLETIN_MEDIA_ACCEL_PREFIX
+    block = re.search(r"location \^~ " + re.escape(prefix) + r" \{(.*?)\}", conf, re.S).group(1)
+    assert re.search(r"^\s*internal;", block, re.M)
+    assert f"alias {env['MEDIA_ROOT'].rstrip('/')}/;" in block
+    # Nothing private is aliased; static files and public pages come from the shared volume.
+    assert env["PRIVATE_ROOT"] not in conf
+    assert "alias /data/static/;" in conf and f"root {env['PUBLIC_PAGES_ROOT']}$" in conf
+    assert _volumes(services["web"]) == ["media:/data:rw"]
+    assert "media:/data:ro" in _volumes(services["nginx"]), "nginx reads the shared volume, never writes it"

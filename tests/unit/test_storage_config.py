@@ -70,7 +70,10 @@ def test_compose_keeps_files_in_minio_with_a_private_bucket_made_at_start():
     assert init["image"].startswith("minio/mc") and init["restart"] == "no"
     assert init["depends_on"]["minio"]["condition"] == "service_healthy"
     assert "mc mb --ignore-existing" in init["entrypoint"] and "mc anonymous set none" in init["entrypoint"]
-    assert services["web"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    # migrate (one-shot) waits for the bucket; web and worker wait for migrate.
+    assert services["migrate"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     # Every service that others wait for has a health check.
     for name in ("db", "redis", "minio"):
         assert services[name]["healthcheck"]["test"], name
