@@ -22,6 +22,12 @@ replacing it is a request (request_replacement) that the head approves (approve_
 never the person who asked) or refuses: on approval the old issue is kept, with its articles
 and history, as 已被替换 (Issue.Status.REPLACED), and the stored file is imported in its place;
 both issues' 本期记录 say who asked and who approved.
+
+Who may import: editors and the head (ASSEMBLERS), and only into a publication they work in
+(editorial.membership.is_member); checked here, whatever the caller (desk, command, worker).
+The writing steps take an optional ``progress(done, total, message)`` callback (Chinese
+message), called as the articles are written; it must not write to the database in this
+transaction's name (it runs inside it).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import datetime
 import html
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
@@ -46,6 +53,7 @@ from editorial.docx_safety import (
     DocxLimits,
     open_docx,
 )
+from editorial.membership import is_member
 from editorial.models import Article
 from editorial.revisions import record_revision
 from editorial.sanitize import clean_html
@@ -106,6 +114,22 @@ DOCX_LIMITS = replace(
 )
 
 _WS = re.compile(r"\s+")
+
+Progress = Callable[[int, int, str], None]
+
+
+def _silent(done: int, total: int, message: str) -> None:
+    pass
+
+
+def require_importer(user, publication: Publication, *, action: str = "导入往期") -> None:
+    """Refuse (IssueImportError) unless ``user`` is an editor or the head working in ``publication``."""
+    try:
+        require(user, *ASSEMBLERS, action=action)
+    except IssueError as exc:
+        raise IssueImportError(exc.message) from None
+    if not is_member(user, publication):
+        raise IssueImportError(f"您不是《{publication.name}》的成员，不能{action}。如需加入，请联系管理员。")
 
 
 class IssueImportError(ImportParseError):
@@ -411,6 +435,7 @@ def import_parsed_issue(
     publication: Publication,
     by,
     create_sections: bool = False,
+    progress: Progress | None = None,
     _replacing: BackIssueReplacement | None = None,
 ) -> Issue:
     """Create the published issue described by ``parsed``; all or nothing.
@@ -418,10 +443,17 @@ def import_parsed_issue(
     Returns the Issue; ``issue.import_warnings`` lists what the importer noticed but did not
     refuse (colophon differences, the replaced issue). Raises IssueImportError (Chinese, with
     the line number where one applies) and leaves the database untouched. An existing issue is
-    never replaced here: that is request_replacement, then approve_replacement by the head.
+    never replaced here: that is request_replacement, then approve_replacement by the head
+    (who was checked there: ``by`` is then the requester, recorded as the articles' author).
     """
+    progress = progress or _silent
+    if _replacing is None:
+        require_importer(by, publication)
     if not parsed.articles:
         raise IssueImportError("文件中没有文章。")
+    count = len(parsed.articles)
+    total = count + 2  # the checks, each article, the numbers and the commit
+    progress(0, total, "正在核对期号、栏目和刊尾")
     with transaction.atomic():
         # Serialise imports (and publishes) of this publication: the checks below must still
         # hold when the numbers are written.
@@ -471,7 +503,7 @@ def import_parsed_issue(
             )
         positions: dict[str, int] = {}
         focus = None
-        for parsed_article in parsed.articles:
+        for done, parsed_article in enumerate(parsed.articles, start=1):
             if not parsed_article.section:
                 raise IssueImportError(
                     f"“{parsed_article.title}”不属于任何栏目，无法导入。", parsed_article.line_no
@@ -496,16 +528,21 @@ def import_parsed_issue(
             positions[section.name] = position + 1
             if focus is None and section.name == FOCUS_SECTION:
                 focus = article
+            progress(done, total, f"正在写入文章（{done}/{count}）：{title[:40]}")
         issue.focus_article = focus or issue.placements.order_by("pk").first().article
         # The back issue prints its own 版记: the file's values first, the publication's for the rest.
         freeze_colophon(issue, overrides={**(parsed.colophon or {}), "name": parsed.publication_name})
         issue.save()
+        progress(count + 1, total, "正在登记期号并发布")
         try:
             publish_back_issue(
                 issue, year_number=parsed.year_number, serial_number=parsed.serial_number, by=by
             )
         except PublishError as exc:
             raise IssueImportError(str(exc)) from None
+        # The search index is written as the transaction commits (bulletin.search.signals).
+        progress(count + 1, total, "正在保存并建立检索索引")
+    progress(total, total, "导入完成")
     issue.refresh_from_db()
     issue.import_warnings = warnings
     return issue
@@ -537,7 +574,7 @@ def request_replacement(
     Nothing changes until the head approves (approve_replacement); the file waits in the
     request. Written to the old issue's 本期记录. Raises IssueImportError (Chinese).
     """
-    require(by, *ASSEMBLERS, action="申请替换往期")
+    require_importer(by, publication, action="申请替换往期")
     if not parsed.articles:
         raise IssueImportError("文件中没有文章。")
     with transaction.atomic():
@@ -587,10 +624,12 @@ def _locked_pending(request: BackIssueReplacement) -> BackIssueReplacement:
     return locked
 
 
-def approve_replacement(request: BackIssueReplacement, *, by) -> Issue:
+def approve_replacement(request: BackIssueReplacement, *, by, progress: Progress | None = None) -> Issue:
     """The head approves: the old issue becomes 已被替换 (kept, with its history) and the
     request's file is imported in its place, all in one transaction. Returns the new issue."""
     require(by, *SIGNERS, action="批准替换往期")
+    if not is_member(by, request.publication):
+        raise IssueImportError(f"您不是《{request.publication.name}》的成员，不能批准替换该刊物的往期。")
     try:
         with transaction.atomic():
             locked = _locked_pending(request)
@@ -604,7 +643,7 @@ def approve_replacement(request: BackIssueReplacement, *, by) -> Issue:
             old = locked.issue
             issue = import_parsed_issue(
                 parsed, publication=locked.publication, by=locked.requested_by,
-                create_sections=locked.create_sections, _replacing=locked,
+                create_sections=locked.create_sections, progress=progress, _replacing=locked,
             )
             now = timezone.now()
             BackIssueReplacement.objects.filter(pk=locked.pk).update(
@@ -629,6 +668,8 @@ def approve_replacement(request: BackIssueReplacement, *, by) -> Issue:
 def refuse_replacement(request: BackIssueReplacement, *, by, comment: str) -> BackIssueReplacement:
     """The head refuses a replacement request (a reason is required); nothing else changes."""
     require(by, *SIGNERS, action="处理替换往期申请")
+    if not is_member(by, request.publication):
+        raise IssueImportError(f"您不是《{request.publication.name}》的成员，不能处理该刊物的往期替换申请。")
     comment = (comment or "").replace("\x00", "").strip()
     if not comment:
         raise IssueImportError("请填写不同意替换的理由。")
