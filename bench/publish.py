@@ -54,9 +54,9 @@ def main():
                 figures["publish"].append(time.perf_counter() - started)
             queries = len(captured)
             started = time.perf_counter()
-            path = pdf_store.ensure_issue_pdf(issue)
+            name = pdf_store.ensure_issue_pdf(issue)  # the storage name (disk or S3)
             figures["pdf"].append(time.perf_counter() - started)
-            pdf_kib = path.stat().st_size / 1024
+            pdf_kib = pdf_store.pdf_storage().size(name) / 1024
             started = time.perf_counter()
             response = reader.get(f"/{publication.slug}/{issue.serial_number}.pdf")
             b"".join(response.streaming_content)
@@ -69,7 +69,7 @@ def main():
             started = time.perf_counter()
             issue = publishing.publish_issue(issue, by=head)
             figures["publish+pdf"].append(time.perf_counter() - started)
-            assert pdf_store.pdf_path(issue).is_file()
+            assert pdf_store.is_stored(issue)
 
         print(machine_note())
         print(f"issue of {args.articles} articles, {args.runs} runs; PDF {pdf_kib:.0f} KiB; "

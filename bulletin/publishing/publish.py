@@ -8,11 +8,11 @@ publication are serialised: numbers are consecutive, never duplicated, never ski
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from editorial.models import Article
-from editorial.revisions import current_revision
+from editorial.models import Article, Revision
+from editorial.revisions import current_revisions
 
 from .. import colophon
 from ..models import Issue, IssueArticle, IssueEvent, Publication
@@ -73,10 +73,23 @@ def back_issue_number_refusal(publication: Publication, serial_number: int) -> s
 
 
 def _freeze(placements: list[IssueArticle]) -> None:
-    """Pin each placed article's current revision and mark the articles published."""
+    """Pin each placed article's current revision and mark the articles published.
+
+    A fixed number of queries whatever the number of articles (issue #15): the latest
+    revisions in one query, the pins in one bulk UPDATE, the statuses in another.
+    """
+    revisions = current_revisions(placement.article for placement in placements)
     for placement in placements:
-        # update() rather than save(): pinning is not a content change (no signals).
-        IssueArticle.objects.filter(pk=placement.pk).update(revision=current_revision(placement.article))
+        placement.revision = revisions[placement.article_id]
+    # One UPDATE rather than save()s: pinning is not a content change (no signals). Each row
+    # takes its article's revision among those just chosen (an article is placed once per
+    # issue); a correlated subquery costs less to build than bulk_update's CASE per row.
+    chosen = Revision.objects.filter(
+        pk__in=[revision.pk for revision in revisions.values()], article=OuterRef("article")
+    )
+    IssueArticle.objects.filter(pk__in=[p.pk for p in placements]).update(
+        revision=Subquery(chosen.order_by().values("pk")[:1])
+    )
     Article.objects.filter(pk__in=[p.article_id for p in placements]).update(status=Article.Status.PUBLISHED)
 
 
