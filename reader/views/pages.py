@@ -38,22 +38,32 @@ from bulletin.models import Issue, Publication, Visibility
 from bulletin.pdf import store as pdf_store
 from bulletin.rendering import flat_entries, published_layout
 from common.storage import signed_url
+from reader import signed_in
 
 logger = logging.getLogger(__name__)
 
 
-def _published_issue_or_login(request, slug, serial):
-    issue = get_object_or_404(
-        Issue.objects.select_related("publication"),
-        publication__slug=slug,
-        serial_number=serial,
-        status=Issue.Status.PUBLISHED,
-    )
+def _published_issue_or_login(request, slug, serial, issue=None):
+    if issue is None:
+        issue = get_object_or_404(
+            Issue.objects.select_related("publication"),
+            publication__slug=slug,
+            serial_number=serial,
+            status=Issue.Status.PUBLISHED,
+        )
     if not can_view_issue(request.user, issue):
         # Anonymous: the login form. Signed in without the reader role: the same page says
         # this account may not read it (templates/registration/login.html), no redirect loop.
         return issue, redirect_to_login(request.get_full_path())
     return issue, None
+
+
+def _whole(issue):
+    """The issue and its publication with every column, to render a page anew (signed_in.read
+    reads only what the permission check needs)."""
+    if not issue.get_deferred_fields() and not issue.publication.get_deferred_fields():
+        return issue
+    return get_object_or_404(Issue.objects.select_related("publication"), pk=issue.pk, status=Issue.Status.PUBLISHED)
 
 
 def _visible_issues(user, publication=None):
@@ -198,14 +208,17 @@ def archive(request, slug):
 
 
 def issue_detail(request, slug, serial):
-    generation = public_pages.generation()  # before anything is read: a later change moves it
-    issue, refusal = _published_issue_or_login(request, slug, serial)
+    # The generation before anything else is read (a later change moves it), with the issue, the
+    # session, the user and the roles in one statement (reader/signed_in.py).
+    generation, issue = signed_in.read(request, slug, serial)
+    issue, refusal = _published_issue_or_login(request, slug, serial, issue)
     if refusal:
         return refusal
     shell_key = _shell_key(request, generation)
     kept = _kept(shell_key)
     if kept is not None:
         return _from_shell(request, issue, kept, "issue")
+    issue = _whole(issue)
     layout = published_layout(issue)
     etag, last_modified, not_modified = _conditional(request, layout, "issue")
     if not_modified is not None:
@@ -222,14 +235,17 @@ def issue_detail(request, slug, serial):
 
 
 def article_detail(request, slug, serial, article_id):
-    generation = public_pages.generation()  # before anything is read: a later change moves it
-    issue, refusal = _published_issue_or_login(request, slug, serial)
+    # The generation before anything else is read (a later change moves it), with the issue, the
+    # session, the user and the roles in one statement (reader/signed_in.py).
+    generation, issue = signed_in.read(request, slug, serial)
+    issue, refusal = _published_issue_or_login(request, slug, serial, issue)
     if refusal:
         return refusal
     shell_key = _shell_key(request, generation)
     kept = _kept(shell_key)
     if kept is not None:
         return _from_shell(request, issue, kept, "article", article_id)
+    issue = _whole(issue)
     layout = published_layout(issue)
     entries = flat_entries(layout)
     index = next((i for i, entry in enumerate(entries) if entry["id"] == article_id), None)
