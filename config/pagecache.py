@@ -12,7 +12,8 @@ What is cached, exactly:
   messages cookie: a signed-in reader (the header names them, internal issues) or a visitor with
   a message waiting always goes through the full stack;
 - answers the view marked `public_page` (reader/views/pages.py: home, archive, a public issue, its
-  articles and PDF; feeds and the sitemap) with status 200 and no Set-Cookie (a page that used a
+  articles and PDF; feeds and the sitemap; a year's chronicle, its PDF and .docx: reader/views/
+  chronicle.py) with status 200 and no Set-Cookie (a page that used a
   CSRF token or the session sets one, so it is never kept); an internal issue's page never is;
 - under a key naming the scheme and host (links to the page itself are absolute), the path, the
   public pages' generation (moved by every publish, erratum, withdrawal, publication or section

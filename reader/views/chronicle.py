@@ -1,4 +1,11 @@
-"""The chronicle (大事记) of a publication's year: page, PDF and .docx, over bulletin.chronicle."""
+"""The chronicle (大事记) of a publication's year: page, PDF and .docx, over bulletin.chronicle.
+
+The whole year as a visitor who may not read internal issues sees it is a public page
+(`public_page`, reader/views/pages.py): config/pagecache.py keeps it for visitors without a session
+under the public pages' generation, which every publish, erratum and withdrawal moves (the
+chronicle lists published placements only), so the PDF and the .docx are rendered once per change
+rather than on every download. A range chosen in the form (a query string) is never kept.
+"""
 
 import datetime
 from urllib.parse import quote
@@ -7,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from bulletin import chronicle as chron
+from bulletin.access import can_read_internal
 from bulletin.models import Publication
 
 
@@ -43,6 +51,13 @@ def _chronicle(request, slug, year):
     return chron.build_chronicle(publication, start, end, request.user), error
 
 
+def _public_if(request, response):
+    # What it shows then is what every visitor without a session sees (no internal entry).
+    if not can_read_internal(request.user):
+        response.public_page = True
+    return response
+
+
 def _filename(chronicle, ext):
     name = f"{chronicle.title}.{ext}".replace(" ", "_")
     return f"attachment; filename=\"chronicle.{ext}\"; filename*=UTF-8''{quote(name)}"
@@ -51,13 +66,13 @@ def _filename(chronicle, ext):
 def chronicle_page(request, slug, year):
     chronicle, error = _chronicle(request, slug, year)
     query = request.GET.urlencode()
-    return render(
+    return _public_if(request, render(
         request,
         "reader/chronicle.html",
         {"chronicle": chronicle, "publication": chronicle.publication, "year": year, "error": error,
          "query": ("?" + query) if query else "",
          "start": chronicle.start.isoformat(), "end": chronicle.end.isoformat()},
-    )
+    ))
 
 
 def chronicle_pdf(request, slug, year):
@@ -65,7 +80,7 @@ def chronicle_pdf(request, slug, year):
     pdf = chron.render_pdf(chronicle, request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = _filename(chronicle, "pdf")
-    return response
+    return _public_if(request, response)
 
 
 def chronicle_docx(request, slug, year):
@@ -75,4 +90,4 @@ def chronicle_docx(request, slug, year):
         data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     response["Content-Disposition"] = _filename(chronicle, "docx")
-    return response
+    return _public_if(request, response)

@@ -169,3 +169,54 @@ def test_a_period_with_only_undated_entries_does_not_claim_to_be_empty(client, y
     # a period with nothing at all still says so
     response = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021]), {"start": "2021-02-01", "end": "2021-02-28"})
     assert "该时段没有已发布的稿件" in response.content.decode()
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(captured)
+
+
+@pytest.mark.django_db
+def test_the_public_chronicle_is_kept_whole_and_a_change_shows_at_once(client, year_2021, publish, reader, head, editor):
+    """config/pagecache.py keeps the year's page, PDF and .docx for visitors without a session under
+    the public pages' generation: sent again without rebuilding, rebuilt after any publish,
+    withdrawal or erratum, never with an internal entry, never for a chosen range."""
+    from bulletin.publishing import approve_erratum, propose_erratum, withdraw_issue
+
+    page = reverse("reader:chronicle", args=["test-dsyb", 2021])
+    for url in (page, reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]),
+                reverse("reader:chronicle_docx", args=["test-dsyb", 2021])):
+        first, cold = _queries(client, url)
+        second, warm = _queries(client, url)
+        assert warm == 1 < cold, (url, cold, warm)  # only the generation is read
+        assert second.content == first.content
+        assert second["Content-Type"] == first["Content-Type"]
+        assert second.get("Content-Disposition") == first.get("Content-Disposition")
+
+    # A signed-in reader's chronicle (internal entries) is theirs alone.
+    client.force_login(reader)
+    assert "内部稿：专题会议" in client.get(page).content.decode()
+    client.logout()
+    response, _ = _queries(client, page)
+    assert "内部稿" not in response.content.decode()
+
+    issue = publish(2021, 11, [("十一月稿：新近发布", datetime.date(2021, 11, 8))])
+    assert "十一月稿：新近发布" in client.get(page).content.decode()
+
+    withdraw_issue(issue, by=head, reason="内容有误")
+    assert "十一月稿：新近发布" not in client.get(page).content.decode()
+
+    _queries(client, page)
+    erratum = propose_erratum(Issue.objects.get(year=2021, month=3), text="“植树节”应为“义务植树日”。", by=editor)
+    approve_erratum(erratum, by=head)
+    _response, after = _queries(client, page)
+    assert after > 1  # rebuilt, not the page kept before the erratum
+
+    ranged, ranged_cold = _queries(client, page + "?start=2021-03-01&end=2021-05-31")
+    _again, ranged_warm = _queries(client, page + "?start=2021-03-01&end=2021-05-31")
+    assert ranged_warm == ranged_cold > 1
