@@ -16,8 +16,10 @@ from common import periods
 from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
 from editorial.models import PublicationMembership
 
+from . import jobs
 from .auth_labels import full_name, group_label
 from .models import (
+    BackgroundJob,
     Erratum,
     Issue,
     IssueArticle,
@@ -434,3 +436,38 @@ class IssueEventAdmin(ReadOnlyAdmin):
     list_select_related = ["issue__publication", "actor"]
     fields = ["issue", "created_at", "action", "actor", "comment"]
     readonly_fields = fields
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    """后台任务: written by the worker (bulletin/jobs.py), read here; a failed one can be queued
+    again (重试), which goes through the same service as the desk's button."""
+
+    list_display = ["pk", "kind_label", "status", "progress", "requested_by", "created_at", "finished_at", "attempts"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "kind", "params", "status", "progress_done", "progress_total", "step", "failure", "result",
+        "requested_by", "created_at", "queued_at", "started_at", "finished_at", "attempts",
+        "lease_owner", "lease_until", "heartbeat_at", "task_id",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.display(description="类型", ordering="kind")
+    def kind_label(self, obj):
+        return jobs.kind_label(obj.kind)
+
+    @admin.display(description="进度")
+    def progress(self, obj):
+        return f"{obj.progress_done}/{obj.progress_total}" if obj.progress_total else "—"
+
+    @admin.action(description="重试所选的失败任务")
+    def retry(self, request, queryset):
+        for job in queryset:
+            try:
+                jobs.retry_job(job, by=request.user)
+            except jobs.JobError as exc:
+                self.message_user(request, f"{job.pk}：{exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"已重新排队：{jobs.kind_label(job.kind)} #{job.pk}", messages.SUCCESS)

@@ -183,9 +183,10 @@ if BULLETIN_S3_BUCKET:
 # Fonts kept on S3 are copied to this folder for the PDF renderer, which reads local files
 # (empty: a folder in the system's temporary directory).
 BULLETIN_FONT_CACHE = env.str("BULLETIN_FONT_CACHE", default="")
-# When the PDF of a newly published issue is rendered: "thread" (after commit, in the
-# background), "sync" (after commit, in the publishing request) or "off" (on first download).
-BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="thread")
+# When the PDF of a newly published issue is rendered: "task" (by the background worker, as a
+# job with a progress page; readers asking before it is done are told to wait), "sync" (after
+# commit, in the publishing request) or "off" (on first download). bulletin/pdf/store.py.
+BULLETIN_PDF_ON_PUBLISH = env.str("BULLETIN_PDF_ON_PUBLISH", default="task")
 # Public reader pages written as files for nginx (config/public_files.py, deploy/nginx.conf):
 # unset (the default, no nginx) keeps them in the page cache only (config/pagecache.py).
 PUBLIC_PAGES_ROOT = Path(env.str("PUBLIC_PAGES_ROOT")) if env.str("PUBLIC_PAGES_ROOT", default="") else None
@@ -197,6 +198,13 @@ BULLETIN_AUTOSAVE_SITTING_MINUTES = env.int("BULLETIN_AUTOSAVE_SITTING_MINUTES",
 # Background work (django-tasks): e-mails, scheduled publishing, deadline reminders. The database
 # backend keeps the queue in the site's own database; `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Long work on the queue (bulletin/jobs.py): a worker holds a job under a lease it renews while
+# the job reports progress; a job whose lease ran out (its worker died) is queued again by the
+# periodic tick, at most BULLETIN_JOB_MAX_ATTEMPTS times before it is marked failed.
+BULLETIN_JOB_LEASE_SECONDS = env.int("BULLETIN_JOB_LEASE_SECONDS", default=120)
+BULLETIN_JOB_MAX_ATTEMPTS = env.int("BULLETIN_JOB_MAX_ATTEMPTS", default=3)
+# Extra job kinds (tests): {"kind": {"label": …, "handler": "dotted.path", "roles": (…)}}.
+BULLETIN_JOB_KINDS: dict = {}
 
 # E-mail (notifications): printed on the console unless EMAIL_HOST names an SMTP server.
 EMAIL_HOST = env.str("EMAIL_HOST", default="")

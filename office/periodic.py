@@ -1,6 +1,7 @@
 """The worker's periodic task: every BULLETIN_TICK_SECONDS (60) it publishes the issues whose
 scheduled time has come (a safety net beside the task each schedule queues for its time) and
-sends the deadline reminders that are due. No cron: the task queues its own next run.
+sends the deadline reminders that are due, and queues again the background jobs whose worker
+died mid-run (bulletin.jobs.requeue_lost_jobs). No cron: the task queues its own next run.
 
 `manage.py start_ticking` (run by bin/serve and docker-compose before the worker) queues the
 first run unless one is waiting or running. A run that fails still queues the next one.
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from bulletin.jobs import requeue_lost_jobs
 from bulletin.publishing import publish_due_issues
 
 from . import reminders
@@ -53,6 +55,7 @@ def tick() -> dict:
     try:
         published = publish_due_issues()
         sent = reminders.send_reminders()
-        return {"published": [i.pk for i in published], "reminders": len(sent)}
+        requeued = requeue_lost_jobs()
+        return {"published": [i.pk for i in published], "reminders": len(sent), "requeued_jobs": requeued}
     finally:
         queue_next_tick()

@@ -3,6 +3,7 @@
     publications  Publication, Section, Visibility, StandardWording, PublicationFont: what an office
                   publishes and how
     issues        Issue, IssueArticle, Erratum, IssueEvent, SignOff: an issue and its history
+    jobs          BackgroundJob: one piece of long work on the task queue (bulletin/jobs.py)
     search        ArticleIndex, SearchTerm (bulletin/search/models.py)
 
 Dependency direction: these modules import Django, common/ and each other (issues → publications);
@@ -21,6 +22,7 @@ from .issues import (
     SignOff,
     attach_return_events,
 )
+from .jobs import BackgroundJob
 from .pages import PagesGeneration
 from .publications import (
     DEADLINES,
@@ -33,7 +35,7 @@ from .publications import (
 )
 
 __all__ = [
-    "DEADLINES", "FOCUS_SECTION", "ArticleIndex", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
+    "DEADLINES", "FOCUS_SECTION", "ArticleIndex", "BackgroundJob", "BackIssueReplacement", "Erratum", "Issue", "IssueArticle", "IssueEvent",
     "IssueQuerySet", "PagesGeneration", "Publication", "PublicationFont", "Section", "SearchTerm", "SignOff", "StandardWording", "Visibility",
     "attach_return_events",
 ]

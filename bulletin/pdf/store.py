@@ -8,13 +8,23 @@ the next request renders a fresh file; nothing stale is ever served.
 
 Entry points for other modules:
 
-- ``schedule_issue_pdf(issue)`` — call inside the publishing transaction; renders after commit
-  (in a background thread by default) and never raises.
+- ``schedule_issue_pdf(issue)`` — call inside the publishing transaction; queues the render job
+  ("issue_pdf", bulletin.jobs: the background worker renders it) by default, and never raises.
 - ``invalidate_issue_pdf(issue)`` — call when errata are published or withdrawn: deletes the
-  stored files and schedules a re-render after commit.
-- ``ensure_issue_pdf(issue)`` — the storage name of the current PDF, rendering it first if needed;
-  ``open_pdf(name)`` reads it, ``pdf_storage()`` is where it is (common.storage: PRIVATE_ROOT/pdf on
-  disk, or the bucket's private/pdf/ prefix).
+  stored files and schedules a re-render.
+- ``ensure_issue_pdf(issue)`` — the storage name of the current PDF, rendering it first if needed
+  (one render of an issue at a time: a file lock and, on PostgreSQL, an advisory lock);
+  ``stored_pdf_name(issue)`` the name only if it is stored; ``open_pdf(name)`` reads it,
+  ``pdf_storage()`` is where it is (common.storage: PRIVATE_ROOT/pdf on disk, or the bucket's
+  private/pdf/ prefix).
+- ``request_pdf_job(issue)`` — what a reader's download starts when the PDF is not stored yet
+  (in "task" mode the web process never renders).
+
+settings.BULLETIN_PDF_ON_PUBLISH (``pdf_mode()``): "task" (default) renders on the background
+worker, after publishing and after errata, and a reader asking before it is done is told to wait;
+"sync" renders in the publishing request itself after the commit (tests, the publish_issue
+command); "off" renders nothing at publishing. In "sync" and "off" a reader's request renders a
+missing PDF itself. "thread", the former default, means "task".
 
 The files live outside the media storage on purpose: an internal issue's PDF has no public URL.
 
@@ -25,23 +35,26 @@ a template change), and a stored PDF of a published issue stays as it was distri
 
 from __future__ import annotations
 
+import datetime
 import fcntl
 import hashlib
 import logging
 import mimetypes
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
+from django.utils import timezone
 
 from common.storage import local_path, media_storage, private_storage, walk, write_atomically
 from editorial.models import Image
 
 from ..colophon import colophon_of
+from ..jobs import JobError, latest_job, start_job
 from ..models import Issue, PublicationFont
 from ..rendering import issue_layout
 from .fonts import font_cache_dir, pdf_fonts
@@ -268,31 +281,91 @@ def _render_after_commit(issue_pk: int) -> None:
         logger.exception("Rendering the PDF of issue %s after publishing failed", issue_pk)
 
 
-def _render_in_thread(issue_pk: int) -> None:
-    try:
-        _render_after_commit(issue_pk)
-    finally:
-        connections.close_all()  # this thread's connections only
+PDF_MODES = ("task", "sync", "off")
+
+
+def pdf_mode() -> str:
+    mode = settings.BULLETIN_PDF_ON_PUBLISH
+    if mode == "thread":  # the default before renders moved onto the task queue
+        return "task"
+    if mode not in PDF_MODES:
+        raise ImproperlyConfigured(f"BULLETIN_PDF_ON_PUBLISH must be one of {PDF_MODES}, not {mode!r}")
+    return mode
+
+
+PDF_JOB = "issue_pdf"
+
+
+def pdf_job(issue: Issue):
+    """The newest render job of the issue (for the desk's link to its progress), or None."""
+    return latest_job(PDF_JOB, issue=issue.pk)
 
 
 def schedule_issue_pdf(issue: Issue) -> None:
     """Render the issue's PDF once the current transaction commits; never raises.
 
-    settings.BULLETIN_PDF_ON_PUBLISH: "thread" (default: the publish request does not wait),
-    "sync" (render in the committing request) or "off" (render on first download).
+    In "task" mode the render job's row is written in the caller's transaction (it exists if and
+    only if the publish or the erratum does) and the worker is told after the commit.
     """
-    mode = settings.BULLETIN_PDF_ON_PUBLISH
+    mode = pdf_mode()
     if mode == "off":
         return
     issue_pk = issue.pk
-
-    def run():
-        if mode == "sync":
-            _render_after_commit(issue_pk)
-        else:
-            threading.Thread(target=_render_in_thread, args=(issue_pk,), daemon=True).start()
-
     try:
-        transaction.on_commit(run)
+        if mode == "task":
+            start_job(PDF_JOB, {"issue": issue_pk}, by=None)
+        else:
+            transaction.on_commit(lambda: _render_after_commit(issue_pk))
     except Exception:
         logger.exception("Could not schedule the PDF of issue %s", issue_pk)
+
+
+def stored_pdf_name(issue: Issue) -> str | None:
+    """The storage name of the issue's current PDF if it is stored, else None."""
+    name = pdf_name(issue)
+    return name if pdf_storage().exists(name) else None
+
+
+# A reader's download does not start a render job again for this long after one failed (the
+# page says the PDF cannot be made now; the desk retries it), so a broken issue is not
+# re-rendered for every request.
+FAILED_JOB_PAUSE = datetime.timedelta(minutes=10)
+
+
+def request_pdf_job(issue: Issue):
+    """A reader asks for a PDF that is not stored: the render job under way (started now if
+    there is none), or None if the last one failed moments ago."""
+    last = pdf_job(issue)
+    if last is not None and last.status == last.Status.FAILED and last.finished_at \
+            and timezone.now() - last.finished_at < FAILED_JOB_PAUSE:
+        return None
+    return start_job(PDF_JOB, {"issue": issue.pk}, by=None)
+
+
+def render_pdf_job(job, progress) -> dict:
+    """The "issue_pdf" background job (bulletin.jobs): render and store the PDF of the issue
+    job.params["issue"], under the same lock as a reader's request (ensure_issue_pdf)."""
+    issue = Issue.objects.select_related("publication").filter(pk=job.params.get("issue")).first()
+    if issue is None:
+        raise JobError("这一期已被删除，无法生成 PDF。")
+    if issue.status != Issue.Status.PUBLISHED:
+        raise JobError(f"{issue.publication.name} {issue.month_label} 已不是已发布状态，不生成 PDF。")
+    progress(0, 1, f"正在排版并生成 PDF：{issue.publication.name} 总第{issue.serial_number}期")
+    name = ensure_issue_pdf(issue)
+    # An erratum published while this ran changed what the PDF shows (its start_job found this
+    # job under way and returned it): render the current version too.
+    for _again in range(3):
+        issue = Issue.objects.select_related("publication").get(pk=issue.pk)
+        if issue.status != Issue.Status.PUBLISHED or pdf_name(issue) == name:
+            break
+        progress(0, 1, "内容有更新（勘误），重新生成 PDF")
+        name = ensure_issue_pdf(issue)
+    return {"storage_name": name, "issue": issue.pk}
+
+
+def pdf_job_link(job):
+    """The finished job's link: the reader's address of the issue's PDF."""
+    issue = Issue.objects.select_related("publication").filter(pk=job.params.get("issue")).first()
+    if issue is None or issue.status != Issue.Status.PUBLISHED:
+        return None
+    return "打开 PDF", issue.get_pdf_url()

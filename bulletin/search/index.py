@@ -149,3 +149,22 @@ def rebuild_index() -> int:
     backend.ensure_structures()
     ArticleIndex.objects.all().delete()
     return reindex_articles(Article.objects.order_by("pk").values_list("pk", flat=True).iterator())
+
+
+def rebuild_index_job(job, progress) -> dict:
+    """The "search_reindex" background job (bulletin.jobs): rebuild_index() with progress, in
+    batches of BATCH_SIZE articles. Each row is rewritten where its values (text, words,
+    dictionary stamp) differ, not emptied first: search keeps answering while it runs, and a run
+    interrupted and started again does the same work again (index_rows is idempotent)."""
+    backend.ensure_structures()
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    total = len(ids)
+    progress(0, total, f"正在重建检索索引：共 {total} 篇稿件")
+    tokenizer = segmenter()
+    done = 0
+    for start in range(0, total, BATCH_SIZE):
+        batch = ids[start:start + BATCH_SIZE]
+        index_rows(batch, tokenizer)
+        done += len(batch)
+        progress(done, total, f"已索引 {done} / {total} 篇稿件")
+    return {"articles": total}

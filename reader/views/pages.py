@@ -281,14 +281,17 @@ def issue_pdf(request, slug, serial):
     issue, refusal = _published_issue_or_login(request, slug, serial)
     if refusal:
         return refusal
-    try:
-        name = pdf_store.ensure_issue_pdf(issue)
-    except Exception:
-        logger.exception("Rendering the PDF of %s failed", issue)
-        return render(
-            request, "reader/pdf_unavailable.html", {"issue": issue, "publication": issue.publication},
-            status=503,
-        )
+    if pdf_store.pdf_mode() == "task":
+        # The web process never renders: a missing PDF is the background worker's job.
+        name = pdf_store.stored_pdf_name(issue)
+        if name is None:
+            return _pdf_pending(request, issue)
+    else:
+        try:
+            name = pdf_store.ensure_issue_pdf(issue)
+        except Exception:
+            logger.exception("Rendering the PDF of %s failed", issue)
+            return _pdf_unavailable(request, issue)
     etag = f'"{name.rsplit("-", 1)[-1].removesuffix(".pdf")}"'  # the content version in its name
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
@@ -302,3 +305,34 @@ def issue_pdf(request, slug, serial):
         pdf_store.open_pdf(name), content_type="application/pdf", as_attachment=False, filename=filename,
     )
     return _public_if(_cache_headers(response, etag), issue)
+
+
+PDF_RETRY_SECONDS = 5
+
+
+def _pdf_unavailable(request, issue):
+    response = render(
+        request, "reader/pdf_unavailable.html", {"issue": issue, "publication": issue.publication},
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def _pdf_pending(request, issue):
+    """"PDF 正在生成": the render job is started (or found under way) and the page reloads itself
+    until the file is stored; 503 with Retry-After, so nothing caches it."""
+    try:
+        job = pdf_store.request_pdf_job(issue)
+    except Exception:
+        logger.exception("Could not start the PDF job of %s", issue)
+        job = None
+    if job is None:
+        return _pdf_unavailable(request, issue)
+    response = render(request, "reader/pdf_pending.html", {
+        "issue": issue, "publication": issue.publication, "job": job, "retry_seconds": PDF_RETRY_SECONDS,
+    }, status=503)
+    response["Retry-After"] = str(PDF_RETRY_SECONDS)
+    patch_cache_control(response, no_store=True)
+    return response
