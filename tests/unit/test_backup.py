@@ -1,7 +1,9 @@
 """`manage.py backup` and `manage.py restore`, run as an administrator runs them: as commands, on two
-separate installations (their own database and file directories), the second one empty."""
+separate installations (their own database and file directories, or their own bucket on the S3
+server), the second one empty."""
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -13,21 +15,30 @@ from pathlib import Path
 
 import pytest
 
+from tests import object_storage
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("DATABASE_URL", "")
 
+s3_server = object_storage.s3_server
+
 
 class Installation:
-    def __init__(self, base: Path, database_url: str):
+    def __init__(self, base: Path, database_url: str, bucket: object_storage.Bucket | None = None):
         self.media = base / "media"
         self.private = base / "private"
+        self.bucket = bucket
         self.env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("BULLETIN_S3_")},
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(self.media),
             "PRIVATE_ROOT": str(self.private),
             "PYTHONDONTWRITEBYTECODE": "1",
+            # The PDF renderer's local copies of fonts kept on the bucket.
+            "BULLETIN_FONT_CACHE": str(base / "font-cache"),
         }
+        if bucket is not None:
+            self.env.update(object_storage.bucket_env(bucket.endpoint, bucket.name))
 
     def manage(self, *args, check=True):
         done = subprocess.run(
@@ -44,6 +55,13 @@ class Installation:
             "dumpdata", "bulletin", "editorial", "auth.user", "auth.group", "--indent", "0"
         ).stdout
         return sorted(json.dumps(o, sort_keys=True, ensure_ascii=False) for o in json.loads(out))
+
+    def objects(self) -> dict:
+        """Every stored file on the bucket, by its name under the site's prefix: its SHA-256."""
+        return {
+            key.removeprefix("site/"): hashlib.sha256(self.bucket.read(key)).hexdigest()
+            for key in self.bucket.keys("site/")
+        }
 
     def files(self) -> dict:
         return {
@@ -167,3 +185,106 @@ def test_postgresql_backup_restores_an_empty_installation_to_the_same_state(
     c.manage("migrate", "-v0")
     foreign = c.manage("restore", str(archive), check=False)
     assert foreign.returncode != 0 and "来自 PostgreSQL" in foreign.stderr
+
+
+# The demo as an office uses it, with every stored file on the bucket: an imported back issue,
+# uploaded images (web and print renditions), the issues' rendered PDFs, a staged import, a font.
+DEMO_FILES = r"""
+import io
+from django.contrib.auth import get_user_model
+from PIL import Image
+from bulletin.importing import staging
+from bulletin.models import Issue, Publication
+from bulletin.pdf.store import ensure_issue_pdf
+from editorial.uploads import store_image
+
+editor = get_user_model().objects.get(username="editor")
+for name, colour in (("会议现场.png", (200, 30, 30)), ("项目签约.png", (30, 90, 200))):
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1000), colour).save(buffer, "PNG")
+    store_image(buffer.getvalue(), by=editor, name=name)
+staging.stage("中原区大事月报\n2021年9月\n".encode("gb18030") * 20, user=editor, filename="九月.txt",
+              publication_id=Publication.objects.get().pk, create_sections=False)
+for serial in (97, 90):  # a demo issue and the imported one, as a reader's download renders them
+    ensure_issue_pdf(Issue.objects.get(serial_number=serial))
+"""
+
+
+def _demo_on_a_bucket(site: Installation, tmp_path: Path) -> None:
+    site.manage("migrate", "-v0")
+    site.manage("load_demo")
+    # The tests' back issue as the demo publication's 总第90期 (the demo publishes from 总第95期 on).
+    back_issue = tmp_path / "往期-总第90期.txt"
+    back_issue.write_text((ROOT / "tests" / "data" / "issue-sample.txt").read_text().replace("总第109期", "总第90期"))
+    assert "已导入" in site.manage("import_issue", str(back_issue)).stdout
+    site.manage("shell", "-c", DEMO_FILES)
+
+
+def _bucket(endpoint: str, name: str) -> object_storage.Bucket:
+    client = object_storage.s3_client(endpoint)
+    client.create_bucket(Bucket=name)
+    return object_storage.Bucket(endpoint, name, client, {})
+
+
+def _bucket_round_trip(tmp_path: Path, s3_server: str, url_a: str, url_b: str):
+    run = uuid.uuid4().hex[:8]
+    a = Installation(tmp_path / "a", url_a, _bucket(s3_server, f"backup-a-{run}"))
+    _demo_on_a_bucket(a, tmp_path)
+    a_objects = a.objects()
+    kinds = {name.split("/")[0] + "/" + name.split("/")[1] for name in a_objects}
+    assert {"media/images", "private/pdf", "private/imports"} <= kinds, kinds
+    assert len([name for name in a_objects if name.startswith("private/pdf/")]) == 2
+    assert len([name for name in a_objects if name.startswith("media/")]) == 4  # two images, two renditions each
+    archive = tmp_path / "backup.tar.gz"
+    assert "已备份到" in a.manage("backup", "-o", str(archive)).stdout
+    with tarfile.open(archive, "r:gz") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert {name.removeprefix("files/"): entry["sha256"] for name, entry in manifest["files"].items()
+            if name.startswith("files/")} == a_objects
+    a_records = a.records()
+    assert not set(a.files()) & set(a_objects), "the stored files are on the bucket, not on this disk"
+
+    # A fresh installation: an empty database (migrated) and a new, empty bucket.
+    b = Installation(tmp_path / "b", url_b, _bucket(s3_server, f"backup-b-{run}"))
+    b.manage("migrate", "-v0")
+    assert b.objects() == {}
+    done = b.manage("restore", str(archive))
+    assert "均已按清单核对" in done.stdout
+    # The same issues, articles, revisions and users; the same files, byte for byte.
+    assert b.records() == a_records
+    assert b.objects() == a_objects
+    # What the restored site shows: its issues, and the PDF it rendered, served from the restored
+    # bucket without rendering again.
+    shown = b.manage("shell", "-c", (
+        "import hashlib\n"
+        "from bulletin.models import Issue\n"
+        "from bulletin.pdf import store\n"
+        "print(sorted(Issue.objects.exclude(serial_number=None).values_list('serial_number', flat=True)))\n"
+        "name = store.ensure_issue_pdf(Issue.objects.get(serial_number=97))\n"
+        "print(name, hashlib.sha256(store.open_pdf(name).read()).hexdigest(), store.render_count)"
+    )).stdout.strip().splitlines()
+    assert shown[-2] == "[90, 95, 96, 97]", shown
+    name, digest, renders = shown[-1].split()
+    assert a_objects["private/" + name] == digest and renders == "0"
+    assert b.objects() == a_objects
+    # The restored objects are as private as the ones the site wrote (the bucket's own ACL).
+    for key in b.bucket.keys("site/"):
+        grants = b.bucket.client.get_object_acl(Bucket=b.bucket.name, Key=key)["Grants"]
+        assert not [g for g in grants if "AllUsers" in g["Grantee"].get("URI", "")], (key, grants)
+
+    # Over a bucket in use, restore needs --force.
+    refused = b.manage("restore", str(archive), check=False)
+    assert refused.returncode != 0 and "当前安装已有数据" in refused.stderr
+    return b, archive
+
+
+def test_sqlite_backup_on_a_bucket_restores_into_a_fresh_database_and_bucket(tmp_path, s3_server):
+    _bucket_round_trip(tmp_path, s3_server, f"sqlite:///{tmp_path}/a.sqlite3", f"sqlite:///{tmp_path}/b.sqlite3")
+
+
+@pytest.mark.postgres
+def test_postgresql_backup_on_a_bucket_restores_into_a_fresh_database_and_bucket(
+    tmp_path, s3_server, two_postgres_databases
+):
+    url_a, url_b = two_postgres_databases
+    _bucket_round_trip(tmp_path, s3_server, url_a, url_b)
