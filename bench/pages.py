@@ -144,6 +144,7 @@ def nginx_config(prefix, *, upstream_port, port, static_port, static_root, setti
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("alias /data/static/;", f"alias {settings.STATIC_ROOT}/;"),
         ("alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;"),
+        ("alias /data/private/pdf/;", f"alias {settings.PRIVATE_ROOT}/pdf/;"),
         ("root /data/pages", f"root {settings.PUBLIC_PAGES_ROOT}"),
     ]:
         assert shipped.count(old) == 1, old

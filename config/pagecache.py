@@ -78,6 +78,9 @@ def _cacheable_request(request) -> bool:
 def storable(response) -> bool:
     if not getattr(response, "public_page", False) or response.status_code != 200 or response.cookies:
         return False
+    # Its body is nginx's to send (X-Accel-Redirect): nothing to keep or write out.
+    if response.has_header("X-Accel-Redirect"):
+        return False
     # A per-response nonce must never be sent twice (no reader page uses one today).
     if "'nonce-" in response.get("Content-Security-Policy", ""):
         return False

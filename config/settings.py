@@ -244,6 +244,9 @@ BULLETIN_MAX_REQUEST_BYTES = env.int("BULLETIN_MAX_REQUEST_BYTES", default=50 * 
 # deploy/nginx.conf) Django checks and nginx sends the file from an `internal` location.
 BULLETIN_MEDIA_ACCEL = env.bool("BULLETIN_MEDIA_ACCEL", default=False)
 BULLETIN_MEDIA_ACCEL_PREFIX = env.str("BULLETIN_MEDIA_ACCEL_PREFIX", default="/protected-media/")
+# The same for an internal issue's stored PDF (reader/views/pages.py issue_pdf): an `internal`
+# location over PRIVATE_ROOT/pdf/ only. A public issue's PDF is written out for nginx instead.
+BULLETIN_PDF_ACCEL_PREFIX = env.str("BULLETIN_PDF_ACCEL_PREFIX", default="/protected-pdf/")
 
 # The admin's address; set ADMIN_URL to something less guessable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"

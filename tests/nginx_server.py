@@ -40,8 +40,13 @@ def replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def shipped_server_block(*, upstreams, port, static_root, media_root, pages_root) -> str:
-    """deploy/nginx.conf for the loopback: `upstreams` are (host, port) pairs of gunicorn nodes."""
+def shipped_server_block(*, upstreams, port, static_root, media_root, pages_root, private_root=None) -> str:
+    """deploy/nginx.conf for the loopback: `upstreams` are (host, port) pairs of gunicorn nodes;
+    `private_root` is PRIVATE_ROOT (the settings' by default), whose pdf/ nginx sends after Django's check."""
+    if private_root is None:
+        from django.conf import settings
+
+        private_root = settings.PRIVATE_ROOT
     # Without its comments (which quote directives), as nginx reads it.
     text = re.sub(r"(?m)^\s*#.*\n", "", CONF.read_text())
     servers = "\n    ".join(f"server {host}:{node_port};" for host, node_port in upstreams)
@@ -49,16 +54,17 @@ def shipped_server_block(*, upstreams, port, static_root, media_root, pages_root
     text = replace_once(text, "listen 80;", f"listen 127.0.0.1:{port};")
     text = replace_once(text, "alias /data/static/;", f"alias {static_root}/;")
     text = replace_once(text, "alias /data/media/;", f"alias {media_root}/;")
+    text = replace_once(text, "alias /data/private/pdf/;", f"alias {private_root}/pdf/;")
     return replace_once(text, "root /data/pages", f"root {pages_root}")
 
 
 @contextlib.contextmanager
-def running_nginx(prefix: Path, *, upstreams, static_root, media_root, pages_root):
+def running_nginx(prefix: Path, *, upstreams, static_root, media_root, pages_root, private_root=None):
     """Start nginx with the shipped server block under `prefix`; yields its base URL."""
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server = shipped_server_block(upstreams=upstreams, port=port, static_root=static_root,
-                                  media_root=media_root, pages_root=pages_root)
+                                  media_root=media_root, pages_root=pages_root, private_root=private_root)
     temp_paths = "\n".join(
         f"    {name}_temp_path {prefix}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )

@@ -21,7 +21,9 @@ import hashlib
 import html
 import logging
 from itertools import groupby
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -29,15 +31,15 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.html import strip_tags
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.utils.text import Truncator
 
 from bulletin import public_pages
-from bulletin.access import can_read_internal, can_view_issue
+from bulletin.access import can_read_internal, can_view_issue, is_internal
 from bulletin.models import Issue, Publication, Visibility
 from bulletin.pdf import store as pdf_store
 from bulletin.rendering import flat_entries, published_layout
-from common.storage import signed_url
+from common.storage import is_local, signed_url
 from reader import signed_in
 
 logger = logging.getLogger(__name__)
@@ -301,6 +303,9 @@ def issue_pdf(request, slug, serial):
     url = signed_url(pdf_store.pdf_storage(), name, filename=filename, content_type="application/pdf")
     if url:  # never in the public page cache: the address expires
         return _cache_headers(HttpResponseRedirect(url), etag)
+    if settings.BULLETIN_MEDIA_ACCEL and is_internal(issue) and is_local(pdf_store.pdf_storage()):
+        # Behind nginx (deploy/nginx.conf): checked here, sent by nginx from an `internal` location.
+        return _cache_headers(_accel_pdf(name, filename), etag)
     response = FileResponse(
         pdf_store.open_pdf(name), content_type="application/pdf", as_attachment=False, filename=filename,
     )
@@ -335,4 +340,16 @@ def _pdf_pending(request, issue):
     }, status=503)
     response["Retry-After"] = str(PDF_RETRY_SECONDS)
     patch_cache_control(response, no_store=True)
+    return response
+
+
+def _accel_pdf(name, filename):
+    """An empty answer naming the stored PDF for nginx (X-Accel-Redirect); nginx keeps its
+    Content-Type, Content-Disposition and Cache-Control. Never a public page (no body to keep)."""
+    folder = pdf_store.PDF_FOLDER + "/"
+    if not name.startswith(folder) or "/" in name[len(folder):]:
+        raise Http404("文件不存在。")
+    response = HttpResponse(content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["X-Accel-Redirect"] = settings.BULLETIN_PDF_ACCEL_PREFIX.rstrip("/") + "/" + quote(name[len(folder):])
     return response

@@ -227,3 +227,28 @@ def test_media_check_costs_a_fixed_number_of_queries(publish_with, editor, reade
     client.get(image.web.url)
     with django_assert_max_num_queries(6):  # session, user, image, placements, roles
         assert client.get(image.web.url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_media_accel_only_an_internal_issue_s_pdf_is_left_to_nginx(client, publish_with, settings):
+    """BULLETIN_MEDIA_ACCEL: an internal issue's PDF is an empty answer naming the stored file for
+    nginx (after the check); a public one stays a file answer (written out, kept whole)."""
+    from bulletin.pdf import store as pdf_store
+    from config import pagecache
+
+    settings.BULLETIN_MEDIA_ACCEL = True
+    settings.BULLETIN_PDF_ACCEL_PREFIX = "/protected-pdf/"
+    internal, _article = publish_with("<p>内部稿</p>", visibility=Visibility.INTERNAL)
+    public, _article = publish_with("<p>公开稿</p>", visibility=Visibility.PUBLIC)
+    assert client.get(internal.get_pdf_url()).status_code == 302  # anonymous: sign in first
+
+    client.force_login(make_user("reader", "reader"))
+    response = client.get(internal.get_pdf_url())
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == "/protected-pdf/" + pdf_store.pdf_name(internal).split("/", 1)[1]
+    assert response["Content-Type"] == "application/pdf" and "private" in response["Cache-Control"]
+    assert not pagecache.storable(response)
+
+    response = client.get(public.get_pdf_url())
+    assert response.status_code == 200 and "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -124,3 +124,36 @@ def test_a_page_rendered_before_a_change_is_never_written_after_it(issues, setti
     assert not public_files.write_page(public.get_absolute_url(), generation=stale)
     assert not public_files.write_page(internal.get_absolute_url(), generation=public_pages.generation())
     assert written(settings) == set()
+
+
+def test_an_internal_pdf_is_sent_by_nginx_after_django_s_check_and_only_to_readers(
+    nginx, issues, settings  # noqa: F811
+):
+    from bulletin.pdf import store as pdf_store
+
+    _public, internal = issues
+    reader = make_user("reader", "reader")
+    outsider = make_user("outsider")
+    url = nginx + internal.get_pdf_url()
+
+    status, headers, body = get(url)
+    assert status == 302 and headers["Location"].startswith("/accounts/login/") and b"%PDF" not in body
+    status, headers, body = get(url, session_cookie(outsider))
+    assert status == 302 and b"%PDF" not in body
+
+    status, headers, body = get(url, session_cookie(reader))
+    stored = pdf_store.pdf_path(internal).read_bytes()
+    assert status == 200 and body == stored and body.startswith(b"%PDF")
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"].startswith("inline;")
+    assert headers.get_all("Cache-Control") == ["private, no-cache"] and "Cookie" in headers["Vary"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "X-Accel-Redirect" not in headers
+
+    # The internal location answers nothing asked for directly, and nothing but the PDFs' folder.
+    name = pdf_store.pdf_name(internal).split("/", 1)[1]
+    for path in [f"/protected-pdf/{name}", f"/protected-pdf/../pdf/{name}", "/protected-pdf/../pages/lock"]:
+        status, _headers, body = get(nginx + path, session_cookie(reader))
+        assert status == 404 and b"%PDF" not in body, path
+    # Nothing internal was written where nginx serves files unchecked.
+    assert not any(path == internal.get_pdf_url() for path in written(settings))
