@@ -1,8 +1,10 @@
-"""Two web nodes (issue #14, "Several nodes"): gunicorn on two loopback ports, each with its own
-disk (MEDIA_ROOT, PRIVATE_ROOT), sharing only PostgreSQL, Redis and the S3 server (moto, on the
-loopback). What one node does, the other serves: the issue page and the PDF a node stored, an
-erratum published through the other node (the page cache's generation is in the database), a sign-in made on one, the login throttle's count. No worker is started: the PDF
-is rendered on first request; images on the shared bucket are covered by test_object_storage.
+"""Two web nodes and a worker (issue #14, "Several nodes"): gunicorn on two loopback ports and
+`manage.py db_worker`, each with its own disk (MEDIA_ROOT, PRIVATE_ROOT), sharing only PostgreSQL,
+Redis and the S3 server (moto, on the loopback). What one node does, the other serves: the issue
+page, an issue published through node A whose PDF the worker renders (never a web node:
+BULLETIN_PDF_ON_PUBLISH=task) and node B serves, an erratum published through the other node
+(the page cache's generation is in the database), a sign-in made on one, the login throttle's
+count. Images on the shared bucket are covered by test_object_storage.
 
 The nodes run on their own database (migrated and filled by load_demo), not the test run's."""
 
@@ -122,8 +124,9 @@ def nodes(s3_server, tmp_path_factory):
     base.update(
         DATABASE_URL=urllib.parse.urlunsplit(parts._replace(path=f"/{name}")),
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        DEBUG="true", LOG_LEVEL="WARNING", PYTHONDONTWRITEBYTECODE="1",
-        BULLETIN_PDF_ON_PUBLISH="off", BULLETIN_FONT_CACHE=str(tmp / "fonts"),
+        # INFO: the process that renders a PDF logs it ("Rendered the PDF of issue N").
+        DEBUG="true", LOG_LEVEL="INFO", PYTHONDONTWRITEBYTECODE="1",
+        BULLETIN_PDF_ON_PUBLISH="task", BULLETIN_FONT_CACHE=str(tmp / "fonts"),
     )
 
     def env_of(node):
@@ -131,8 +134,12 @@ def nodes(s3_server, tmp_path_factory):
 
     try:
         for command in (["migrate", "-v0"], ["load_demo"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env_of("a"), check=True,
+            # The demo's issues are published with no PDF job (each test asks for its own).
+            subprocess.run([sys.executable, "manage.py", *command], cwd=REPO,
+                           env={**env_of("a"), "BULLETIN_PDF_ON_PUBLISH": "off"}, check=True,
                            stdout=subprocess.DEVNULL, timeout=600)
+        worker = start([sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "1"], env_of("w"),
+                       "worker.log")
         ports = {}
         for node in ("a", "b"):
             ports[node] = _free_port()
@@ -149,7 +156,7 @@ def nodes(s3_server, tmp_path_factory):
             return done.stdout
 
         yield {"ports": ports, "run_on": run_on, "bucket": object_storage.Bucket(
-            s3_server, bucket, object_storage.s3_client(s3_server), {}), "tmp": tmp}
+            s3_server, bucket, object_storage.s3_client(s3_server), {}), "tmp": tmp, "worker": worker}
     finally:
         for process in processes:
             try:
@@ -172,31 +179,100 @@ def _public_issue(nodes):
     )).split()
 
 
+def _rendered_by(nodes, issue_pk) -> list[str]:
+    """Which processes' logs say they rendered the issue's PDF (bulletin.pdf.store's INFO line)."""
+    line = f"Rendered the PDF of issue {issue_pk} "
+    return [name for name in ("a", "b", "worker") if line in (nodes["tmp"] / f"{name}.log").read_text()]
+
+
+def _wait_for_pdf(browser, port, path):
+    """Ask like a reader's "PDF 正在生成" page does (it reloads itself) until the PDF is there."""
+    deadline = time.monotonic() + 180
+    while True:
+        status, headers, page = browser.request(port, path)
+        if status != 503:
+            return status, headers, page
+        assert "PDF 正在生成".encode() in page and headers["Retry-After"], page.decode()[:500]
+        assert time.monotonic() < deadline, "the worker did not render the PDF"
+        time.sleep(1)
+
+
 def test_what_node_a_stored_node_b_serves(nodes):
     a, b = nodes["ports"]["a"], nodes["ports"]["b"]
-    slug, serial, _pk = _public_issue(nodes)
+    slug, serial, pk = _public_issue(nodes)
     browser = Browser()
     status, _headers, page_a = browser.request(a, f"/{slug}/{serial}/")
     assert status == 200
     status, _headers, page_b = browser.request(b, f"/{slug}/{serial}/")
     assert status == 200 and "总第".encode() in page_b
 
-    # A renders and stores the PDF; B hands out the very same object (no second render).
-    status, headers, _ = browser.request(a, f"/{slug}/{serial}.pdf")
+    # A reader asks node A for a PDF never rendered: A starts the job, the worker renders and
+    # stores it; A and B then hand out the very same object (no second render).
+    status, headers, _ = _wait_for_pdf(browser, a, f"/{slug}/{serial}.pdf")
     assert status == 302
-    keys = nodes["bucket"].keys("site/private/pdf/")
+    keys = nodes["bucket"].keys(f"site/private/pdf/issue-{pk}-")
     assert len(keys) == 1
     status, headers_b, _ = browser.request(b, f"/{slug}/{serial}.pdf")
     assert status == 302 and f"/{nodes['bucket'].name}/{keys[0]}?" in headers_b["Location"]
     with urllib.request.urlopen(headers_b["Location"], timeout=30) as response:
         assert response.read().startswith(b"%PDF")
-    assert nodes["bucket"].keys("site/private/pdf/") == keys
+    assert nodes["bucket"].keys(f"site/private/pdf/issue-{pk}-") == keys
+    assert _rendered_by(nodes, pk) == ["worker"]
     # Nothing was written to either node's disk but the page cache's own counter.
     for node in ("a", "b"):
         for root in ("media", "private"):
             folder = nodes["tmp"] / node / root
             files = [p for p in folder.rglob("*") if p.is_file() and "pages" not in p.parts] if folder.exists() else []
             assert not files, files
+
+
+def test_an_issue_published_on_a_is_rendered_by_the_worker_and_served_by_b(nodes):
+    """The head publishes the demo's signed-off issue through node A's desk; the worker (not a web
+    node) renders its PDF onto the bucket, and node B serves it to a reader signed in on A."""
+    a, b = nodes["ports"]["a"], nodes["ports"]["b"]
+    pk, sign_off_id = nodes["run_on"]("a", (
+        "from django.contrib.auth import get_user_model\n"
+        "from bulletin.models import Issue\n"
+        "from bulletin.publishing import sign_off, submit_for_sign_off\n"
+        "users = get_user_model().objects\n"
+        "issue = Issue.objects.get(status='draft')\n"
+        "submit_for_sign_off(issue, by=users.get(username='editor'))\n"
+        "record = sign_off(issue, by=users.get(username='head'))\n"
+        "print(issue.pk, record.pk)"
+    )).split()
+    worker = nodes["worker"]
+    head = Browser()
+    assert head.login(a, "head", "head-demo-2026")[0] == 302
+    status, _headers, page = head.request(a, f"/desk/issues/{pk}/")
+    assert status == 200 and "发布本期".encode() in page
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    # The worker is held (SIGSTOP) while the issue is published, so what B shows before the PDF
+    # exists is seen for certain; then it goes on.
+    os.killpg(worker.pid, signal.SIGSTOP)
+    try:
+        status, headers, _ = head.request(a, f"/desk/issues/{pk}/publish/", {
+            "csrfmiddlewaretoken": token, "confirm": "yes", "sign_off": sign_off_id,
+        })
+        assert status == 302 and headers["Location"] == f"/desk/issues/{pk}/"
+        slug, serial = nodes["run_on"]("a", (
+            "from bulletin.models import Issue\n"
+            f"i = Issue.objects.get(pk={pk})\n"
+            "print(i.publication.slug, i.serial_number)"
+        )).split()
+        reader = Browser()
+        assert reader.login(a, "reader", "reader-demo-2026")[0] == 302
+        status, headers, page = reader.request(b, f"/{slug}/{serial}.pdf")
+        assert status == 503 and "PDF 正在生成".encode() in page, "B does not render it itself"
+        assert nodes["bucket"].keys(f"site/private/pdf/issue-{pk}-") == []
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+    status, headers, _ = _wait_for_pdf(reader, b, f"/{slug}/{serial}.pdf")
+    assert status == 302
+    (key,) = nodes["bucket"].keys(f"site/private/pdf/issue-{pk}-")
+    assert f"/{nodes['bucket'].name}/{key}?" in headers["Location"]
+    with urllib.request.urlopen(headers["Location"], timeout=30) as response:
+        assert response.read().startswith(b"%PDF")
+    assert _rendered_by(nodes, pk) == ["worker"]
 
 
 def test_an_erratum_published_through_b_shows_on_a_at_once(nodes):
