@@ -266,13 +266,16 @@ def test_nginx_limits_bodies_and_has_the_internal_locations_the_app_expects(comp
     services = compose["services"]
     env = services["web"]["environment"]
     assert env["BULLETIN_MEDIA_ACCEL"] == "true"
-    # X-Accel-Redirect's target: an `internal` location aliasing MEDIA_ROOT as the containers see it.
-    prefix = settings.BULLETIN_MEDIA_ACCEL_PREFIX
-    block = re.search(r"location \^~ " + re.escape(prefix) + r" \{(.*?)\}", conf, re.S).group(1)
-    assert re.search(r"^\s*internal;", block, re.M)
-    assert f"alias {env['MEDIA_ROOT'].rstrip('/')}/;" in block
-    # Nothing private is aliased; static files and public pages come from the shared volume.
-    assert env["PRIVATE_ROOT"] not in conf
+    # X-Accel-Redirect's targets: `internal` locations aliasing MEDIA_ROOT (checked images) and
+    # PRIVATE_ROOT's pdf/ (an internal issue's PDF) as the containers see them.
+    for prefix, folder in ((settings.BULLETIN_MEDIA_ACCEL_PREFIX, env["MEDIA_ROOT"]),
+                           (settings.BULLETIN_PDF_ACCEL_PREFIX, env["PRIVATE_ROOT"] + "/pdf")):
+        block = re.search(r"location \^~ " + re.escape(prefix) + r" \{(.*?)\}", conf, re.S).group(1)
+        assert re.search(r"^\s*internal;", block, re.M), prefix
+        assert f"alias {folder.rstrip('/')}/;" in block, prefix
+    # Nothing else of PRIVATE_ROOT (staged imports, fonts) is aliased anywhere, nor MEDIA_ROOT
+    # outside its internal location; static files and public pages come from the shared volume.
+    assert conf.count(env["PRIVATE_ROOT"]) == 1 and conf.count(env["MEDIA_ROOT"]) == 1
     assert "alias /data/static/;" in conf and f"root {env['PUBLIC_PAGES_ROOT']}$" in conf
     assert _volumes(services["web"]) == ["media:/data:rw"]
     assert "media:/data:ro" in _volumes(services["nginx"]), "nginx reads the shared volume, never writes it"
