@@ -138,9 +138,9 @@ def _compose_config(tmp_path, env_text=None):
     )
 
 
-@pytest.fixture
-def compose(tmp_path):
-    done = _compose_config(tmp_path)
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory):
+    done = _compose_config(tmp_path_factory.mktemp("compose"))
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)
 
