@@ -280,9 +280,13 @@ def _plain_summary(body_html, length=120) -> str:
 
 
 def issue_pdf(request, slug, serial):
-    issue, refusal = _published_issue_or_login(request, slug, serial)
+    # The check in one statement as for the pages (reader/signed_in.py); the PDF's name needs the
+    # whole issue.
+    _generation, issue = signed_in.read(request, slug, serial)
+    issue, refusal = _published_issue_or_login(request, slug, serial, issue)
     if refusal:
         return refusal
+    issue = _whole(issue)
     if pdf_store.pdf_mode() == "task":
         # The web process never renders: a missing PDF is the background worker's job.
         name = pdf_store.stored_pdf_name(issue)
