@@ -102,6 +102,14 @@ KINDS: dict[str, JobKind] = {
         handler="bulletin.search.index.rebuild_index_job",
         roles=(HEAD,),
     ),
+    # A chronicle (大事记) PDF or .docx (bulletin/chronicle_exports.py), started by the system for
+    # any reader (by=None); each download checks the reader against the scope the job records.
+    "chronicle_export": JobKind(
+        label="导出大事记",
+        handler="bulletin.chronicle_exports.make_export",
+        roles=(HEAD,),
+        result_link="bulletin.chronicle_exports.job_link",
+    ),
 }
 
 

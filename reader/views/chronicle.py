@@ -1,21 +1,33 @@
 """The chronicle (大事记) of a publication's year: page, PDF and .docx, over bulletin.chronicle.
 
-The whole year as a visitor who may not read internal issues sees it is a public page
+The year's page as a visitor who may not read internal issues sees it is a public page
 (`public_page`, reader/views/pages.py): config/pagecache.py keeps it for visitors without a session
-under the public pages' generation, which every publish, erratum and withdrawal moves (the
-chronicle lists published placements only), so the PDF and the .docx are rendered once per change
-rather than on every download. A range chosen in the form (a query string) is never kept.
+under the public pages' generation, which every publish, erratum and withdrawal moves. A range
+chosen in the form (a query string) is never kept.
+
+The PDF and the .docx are made by the background worker and stored (bulletin.chronicle_exports):
+the export link serves the stored file when the same export (range, format, what the reader may
+see, the chronicle's current content) was made before, and otherwise starts the job (or finds it
+under way) and sends the reader to its progress page, which reloads itself until the file is
+ready and then offers the download. Every download checks again that the reader may read the
+export's scope.
 """
 
 import datetime
-from urllib.parse import quote
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 
 from bulletin import chronicle as chron
+from bulletin import chronicle_exports as exports
 from bulletin.access import can_read_internal
-from bulletin.models import Publication
+from bulletin.models import BackgroundJob, Publication
+from common.storage import private_storage, signed_url
+
+# How often the progress page reloads itself (CSP allows no inline script; a meta refresh).
+REFRESH_SECONDS = 2
 
 
 def _parse_date(value):
@@ -58,11 +70,6 @@ def _public_if(request, response):
     return response
 
 
-def _filename(chronicle, ext):
-    name = f"{chronicle.title}.{ext}".replace(" ", "_")
-    return f"attachment; filename=\"chronicle.{ext}\"; filename*=UTF-8''{quote(name)}"
-
-
 def chronicle_page(request, slug, year):
     chronicle, error = _chronicle(request, slug, year)
     query = request.GET.urlencode()
@@ -75,19 +82,72 @@ def chronicle_page(request, slug, year):
     ))
 
 
-def chronicle_pdf(request, slug, year):
+def _no_store(response):
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _send(name, params, title=None):
+    """The stored export, as a download: a presigned URL on object storage, else streamed."""
+    filename = exports.download_filename(params, title)
+    content_type = chron.CONTENT_TYPES[params["format"]]
+    storage = private_storage()
+    url = signed_url(storage, name, filename=filename, content_type=content_type, inline=False)
+    if url:
+        return _no_store(HttpResponseRedirect(url))
+    return _no_store(FileResponse(storage.open(name, "rb"), content_type=content_type, as_attachment=True,
+                                  filename=filename))
+
+
+def _export(request, slug, year, fmt):
     chronicle, _ = _chronicle(request, slug, year)
-    pdf = chron.render_pdf(chronicle, request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = _filename(chronicle, "pdf")
-    return _public_if(request, response)
+    state = exports.request_export(chronicle, fmt)
+    if state.name:
+        return _send(state.name, state.params, chronicle.title)
+    return _no_store(redirect("reader:chronicle_export", slug=chronicle.publication.slug, pk=state.job.pk))
+
+
+def chronicle_pdf(request, slug, year):
+    return _export(request, slug, year, chron.PDF)
 
 
 def chronicle_docx(request, slug, year):
-    chronicle, _ = _chronicle(request, slug, year)
-    data = chron.render_docx(chronicle, request.build_absolute_uri("/"))
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
-    response["Content-Disposition"] = _filename(chronicle, "docx")
-    return _public_if(request, response)
+    return _export(request, slug, year, chron.DOCX)
+
+
+def _export_job(request, slug, pk):
+    """(publication, job) of an export the reader may have, or (None, a refusal)."""
+    publication = get_object_or_404(Publication, slug=slug)
+    job = get_object_or_404(BackgroundJob, pk=pk, kind=exports.KIND, params__publication=publication.pk)
+    if not exports.may_read(request.user, job.params):
+        # As for an internal issue: anonymous readers sign in; a signed-in account without the
+        # reader role is told on the login page that it may not read internal content.
+        return None, redirect_to_login(request.get_full_path())
+    return publication, job
+
+
+def chronicle_export(request, slug, pk):
+    """The export's progress page: reloads itself while the worker makes the file."""
+    publication, job = _export_job(request, slug, pk)
+    if publication is None:
+        return job
+    params = job.params
+    context = {
+        "publication": publication, "job": job, "stored": exports.stored_file(job) is not None,
+        "format_label": chron.FORMAT_LABELS.get(params["format"], params["format"]),
+        "title": (job.result or {}).get("title") or exports.export_title(publication, params),
+        "restart_url": exports.export_url(publication, params),
+        "chronicle_url": exports.page_url(publication, params),
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    return _no_store(render(request, "reader/chronicle_export.html", context))
+
+
+def chronicle_export_download(request, slug, pk):
+    publication, job = _export_job(request, slug, pk)
+    if publication is None:
+        return job
+    name = exports.stored_file(job)
+    if name is None:  # not made yet, failed, or replaced by a newer version of the chronicle
+        return redirect("reader:chronicle_export", slug=slug, pk=job.pk)
+    return _send(name, job.params, (job.result or {}).get("title"))

@@ -298,6 +298,29 @@ INTERNAL_PAGE = row(anon="login", reader="ok+internal", nogroup="login", staff="
                     editor="ok+internal", editor2="ok+internal", approver="ok+internal", head="ok+internal",
                     superuser="ok+internal")
 NOT_FOUND = row(**{r: "404" for r in ROLES})
+# An internal chronicle export (its progress page, its stored file): as an internal issue, but
+# the page lists no entries.
+INTERNAL_EXPORT = row(anon="login", reader="ok", nogroup="login", staff="ok", editor="ok", editor2="ok",
+                      approver="ok", head="ok", superuser="ok")
+
+
+def _internal_export(w):
+    """A finished internal-scope chronicle export of the world's publication, its file stored."""
+    from bulletin import chronicle_exports
+    from bulletin.models import BackgroundJob
+    from common.storage import private_storage, write_atomically
+
+    job = getattr(w, "internal_export", None)
+    if job is None:
+        params = {"publication": w.publication.pk, "start": "2020-01-01", "end": "2020-12-31",
+                  "format": "docx", "scope": "internal", "version": "0123456789abcdef"}
+        name = chronicle_exports.storage_name(params)
+        write_atomically(private_storage(), name, b"PK internal chronicle")
+        job = w.internal_export = BackgroundJob.objects.create(
+            kind=chronicle_exports.KIND, params=params, params_key="matrix", status=BackgroundJob.Status.DONE,
+            result={"storage_name": name, "title": "大事记", "entries": 1, "size": 21},
+        )
+    return job.pk
 
 READER_GETS = {
     "home": (_reader("home"), LIST_PAGE),
@@ -321,6 +344,8 @@ READER_GETS = {
     "public_media": (_image_in("published"), PUBLIC_PAGE),
     "internal_media": (_image_in("internal"), row(anon="login", reader="ok", nogroup="404", staff="ok")),
     "draft_media": (_image_in("draft"), row(anon="404", reader="404", nogroup="404", staff="404")),
+    "internal_chronicle_export": (_reader("chronicle_export", _slug, _internal_export), INTERNAL_EXPORT),
+    "internal_chronicle_download": (_reader("chronicle_export_download", _slug, _internal_export), INTERNAL_EXPORT),
 }
 
 
@@ -366,6 +391,8 @@ def test_every_reader_route_is_in_the_matrix():
     covered = {"home", "search", "archive", "chronicle", "issue", "article", "issue_pdf", "feed_atom", "feed_rss"}
     # The chronicle's PDF and .docx build from the same bulletin.chronicle as its page.
     covered |= {"chronicle_pdf", "chronicle_docx"}
+    # An export's progress page and download (internal rows above; tests/unit/test_chronicle_exports.py).
+    covered |= {"chronicle_export", "chronicle_export_download"}
     names = {p.name for p in urls.urlpatterns}
     assert names <= covered, f"reader routes not in the permission matrix: {sorted(names - covered)}"
 

@@ -2,13 +2,14 @@
 
 import datetime
 import io
+import re
 import subprocess
 
 import pytest
 from django.urls import reverse
 
 from bulletin.chronicle import first_sentence
-from bulletin.models import Issue, IssueArticle, Visibility
+from bulletin.models import BackgroundJob, Issue, IssueArticle, Visibility
 from bulletin.publishing import publish_back_issue
 from editorial.models import Article
 
@@ -98,14 +99,30 @@ def test_chronicle_unknown_publication_is_404_and_does_not_clash_with_issues(cli
     assert client.get(reverse("reader:issue", args=["test-dsyb", 96])).status_code == 200
 
 
+def exported(client, capture, url, query=None):
+    """The export as a reader gets it: the link starts the worker's job, the progress page's
+    download link serves the stored file (tests/unit/test_chronicle_exports.py)."""
+    from tests.unit.test_chronicle_exports import run_worker
+
+    with capture(execute=True):
+        waiting = client.get(url, query or {})
+    assert waiting.status_code == 302 and "/chronicle/exports/" in waiting["Location"]
+    run_worker()
+    page = client.get(waiting["Location"]).content.decode()
+    download = re.search(r'href="([^"]+/download/)"', page).group(1)
+    response = client.get(download)
+    response.body = b"".join(response.streaming_content)
+    return response
+
+
 @pytest.mark.django_db
-def test_chronicle_pdf(client, year_2021, tmp_path):
-    response = client.get(reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]))
+def test_chronicle_pdf(client, year_2021, tmp_path, django_capture_on_commit_callbacks):
+    response = exported(client, django_capture_on_commit_callbacks, reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert response.body.startswith(b"%PDF")
     pdf = tmp_path / "chronicle.pdf"
-    pdf.write_bytes(response.content)
+    pdf.write_bytes(response.body)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     compact = "".join(text.split())
     positions = [compact.index(t) for t in [*EXPECTED, "未注日期的稿件"]]
@@ -115,13 +132,14 @@ def test_chronicle_pdf(client, year_2021, tmp_path):
 
 
 @pytest.mark.django_db
-def test_chronicle_docx(client, year_2021):
+def test_chronicle_docx(client, year_2021, django_capture_on_commit_callbacks):
     import docx
 
-    response = client.get(reverse("reader:chronicle_docx", args=["test-dsyb", 2021]), {"end": "2021-06-30"})
+    response = exported(client, django_capture_on_commit_callbacks,
+                        reverse("reader:chronicle_docx", args=["test-dsyb", 2021]), {"end": "2021-06-30"})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    document = docx.Document(io.BytesIO(response.content))
+    document = docx.Document(io.BytesIO(response.body))
     paragraphs = [p.text for p in document.paragraphs]
     assert "大事记" in paragraphs[0]
     body = "\n".join(paragraphs)
@@ -150,11 +168,14 @@ def test_chronicle_bad_dates_are_reported_not_silently_ignored(client, year_2021
     assert "无效" not in response.content.decode()
     assert [e.title for e in response.context["chronicle"].dated] == EXPECTED[:3]
     for export in ("reader:chronicle_pdf", "reader:chronicle_docx"):
-        assert client.get(reverse(export, args=["test-dsyb", 2021]), {"start": "2021-13-01"}).status_code == 200
+        # A bad date in an export link exports the whole year (made by the worker: its progress page).
+        response = client.get(reverse(export, args=["test-dsyb", 2021]), {"start": "2021-13-01"})
+        assert response.status_code == 302 and "/chronicle/exports/" in response["Location"]
+    assert {(j.params["start"], j.params["end"]) for j in BackgroundJob.objects.all()} == {("2021-01-01", "2021-12-31")}
 
 
 @pytest.mark.django_db
-def test_a_period_with_only_undated_entries_does_not_claim_to_be_empty(client, year_2021):
+def test_a_period_with_only_undated_entries_does_not_claim_to_be_empty(client, year_2021, django_capture_on_commit_callbacks):
     query = {"start": "2021-06-21", "end": "2021-06-30"}
     response = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021]), query)
     chronicle = response.context["chronicle"]
@@ -162,7 +183,7 @@ def test_a_period_with_only_undated_entries_does_not_claim_to_be_empty(client, y
     html = response.content.decode()
     assert "未注日期的稿件" in html and "没有已发布的稿件" not in html
 
-    pdf = client.get(reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]), query).content
+    pdf = exported(client, django_capture_on_commit_callbacks, reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]), query).body
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "未注日期的稿件" in text and "没有已发布的稿件" not in text
 
@@ -183,14 +204,15 @@ def _queries(client, url):
 
 @pytest.mark.django_db
 def test_the_public_chronicle_is_kept_whole_and_a_change_shows_at_once(client, year_2021, publish, reader, head, editor):
-    """config/pagecache.py keeps the year's page, PDF and .docx for visitors without a session under
+    """config/pagecache.py keeps the year's page for visitors without a session under
     the public pages' generation: sent again without rebuilding, rebuilt after any publish,
     withdrawal or erratum, never with an internal entry, never for a chosen range."""
     from bulletin.publishing import approve_erratum, propose_erratum, withdraw_issue
 
     page = reverse("reader:chronicle", args=["test-dsyb", 2021])
-    for url in (page, reverse("reader:chronicle_pdf", args=["test-dsyb", 2021]),
-                reverse("reader:chronicle_docx", args=["test-dsyb", 2021])):
+    # The PDF and the .docx are stored files made once per content by the worker instead
+    # (bulletin/chronicle_exports.py, tests/unit/test_chronicle_exports.py).
+    for url in (page,):
         first, cold = _queries(client, url)
         second, warm = _queries(client, url)
         assert warm == 1 < cold, (url, cold, warm)  # only the generation is read
