@@ -5,7 +5,7 @@
 Runs in a throw-away test database (bench/_setup.py). Each run assembles and signs off a fresh
 issue, then times:
   publish     publish_issue() alone: numbering under the publication lock, pinning revisions
-              (what the head waits for with BULLETIN_PDF_ON_PUBLISH=thread, the default)
+              (what the head waits for with BULLETIN_PDF_ON_PUBLISH=task, the default)
   pdf         rendering and storing the issue's PDF (ensure_issue_pdf: WeasyPrint + fonts)
   download    the first PDF download through the reader view afterwards (file already stored)
   publish+pdf publish_issue() with BULLETIN_PDF_ON_PUBLISH=sync (PDF rendered in the request)

@@ -1,10 +1,10 @@
-"""Every /desk/ page: 待办, articles, review, issues, calendar, import, search (namespace "desk")."""
+"""Every /desk/ page: 待办, articles, review, issues, calendar, import, search, jobs (namespace "desk")."""
 
 from django.urls import path
 
 import common.converters  # noqa: F401  (registers <id:…>: at most 18 digits)
 
-from .views import articles, calendar, importing, issues, notifications, search, todo
+from .views import articles, calendar, importing, issues, jobs, notifications, search, todo
 
 app_name = "desk"
 
@@ -50,6 +50,12 @@ urlpatterns = [
     path("issues/<id:pk>/withdraw/", issues.issue_withdraw, name="issue_withdraw"),
     path("issues/<id:pk>/errata/", issues.erratum_propose, name="erratum_propose"),
     path("issues/<id:pk>/errata/<id:erratum_pk>/approve/", issues.erratum_approve, name="erratum_approve"),
+    # 后台任务: long work on the task queue, its progress, 重试
+    path("jobs/", jobs.job_list, name="job_list"),
+    path("jobs/reindex/", jobs.reindex_start, name="job_reindex"),
+    path("jobs/<id:pk>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<id:pk>/state.json", jobs.job_state, name="job_state"),
+    path("jobs/<id:pk>/retry/", jobs.job_retry, name="job_retry"),
     # Back issues (往期导入)
     path("import/", importing.upload, name="import_upload"),
     path("import/confirm/", importing.confirm, name="import_confirm"),

@@ -23,7 +23,7 @@ from bulletin.models import (
     Visibility,
     attach_return_events,
 )
-from bulletin.pdf.store import render_pdf_bytes
+from bulletin.pdf.store import pdf_job, render_pdf_bytes
 from bulletin.proofreading import issue_findings
 from bulletin.publishing import IssueError, issue_fingerprint, valid_sign_off
 from bulletin.publishing.base import when_label
@@ -174,6 +174,8 @@ def _detail_context(request, issue: Issue) -> dict:
         "scheduled_label": when_label(issue.scheduled_publish_at) if issue.scheduled_publish_at else "",
         "sign_off_refusal": publishing.sign_off_refusal(issue, user)
         if issue.status == Issue.Status.SUBMITTED else None,
+        # The PDF's render job (bulletin.jobs), linked to its progress page.
+        "pdf_job": pdf_job(issue) if issue.status == Issue.Status.PUBLISHED else None,
     }
 
 

@@ -169,7 +169,31 @@ def _replacement_url(name):
     return lambda w: reverse(name, args=[(getattr(w, "replacement", None) or _replacement(w)).pk])
 
 
+def _failed_pdf_job(w):
+    """A render job of the published issue that failed (the system started it: no requester)."""
+    from bulletin.models import BackgroundJob
+
+    job = getattr(w, "pdf_job", None)
+    if job is None or not BackgroundJob.objects.filter(pk=job.pk).exists():
+        job = w.pdf_job = BackgroundJob.objects.create(
+            kind="issue_pdf", params={"issue": w.published.pk}, params_key="matrix", status="failed",
+            failure="内部错误（OSError），详情见后台日志。可以重试。",
+        )
+    return job
+
+
+def _job_url(name):
+    return lambda w: reverse(name, args=[_failed_pdf_job(w).pk])
+
+
+# Jobs: any desk role opens the list; one job is seen by its requester and the roles of its
+# kind (the PDF's: editors and heads, not the approver).
+JOB_PAGE = row(approver="403")
+
 DESK_GETS = {
+    "job_list": (lambda w: reverse("desk:job_list"), DESK_PAGE),
+    "job_detail": (_job_url("desk:job_detail"), JOB_PAGE),
+    "job_state": (_job_url("desk:job_state"), JOB_PAGE),
     "dashboard": (lambda w: reverse("desk:dashboard"), DESK_PAGE),
     "review_queue": (lambda w: reverse("desk:review_queue"), DESK_PAGE),
     "search": (lambda w: reverse("desk:search") + "?q=稿件", DESK_PAGE),
@@ -615,6 +639,20 @@ DESK_POSTS = {
         data=lambda w: {},
         happened=lambda w: Erratum.objects.get(pk=w.erratum.pk).published_at is not None,
         expected=REFUSED_UNLESS("head", "superuser"),
+    ),
+    "job_retry": dict(
+        setup=_failed_pdf_job,
+        url=_job_url("desk:job_retry"),
+        data=lambda w: {},
+        happened=lambda w: type(w.pdf_job).objects.filter(pk=w.pdf_job.pk, status="queued").exists(),
+        expected=JOB_PAGE,
+    ),
+    "job_reindex": dict(
+        url=lambda w: reverse("desk:job_reindex"),
+        data=lambda w: {},
+        happened=lambda w: __import__("bulletin.models", fromlist=["BackgroundJob"]).BackgroundJob.objects
+        .filter(kind="search_reindex").exists(),
+        expected=row(editor="403", editor2="403", approver="403"),
     ),
     "notifications_read": dict(
         url=lambda w: reverse("desk:notifications_read"),

@@ -326,7 +326,7 @@ def test_publish_issue_command_leaves_the_pdf_ready(signed_off_issue, head, sett
     # From cron the process exits right after publishing: the PDF must not be left to a thread.
     from bulletin.pdf.store import pdf_path
 
-    settings.BULLETIN_PDF_ON_PUBLISH = "thread"
+    settings.BULLETIN_PDF_ON_PUBLISH = "task"  # the default: the command renders itself all the same
     issue = signed_off_issue()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("publish_issue", str(issue.pk), "--as", "head", stdout=io.StringIO())
