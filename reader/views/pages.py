@@ -106,6 +106,7 @@ def _cache_headers(response, etag=None, last_modified=None):
 
 SHELL_SECONDS = 24 * 60 * 60
 USER_NAV_MARK, MESSAGES_MARK = "<!--bulletin:user-nav-->", "<!--bulletin:messages-->"
+FILL_SPLIT = "<!--bulletin:fill-split-->"
 # This worker's own copies of kept pages, in front of Redis (the keys name the generation).
 local_shells = public_pages.LocalPages()
 
@@ -134,9 +135,9 @@ def _shell_key(request, generation) -> str | None:
 
 def _filled(request, shell: str) -> str:
     """The kept page with this request's header (who is signed in) and messages."""
-    nav = render_to_string("_user_nav.html", request=request)
-    messages = render_to_string("_messages.html", request=request)
-    return shell.replace(USER_NAV_MARK, nav, 1).replace(MESSAGES_MARK, messages, 1)
+    # Both in one render (templates/_page_fill.html): the context processors run once.
+    nav, messages = render_to_string("_page_fill.html", request=request).split(FILL_SPLIT, 1)
+    return shell.replace(USER_NAV_MARK, nav, 1).replace(MESSAGES_MARK, messages.removesuffix("\n"), 1)
 
 
 def _from_shell(request, issue, kept, *etag_parts):

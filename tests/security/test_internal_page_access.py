@@ -150,3 +150,32 @@ def test_a_reader_without_the_role_never_gets_the_kept_page(internal):
     for url in pages(internal):
         assert reads(client, url) and reads(client, url)
         assert not reads(stranger, url) and not reads(stranger, url)
+
+
+def test_the_kept_page_is_filled_with_exactly_the_header_and_messages_django_renders(internal):
+    import re
+
+    from django.contrib import messages
+    from django.template.loader import render_to_string
+
+    user = make_user("zhou", "reader", "editor", first_name="周读者")
+    client = Client()
+    client.force_login(user)
+    url = pages(internal)[0]
+    assert reads(client, url)
+    # A message waiting (Django's cookie storage, as after a desk action's redirect).
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest, HttpResponse
+
+    storage, answer = CookieStorage(HttpRequest()), HttpResponse()
+    storage.add(messages.SUCCESS, "稿件已保存。")
+    storage.update(answer)
+    client.cookies["messages"] = answer.cookies["messages"].value
+    response = client.get(url)
+    html = response.content.decode()
+    request = response.wsgi_request
+    mask = lambda text: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", text)  # noqa: E731
+    request._messages = messages.storage.default_storage(request)  # the same cookie, read afresh
+    for fragment in (render_to_string("_user_nav.html", request=request), render_to_string("_messages.html", request=request)):
+        assert mask(fragment).strip() and mask(fragment) in mask(html)
+    assert "稿件已保存。" in html and ">编辑部</a>" in html and "<!--bulletin:" not in html
