@@ -20,15 +20,31 @@ ROLE_LABELS = {
 }
 
 
+def _load_groups(user) -> None:
+    """Read the user's groups once, (id, name) of each: the roles below and the review levels'
+    groups (office.todo) come from this one query on every desk page."""
+    groups = list(user.groups.values_list("pk", "name"))
+    user._bulletin_group_ids = {pk for pk, _name in groups}
+    user._bulletin_roles = {name for _pk, name in groups if name in ROLE_LABELS}
+
+
 def role_codes(user) -> set[str]:
-    """The role codenames of a user, cached on the user object for the request."""
+    """The role codenames of a user, cached on the user object for the request (clearing
+    `_bulletin_roles` reads the groups again)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    cached = getattr(user, "_bulletin_roles", None)
-    if cached is None:
-        cached = set(user.groups.filter(name__in=ROLE_LABELS).values_list("name", flat=True))
-        user._bulletin_roles = cached
-    return cached
+    if getattr(user, "_bulletin_roles", None) is None:
+        _load_groups(user)
+    return user._bulletin_roles
+
+
+def group_ids(user) -> set[int]:
+    """The ids of every group of the user (roles and review groups alike), cached likewise."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if getattr(user, "_bulletin_roles", None) is None or getattr(user, "_bulletin_group_ids", None) is None:
+        _load_groups(user)
+    return user._bulletin_group_ids
 
 
 def has_role(user, *codes: str) -> bool:

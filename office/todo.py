@@ -18,6 +18,8 @@ badges, on every desk page).
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, Window
@@ -26,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bulletin.models import BackIssueReplacement, Erratum, Issue, attach_return_events
-from common.roles import APPROVER, EDITOR, HEAD, has_role
+from common.roles import APPROVER, EDITOR, HEAD, group_ids, has_role
 from editorial import workflow
 from editorial.membership import publication_ids
 from editorial.models import Article, ArticleTransition, ReviewLevel
@@ -163,7 +165,7 @@ def _review_levels(user):
     cached = getattr(user, "_todo_review_levels", None)
     if cached is None:
         cached = (
-            set(user.groups.values_list("pk", flat=True)),
+            group_ids(user),
             list(ReviewLevel.objects.values_list("publication_id", "level", "group_id")),
         )
         user._todo_review_levels = cached
@@ -187,10 +189,10 @@ def review_filter(user) -> Q:
     return Q(status=Status.SUBMITTED, publication_id__in=publication_ids(user)) & q
 
 
-def awaiting_review(user, qs=None):
+def awaiting_review_q(user) -> Q:
     """Articles waiting for `user`'s review: at one of their levels, not written or last edited
-    by them, not already approved by them in this review round (four-eyes rule)."""
-    qs = Article.objects.all() if qs is None else qs
+    by them, not already approved by them in this review round (four-eyes rule). A Q, so that
+    the review queue and the navigation's badge (one aggregate with the other counts) share it."""
     # The transition that started the article's current review round (submit, reopen, restart).
     round_start = Subquery(
         ArticleTransition.objects.filter(
@@ -202,12 +204,13 @@ def awaiting_review(user, qs=None):
     approved_this_round = ArticleTransition.objects.filter(
         article=OuterRef("pk"), actor=user, action=workflow.APPROVE, pk__gt=Coalesce(round_start, Value(0))
     )
-    return (
-        qs.filter(review_filter(user))
-        .exclude(author=user)
-        .exclude(last_edited_by=user)
-        .exclude(Exists(approved_this_round))
-    )
+    return review_filter(user) & ~Q(author=user) & ~Q(last_edited_by=user) & ~Exists(approved_this_round)
+
+
+def awaiting_review(user, qs=None):
+    """The articles of `awaiting_review_q`, from `qs` (default: every article)."""
+    qs = Article.objects.all() if qs is None else qs
+    return qs.filter(awaiting_review_q(user))
 
 
 class _Context:
@@ -405,6 +408,54 @@ def for_user(user, *, limit: int = 10, today: datetime.date | None = None) -> To
     return Todo(lists, today, schedule)
 
 
+def _article_filters(user, ctx, keys) -> dict[str, Q]:
+    """The article lists' conditions, for counting them together (counts)."""
+    filters = {}
+    if "review" in keys:
+        filters["review"] = awaiting_review_q(user)
+    if "returned" in keys:
+        filters["returned"] = Q(author=user, status=Status.RETURNED)
+    if "drafts" in keys and (near := ctx.near("draft_due")):
+        # As a subquery, not an annotation of the counted rows: an aggregate over a subquery
+        # annotation is wrapped in a derived table, where the review condition's correlated
+        # EXISTS could no longer see the article's row.
+        drafts = (
+            Article.objects.filter(author=user, status=Status.DRAFT)
+            .annotate(placed_issue=deadlines.placed_issue_id())
+            .filter(deadlines.for_issues_q(near, ctx.current))
+        )
+        filters["drafts"] = Q(pk__in=drafts.values("pk"))
+    return filters
+
+
 def counts(user, *, today: datetime.date | None = None) -> Todo:
-    """The same lists with their counts only (no items): the navigation's badges."""
-    return for_user(user, limit=0, today=today)
+    """The same lists with their counts only (no items, no schedule): the navigation's badges,
+    on every desk page. The article lists are counted together in one aggregate query (the
+    rows of any of them, each counted with its own condition), the issue lists from the open
+    issues read once: a fixed few queries whatever the archive (issue #15)."""
+    today = today or timezone.localdate()
+    keys = concerned_lists(user)
+    if not keys:
+        return Todo([], today)
+    ctx = _Context(today, user)
+    filters = _article_filters(user, ctx, keys)
+    counted = {}
+    if filters:
+        counted = (
+            Article.objects.filter(functools.reduce(operator.or_, filters.values()))
+            .aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
+        )
+    lists = []
+    for key in keys:
+        if key in counted:
+            lists.append(TodoList(key, counted[key], _ARTICLE_LIST_URLS[key]()))
+        else:  # drafts with no 截稿 near: nothing to count; the issue lists: no query
+            lists.append(BUILDERS[key](user, ctx, 0))
+    return Todo(lists, today)
+
+
+_ARTICLE_LIST_URLS = {
+    "review": lambda: reverse("desk:review_queue"),
+    "returned": lambda: reverse("desk:article_list") + "#returned",
+    "drafts": lambda: reverse("desk:article_list") + "#drafts",
+}

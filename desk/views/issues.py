@@ -20,6 +20,7 @@ from bulletin.models import (
     Erratum,
     Issue,
     IssueEvent,
+    Publication,
     Visibility,
     attach_return_events,
 )
@@ -59,8 +60,9 @@ ISSUE_FILTERS = {
 
 @desk_view()
 def issue_list(request):
-    # Only the publications the user works in (editorial.membership).
-    publications = list(membership.publications_of(request.user))
+    # Only the publications the user works in (editorial.membership), from the ids the
+    # navigation's badges read for this request too; creating an issue checks membership again.
+    publications = list(Publication.objects.filter(pk__in=membership.publication_ids(request.user)))
     if request.method == "POST":
         chosen = parse_id(request.POST.get("publication"))
         publication = next((p for p in publications if p.pk == chosen), None) if chosen else None

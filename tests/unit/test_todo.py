@@ -27,6 +27,11 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def superuser_factory():
+    return lambda: make_user("admin", is_superuser=True)
+
+
 def ready(issue, make_article, editor, title):
     focus = make_article(title=title, section="本期焦点", status=APPROVED)
     publishing.add_article(issue, focus, by=editor)
@@ -126,6 +131,20 @@ def test_each_role_sees_exactly_what_waits_for_it(office, editor, editor2, head,
     assert waiting.issue_count == 3
 
     assert todo.for_user(reader, today=TODAY).lists == []
+
+
+def test_the_badges_count_exactly_what_the_lists_count(office, editor, editor2, head, reader, superuser_factory):
+    """The navigation's badges (todo.counts: the article lists counted in one aggregate query)
+    agree with 待办's lists for every role, the four-eyes exclusions included."""
+    users = [editor, editor2, head, reader, office["first"], office["final"], office["both"], superuser_factory()]
+    for today in (TODAY, datetime.date(2026, 9, 1)):  # 截稿 near and not near
+        for user in users:
+            full, badges = todo.for_user(user, today=today), todo.counts(user, today=today)
+            expected = [(lst.key, lst.count, lst.url) for lst in full.lists]
+            assert [(lst.key, lst.count, lst.url) for lst in badges.lists] == expected, (user, today)
+            assert (badges.total, badges.review_count, badges.issue_count) == (
+                full.total, full.review_count, full.issue_count
+            )
 
 
 def test_most_urgent_first_with_the_comments(office, editor, head):
