@@ -20,28 +20,71 @@ _PG_CREATE = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_search_vector_gin ON {TABLE} USING GIN (search_vector)",
 ]
 
-# Impact lexemes (PostgreSQL): for every lexeme of search_vector that occurs at least B times
-# (B in IMPACT_LEVELS), the lexeme "word#B", in a second GIN-indexed tsvector. ts_rank of a row
-# grows with how often each query word occurs in it and nothing else, so the rows holding
-# "word#B" for some query word contain every row ranked above all rows that hold none, whose
-# rank is at most that of a document with each query word B-1 times. bulletin.search.query
-# ranks that bounded set instead of every hit of a word found in every article (会议).
-# Counted from the same to_tsvector, so from the positions ts_rank itself sees (at most 256).
-# Denser near the top, where the best rows of a word found everywhere sit (their count).
-IMPACT_LEVELS = (2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 48, 64)
+# Impact lexemes (PostgreSQL), so that a word found in every article (会议) is ranked over a
+# bounded set of rows that provably holds the best ones (bulletin.search.query._top_by_impact).
+#
+# ts_rank, for a query of tokens t (OR, every position of the same weight), is the mean over the
+# distinct tokens of f(count of t in the row), where f(n) = 0.1 · Σ_{j≤n} 1/j² / 1.64493406685
+# (f(0) = 0; a row holds at most 256 positions of a lexeme). A query for one word w is the word
+# and its distinct characters, so its rank in a row is the row's *word score*
+#     score(w) = (f(count of w) + Σ_c f(count of c)) / (1 + number of distinct characters c of w),
+# computed once per row and word at indexing. For every word of two or more ideographs and every
+# level n of IMPACT_LEVELS with score(w) ≥ f(n), the row holds the lexeme "w#n" in a second
+# GIN-indexed tsvector: the rows lacking "w#n" all rank below f(n) for the query w. (Earlier
+# levels counted each token alone; the character 会 occurring 16 times put 2,557 rows in the
+# ranked set of 会议 where a score bound needs 40.)
+# Counted from the same to_tsvector, so from the positions ts_rank itself sees; dense where the
+# best rows of a common word sit (ts_rank grows very little past a dozen occurrences).
+# Changing the levels or the score needs a migration replacing the function and recomputing the
+# rows (as 0024; a test compares the database's function with this one).
+IMPACT_LEVELS = (*range(2, 25), 26, 28, 30, 32, 36, 40, 48, 56, 64, 80, 96, 128, 192, 256)
+MAX_POSITIONS = 256  # positions a tsvector keeps per lexeme
+
+
+def rank_of_count(n: int) -> float:
+    """f(n): ts_rank's share of a token found n times (in double precision; PostgreSQL computes
+    it in single precision, which rounds within RANK_ERROR)."""
+    return 0.1 * sum(1.0 / (j * j) for j in range(1, min(n, MAX_POSITIONS) + 1)) / 1.64493406685
+
+
+# How far ts_rank's single-precision sums (≤ 256 terms per token) can be from the exact value.
+RANK_ERROR = 2e-6
+_IDEOGRAPH_WORD = (
+    r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U0003134f]{2,}$"
+)
+_F = "'[0:{}]={{{}}}'::float8[]".format(
+    MAX_POSITIONS, ",".join(repr(rank_of_count(n)) for n in range(MAX_POSITIONS + 1))
+)
 _IMPACT_FUNCTION = f"{TABLE}_impact"
-_PG_IMPACT = [
-    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS impact tsvector NOT NULL DEFAULT ''",
-    f"""CREATE OR REPLACE FUNCTION {_IMPACT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+_IMPACT_BODY = f"""
         BEGIN
             NEW.impact := coalesce((
-                SELECT array_to_tsvector(array_agg(u.lexeme || '#' || b))
-                FROM unnest(to_tsvector('simple', coalesce(NEW.segmented, ''))) AS u,
-                     unnest(ARRAY[{", ".join(map(str, IMPACT_LEVELS))}]) AS b
-                WHERE array_length(u.positions, 1) >= b
+                WITH lexemes AS MATERIALIZED (
+                    SELECT u.lexeme, ({_F})[array_length(u.positions, 1)] AS f
+                    FROM unnest(to_tsvector('simple', coalesce(NEW.segmented, ''))) AS u
+                ),
+                scores AS (
+                    SELECT w.lexeme, (w.f + sum(c.f)) / (1 + count(*)) AS score
+                    FROM lexemes AS w
+                    CROSS JOIN LATERAL (
+                        SELECT DISTINCT ch FROM unnest(string_to_array(w.lexeme, NULL)) AS ch
+                    ) AS chars
+                    JOIN lexemes AS c ON c.lexeme = chars.ch
+                    WHERE w.lexeme ~ '{_IDEOGRAPH_WORD}'
+                    GROUP BY w.lexeme, w.f
+                )
+                SELECT array_to_tsvector(array_agg(s.lexeme || '#' || lv.n))
+                FROM scores AS s
+                JOIN unnest(
+                    ARRAY[{", ".join(map(str, IMPACT_LEVELS))}],
+                    ARRAY[{", ".join(repr(rank_of_count(n)) for n in IMPACT_LEVELS)}]::float8[]
+                ) AS lv(n, f) ON s.score >= lv.f
             ), ''::tsvector);
             RETURN NEW;
-        END $$""",
+        END"""
+_PG_IMPACT = [
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS impact tsvector NOT NULL DEFAULT ''",
+    f"CREATE OR REPLACE FUNCTION {_IMPACT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $${_IMPACT_BODY} $$",
     f"""CREATE OR REPLACE TRIGGER {TABLE}_impact_biu BEFORE INSERT OR UPDATE OF segmented
         ON {TABLE} FOR EACH ROW EXECUTE FUNCTION {_IMPACT_FUNCTION}()""",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_impact_gin ON {TABLE} USING GIN (impact)",
@@ -166,11 +209,29 @@ def fulltext_filter(queryset, tokens: list[str], rank_tokens: list[str] | None =
     )
 
 
-def impact_query(tokens: list[str], level: int) -> str:
-    """A tsquery (text, for a ::tsquery cast) matching rows where some token occurs at least
-    `level` times. Tokens are ideographs only (query.bounded_ranking_applies), no quoting needed
-    beyond the tsquery's own quotes."""
-    return " | ".join(f"'{token}#{level}'" for token in tokens)
+def impact_query(words: list[str], level: int, *, every: bool = False) -> str:
+    """A tsquery (text, for a ::tsquery cast) matching rows whose score for some (`every`: each)
+    of these words is at least rank_of_count(level). Words are ideographs only
+    (query.bounded_ranking_applies), no quoting needed beyond the tsquery's own quotes."""
+    return (" & " if every else " | ").join(f"'{word}#{level}'" for word in words)
+
+
+def rank_bound(words: list[str], tokens: int, level: int) -> float:
+    """The most a row lacking every "word#level" can rank for a query of these words (and their
+    characters; `tokens` distinct tokens in all), rounding included.
+
+    The rank is the mean over the tokens of f(count); each word with its characters contributes
+    (1 + its distinct characters) × its score in the row, less than f(level) where the row has
+    the word without "word#level", at most f(256) per character where the row lacks the word
+    (a character shared by two words is counted twice: an upper bound still).
+    """
+    top = rank_of_count(level)
+    ceiling = rank_of_count(MAX_POSITIONS)
+    total = 0.0
+    for word in words:
+        characters = len(set(word))
+        total += max((1 + characters) * top, characters * ceiling)
+    return total / tokens + RANK_ERROR
 
 
 def rank_expression(rank_tokens: list[str]):
@@ -178,21 +239,3 @@ def rank_expression(rank_tokens: list[str]):
     from django.db.models.expressions import RawSQL
 
     return RawSQL(f"ts_rank({TABLE}.search_vector, to_tsquery('simple', %s))", [" | ".join(rank_tokens)])
-
-
-def rank_bounds(tokens: list[str]) -> dict[int, float]:
-    """In one query, per impact level B, the rank of a row holding each token B-1 times: the
-    most a row without any "token#B" can score. ts_rank with every position of the same weight grows with each token's
-    count and depends on nothing else, so PostgreSQL computes the bound itself (the same float4
-    arithmetic as for a row)."""
-    selects, params = [], []
-    for level in IMPACT_LEVELS:
-        vector = " ".join(
-            f"'{token}':" + ",".join(str(n * 100 + i + 1) for i in range(level - 1))
-            for n, token in enumerate(tokens)
-        )
-        selects.append("ts_rank(%s::tsvector, to_tsquery('simple', %s))")
-        params += [vector, " | ".join(tokens)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(selects)}", params)
-        return dict(zip(IMPACT_LEVELS, cursor.fetchone(), strict=True))

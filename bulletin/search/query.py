@@ -56,10 +56,18 @@ def parse_query(raw: str) -> ParsedQuery:
     return parsed
 
 
+def _contains(field: str, needle: str) -> Q:
+    """`field` contains `needle`, ignoring case. A needle without letters that have a case
+    (Chinese) is looked up as it is: the same rows, and PostgreSQL's UPPER() of every text
+    compared cost three times the comparison (issue #15)."""
+    lookup = "icontains" if needle.lower() != needle.upper() else "contains"
+    return Q(**{f"{field}__{lookup}": needle})
+
+
 def _substring_filter(queryset, needles):
     condition = Q()
     for needle in needles:
-        condition &= Q(title__icontains=needle) | Q(text__icontains=needle)
+        condition &= _contains("title", needle) | _contains("text", needle)
     return queryset.filter(condition)
 
 
@@ -69,7 +77,7 @@ def _title_hits(needles):
 
     return sum(
         (
-            Case(When(title__icontains=n, then=Value(1)), default=Value(0), output_field=IntegerField())
+            Case(When(_contains("title", n), then=Value(1)), default=Value(0), output_field=IntegerField())
             for n in needles
         ),
         Value(0),
@@ -123,9 +131,8 @@ def count_limit() -> int:
     """Rows counted at most (BULLETIN_SEARCH_COUNT_LIMIT, 1000); pages list no more."""
     return getattr(settings, "BULLETIN_SEARCH_COUNT_LIMIT", 1000)
 
-# Levels tried below the highest before giving up on a query whose words are rare together.
-_LEVELS_TRIED = 6
-
+# Ranking queries tried before giving up on a query whose words are rare together.
+_LEVELS_TRIED = 8
 
 @dataclass
 class ResultWindow:
@@ -159,7 +166,7 @@ def window(queryset, parsed: ParsedQuery, *, sort: str, offset: int, limit: int)
 
     The count stops at count_limit() + 1, and pages go no further than count_limit(). A word found
     in most articles is ranked over a bounded set of rows that provably holds the best ones
-    (_top_by_impact); that set is also a lower bound of the count.
+    (_top_by_impact), which also tells when the count is over the limit.
     """
     if parsed.empty:
         return ResultWindow([], 0)
@@ -169,63 +176,117 @@ def window(queryset, parsed: ParsedQuery, *, sort: str, offset: int, limit: int)
     if bounded_ranking_applies(parsed, sort) and limit:
         found = _top_by_impact(queryset, parsed, offset + limit)
         if found is not None:
-            ids, candidates = found
-            total = candidates if candidates > most else count_upto(queryset, parsed)
-            return ResultWindow(ids[offset:], total)
+            total = found.at_least if found.at_least > most else count_upto(queryset, parsed)
+            return ResultWindow(found.ids[offset:], total)
+    results = ordered(match(queryset, parsed), sort)
+    if sort == "relevance" and limit and backend.connection.vendor == "postgresql":
+        # Ranking reads every match anyway: they are counted in the same query (the full-text
+        # index read once, not twice). Past the last page there is no row to carry the count.
+        # (SQLite refuses bm25() beside a window function.)
+        rows = list(results.annotate(found=Window(Count("*"))).values_list("pk", "found")[offset : offset + limit])
+        if rows:
+            return ResultWindow([pk for pk, _ in rows], min(rows[0][1], most + 1))
     total = count_upto(queryset, parsed)
     if offset >= total:
         return ResultWindow([], total)
-    results = ordered(match(queryset, parsed), sort)
     return ResultWindow(list(results.values_list("pk", flat=True)[offset : offset + limit]), total)
 
 
-def _top_by_impact(queryset, parsed: ParsedQuery, k: int):
-    """(the first k primary keys in search order, how many candidates), or None when no level
-    proves them.
+@dataclass
+class Ranked:
+    ids: list  # the first k primary keys in search order
+    at_least: int  # a lower bound of the rows matching, up to count_limit() + 1
+    level: int  # the impact level whose candidates were ranked
 
-    Rows are ordered by (title hits, rank, event date, pk). At level B the candidates are the
-    matching rows where some query word occurs at least B times; every other row has each word
-    at most B-1 times, so a rank of at most bounds[B]. When the k-th candidate has the most
-    title hits a row can have and a rank above bounds[B], no other row comes before it: the
-    candidates' first k are the result's first k, exactly. Lower levels take more rows.
+
+def _top_by_impact(queryset, parsed: ParsedQuery, k: int) -> Ranked | None:
+    """The first k rows in search order and what proved them, or None when no level does.
+
+    Rows are ordered by (title hits, rank, event date, pk). At level n the candidates are the
+    matching rows holding "word#n" for some query word (bulletin.search.backend); every other
+    row ranks at most backend.rank_bound(n). When the k-th candidate has the most title hits a
+    row can have and a rank above that bound, no other row comes before it: the candidates'
+    first k are the result's first k, exactly. Lower levels take more rows.
     Candidates need no full-text filter: a needle found in the text puts its characters in
     the row's vector (and that filter read every row of a word found everywhere).
     """
     tokens = [*parsed.words, *parsed.keys]
-    bounds = backend.rank_bounds(tokens)
     most_title_hits = len(parsed.needles)
+    levels = sorted(backend.IMPACT_LEVELS, reverse=True)
+    bounds = [backend.rank_bound(parsed.words, len(tokens), level) for level in levels]
+    matching = _substring_filter(queryset, parsed.needles)
+    most = count_limit() + 1
+    counts = _impact_walk(queryset, parsed.words, levels, most)
+    at = next((i for i, n in enumerate(counts) if n >= k), None)
+    if at is None:
+        return None  # fewer than k rows hold even the lowest level
+    at_least = max(counts)
     candidates = ordered(
-        _substring_filter(queryset, parsed.needles).annotate(
-            rank=backend.rank_expression(tokens), title_hits=_title_hits(parsed.needles),
-            candidates=Window(Count("*")),  # all candidates, before the LIMIT
-        )
+        matching.annotate(rank=backend.rank_expression(tokens), title_hits=_title_hits(parsed.needles))
     )
-    # Compiled once; each level only changes the impact query's parameter (compiling the query
-    # took longer than running it on an empty level).
     marker = "\x00impact\x00"
     sql, params = (
         candidates.extra(where=[f"{backend.TABLE}.impact @@ (%s)::tsquery"], params=[marker])
-        .values_list("pk", "title_hits", "rank", "candidates")[:k]
+        .values_list("pk", "title_hits", "rank")[:k]
         .query.sql_with_params()
     )
     params = list(params)
     slot = params.index(marker)
-    tried = 0
-    for level in reversed(backend.IMPACT_LEVELS):
-        params[slot] = backend.impact_query(tokens, level)
+    step = 1
+    for _ in range(_LEVELS_TRIED):
+        params[slot] = backend.impact_query(parsed.words, levels[at])
         with backend.connection.cursor() as cursor:
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]
-            order = [names.index(name) for name in ("pk", "title_hits", "rank", "candidates")]
+            order = [names.index(name) for name in ("pk", "title_hits", "rank")]
             rows = [tuple(row[i] for i in order) for row in cursor.fetchall()]
-        tried += bool(rows)
-        if len(rows) >= k:
-            _, title_hits, rank, count = rows[-1]
-            if title_hits == most_title_hits and rank > bounds[level]:
-                return [pk for pk, *_ in rows], count
-        if tried > _LEVELS_TRIED:
-            break
+        if len(rows) >= k and rows[-1][1] == most_title_hits:
+            rank = rows[-1][2]
+            if rank > bounds[at]:
+                return Ranked([pk for pk, *_ in rows], at_least, levels[at])
+            # A lower level holds these rows and more, so its k-th row ranks at least as high:
+            # the highest level whose bound this rank beats proves the result.
+            at = next((i for i in range(at + 1, len(levels)) if bounds[i] < rank), None)
+            if at is None:
+                return None
+            continue
+        at += step  # too few rows with every needle in the title: more rows, faster each time
+        step *= 2
+        if at >= len(levels):
+            return None
     return None
+
+
+def _impact_walk(queryset, words, levels, most):
+    """Per level of `levels` (highest first), how many rows of `queryset` hold "word#level" for
+    every query word, counted up to `most`, in one query that stops at the first level
+    reaching it (the levels above the best rows hold nothing and cost an index probe each).
+
+    Such a row contains every word (a lexeme is a piece of the title or the text), so it
+    matches the query and holds a candidate's lexeme at that level: a level counted at k or
+    more holds k candidates, and any count is a lower bound of the rows matching, read from the
+    small impact index instead of comparing the text of a thousand rows.
+    """
+    inner, inner_params = (
+        queryset.extra(
+            where=[f"{backend.TABLE}.impact @@ (impact_walk_levels.queries)[impact_walk.i + 1]::tsquery"]
+        )
+        .order_by().values("pk")[:most].query.sql_with_params()
+    )
+    queries = [backend.impact_query(words, level, every=True) for level in levels]
+    with backend.connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE impact_walk_levels AS (SELECT %s::text[] AS queries),"
+            " impact_walk(i, n) AS ("
+            " SELECT 0, 0::bigint"
+            " UNION ALL"
+            f" SELECT impact_walk.i + 1, (SELECT count(*) FROM ({inner}) AS level_rows)"
+            " FROM impact_walk, impact_walk_levels"
+            " WHERE impact_walk.i < %s AND impact_walk.n < %s"
+            ") SELECT n FROM impact_walk WHERE i > 0 ORDER BY i",
+            [queries, *inner_params, len(levels), most],
+        )
+        return [n for (n,) in cursor.fetchall()]
 
 
 # --------------------------------------------------------------------------- snippets
