@@ -433,9 +433,14 @@ def requeue_lost_jobs() -> list[int]:
             requeued.append(job.pk)
             logger.warning("Job %s: lease of %s ran out; queued again", job.pk, job.lease_owner)
     stale = now - datetime.timedelta(seconds=lease_seconds())
-    waiting = BackgroundJob.objects.filter(status=Status.QUEUED, queued_at__lt=stale)
+    waiting = list(BackgroundJob.objects.filter(status=Status.QUEUED, queued_at__lt=stale).only("pk", "task_id"))
+    ready = {
+        task_id.hex for task_id in DBTaskResult.objects.filter(
+            task_path=run_background_job.module_path, status="READY",
+        ).values_list("id", flat=True)
+    } if waiting else set()
     for job in waiting:
-        if job.task_id and DBTaskResult.objects.filter(id=job.task_id, status="READY").exists():
+        if job.task_id and uuid.UUID(job.task_id).hex in ready:
             continue  # its task is still waiting for a free worker
         with transaction.atomic():
             if BackgroundJob.objects.filter(pk=job.pk, status=Status.QUEUED, task_id=job.task_id).update(queued_at=now):
