@@ -36,11 +36,10 @@ def test_the_progress_page_follows_the_pdf_job_to_done(page, live_server, login,
     issue.refresh_from_db()
     job = BackgroundJob.objects.get(kind="issue_pdf")
 
-    # A reader who asks for the PDF now is told to wait (the page reloads itself).
+    # A reader who asks for the PDF now is told to wait (the page asks again by itself).
     reader = page.context.browser.new_page()
     response = reader.goto(f"{live_server.url}{issue.get_pdf_url()}")
     assert response.status == 503 and "PDF 正在生成" in reader.locator("h1").inner_text()
-    reader.close()
 
     page.goto(f"{live_server.url}/desk/issues/{issue.pk}/")
     page.get_by_role("link", name="查看生成进度").click()
@@ -48,7 +47,12 @@ def test_the_progress_page_follows_the_pdf_job_to_done(page, live_server, login,
     assert page.locator("#job-status").inner_text() == "排队中"
     _screenshot(page, tmp_path, "job-queued.png")
 
-    run_worker()  # the background worker renders the PDF while the page keeps asking
+    # The background worker renders the PDF while both pages keep asking; the reader's opens it.
+    with reader.expect_response(lambda r: r.url.endswith(".pdf") and r.request.method == "GET" and r.status == 200,
+                                timeout=30_000) as opened:
+        run_worker()
+    assert opened.value.headers["content-type"] == "application/pdf"
+    reader.close()
 
     # The script notices the end and reloads the page (which then shows the result link).
     page.locator("#job-result a").wait_for(timeout=30_000)
@@ -60,3 +64,30 @@ def test_the_progress_page_follows_the_pdf_job_to_done(page, live_server, login,
     pdf = page.request.get(f"{live_server.url}{issue.get_pdf_url()}")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     assert not [text for text in console if "Content Security Policy" in text or "Refused" in text]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_pages_have_no_accessibility_violations(page, live_server, login, signed_off_issue, head):
+    from axe_playwright_python.sync_playwright import Axe
+    from django.utils import timezone
+
+    from bulletin import publishing
+    from tests.e2e.test_accessibility import violations
+
+    issue = publishing.publish_issue(signed_off_issue(), by=head)  # its render job waits: no worker
+    queued = BackgroundJob.objects.get(kind="issue_pdf")
+    running = BackgroundJob.objects.create(
+        kind="search_reindex", params_key="running", status="running", requested_by=head, progress_done=150,
+        progress_total=400, step="已索引 150 / 400 篇稿件", attempts=1, started_at=timezone.now(),
+        lease_owner="elsewhere", lease_until=timezone.now() + timezone.timedelta(minutes=10),
+    )
+    failed = BackgroundJob.objects.create(
+        kind="search_reindex", params_key="failed", status="failed", requested_by=head, attempts=1,
+        failure="内部错误（OSError），详情见后台日志。可以重试。", finished_at=timezone.now(),
+    )
+    axe = Axe()
+    found = violations(page, axe, f"{live_server.url}{issue.get_pdf_url()}")  # PDF 正在生成
+    login(page, "head")
+    for path in ["/desk/jobs/", f"/desk/jobs/{queued.pk}/", f"/desk/jobs/{running.pk}/", f"/desk/jobs/{failed.pk}/"]:
+        found += violations(page, axe, live_server.url + path)
+    assert not found, "\n".join(found)
