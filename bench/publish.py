@@ -6,6 +6,8 @@ Runs in a throw-away test database (bench/_setup.py). Each run assembles and sig
 issue, then times:
   publish     publish_issue() alone: numbering under the publication lock, pinning revisions
               (what the head waits for with BULLETIN_PDF_ON_PUBLISH=task, the default)
+  publish CPU the same call's CPU time in this process (time.process_time: on SQLite all of the
+              server's work, without the time spent waiting for a core on a loaded machine)
   pdf         rendering and storing the issue's PDF (ensure_issue_pdf: WeasyPrint + fonts)
   download    the first PDF download through the reader view afterwards (file already stored)
   publish+pdf publish_issue() with BULLETIN_PDF_ON_PUBLISH=sync (PDF rendered in the request)
@@ -40,7 +42,7 @@ def main():
         head = get_user_model().objects.get(username="head")
         reader = Client()
         reader.force_login(get_user_model().objects.get(username="reader"))
-        figures = {"publish": [], "pdf": [], "download": [], "publish+pdf": []}
+        figures = {"publish": [], "publish CPU": [], "pdf": [], "download": [], "publish+pdf": []}
         queries = 0
         pdf_kib = 0
         month = 0
@@ -49,9 +51,10 @@ def main():
             issue = big_issue(publication, year=2027, month=month, count=args.articles, publish=False)
             settings.BULLETIN_PDF_ON_PUBLISH = "off"
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 issue = publishing.publish_issue(issue, by=head)
                 figures["publish"].append(time.perf_counter() - started)
+                figures["publish CPU"].append(time.process_time() - cpu)
             queries = len(captured)
             started = time.perf_counter()
             name = pdf_store.ensure_issue_pdf(issue)  # the storage name (disk or S3)
