@@ -102,6 +102,14 @@ KINDS: dict[str, JobKind] = {
         handler="bulletin.search.index.rebuild_index_job",
         roles=(HEAD,),
     ),
+    # The back-issue import's writing step (bulletin/importing/jobs.py), started by the desk's
+    # 确认导入; the handler checks the uploader's role and publication membership again.
+    "back_issue_import": JobKind(
+        label="导入往期刊物",
+        handler="bulletin.importing.jobs.run_import_job",
+        roles=(EDITOR, HEAD),
+        result_link="bulletin.importing.jobs.job_link",
+    ),
     # A chronicle (大事记) PDF or .docx (bulletin/chronicle_exports.py), started by the system for
     # any reader (by=None); each download checks the reader against the scope the job records.
     "chronicle_export": JobKind(

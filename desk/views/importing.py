@@ -1,14 +1,18 @@
 """Desk import of back issues (/desk/import/): upload → preview → confirm.
 
-Only editors and the office head may import; the role is checked on every request. Replacing
-an imported back issue is a request (/desk/import/replacements/) that a head other than the
-person who asked approves or refuses.
+Only editors and the office head may import; the role is checked on every request. The preview
+is made in the request; confirming checks what can be checked at once (the numbers, a duplicate
+without 申请替换) and starts the background job that writes the issue or files the replacement
+request (bulletin.importing.jobs), then shows the job's progress page. Replacing an imported back
+issue is a request (/desk/import/replacements/) that a head other than the person who asked
+approves or refuses.
 """
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from bulletin.importing import jobs as import_jobs
 from bulletin.importing import staging
 from bulletin.importing.parser import COLOPHON_KEYS, COLOPHON_LABELS, ImportParseError
 from bulletin.importing.service import (
@@ -18,16 +22,17 @@ from bulletin.importing.service import (
     check_colophon,
     duplicate_message,
     existing_issues,
-    import_parsed_issue,
     import_refusal,
     parse_issue_file,
     period_label,
     refuse_replacement,
     replacement_refusal,
-    request_replacement,
+    require_importer,
 )
+from bulletin.jobs import start_job
 from bulletin.models import BackIssueReplacement, Issue, Publication
 from bulletin.rendering import issue_layout
+from common.errors import BulletinError
 from common.roles import EDITOR, HEAD, has_role
 
 from ..feedback import refused
@@ -35,6 +40,7 @@ from ..forms import ImportUploadForm
 from ..permissions import desk_view
 
 IMPORTERS = (EDITOR, HEAD)
+JOB_PAGE = "desk:job_detail"  # the job's progress page (desk/views/jobs.py)
 
 
 def _preview_context(parsed, publication, token, *, replace=False, error=None):
@@ -129,28 +135,24 @@ def confirm(request):
         messages.error(request, f"无法导入“{meta['filename']}”：{exc}")
         return redirect("desk:import_upload")
     try:
-        if replace and existing_issues(parsed, publication):
-            replacement = request_replacement(
-                data, meta["filename"], parsed, publication=publication, by=request.user,
-                create_sections=meta["create_sections"], year_number=meta.get("year_number"),
+        # What can be told at once is told on the preview (nothing is written); the worker
+        # checks everything again under the publication's lock.
+        require_importer(request.user, publication)
+        refusal = import_refusal(parsed, publication)
+        if refusal:
+            raise ImportParseError(refusal)
+        clashes = existing_issues(parsed, publication)
+        if clashes and not replace:
+            raise ImportParseError(
+                duplicate_message(parsed, clashes)
+                + "如需用该文件替换原有内容，请选择“申请替换已有期刊”，由主任批准后生效。"
             )
-            staging.discard(token)
-            messages.success(request, f"已提交替换{replacement.issue}的申请，须由另一位主任批准后生效。")
-            return redirect("desk:import_replacement", pk=replacement.pk)
-        issue = import_parsed_issue(
-            parsed, publication=publication, by=request.user, create_sections=meta["create_sections"],
-        )
-    except ImportParseError as exc:
+        job = start_job(import_jobs.KIND, import_jobs.job_params(token, replace=replace), by=request.user)
+    except BulletinError as exc:
         context = _preview_context(parsed, publication, token, replace=replace, error=str(exc))
         context["filename"] = meta["filename"]
         return render(request, "desk/import_preview.html", context, status=409)
-    staging.discard(token)
-    messages.success(
-        request, f"已导入{issue}：{issue.placements.count()} 篇文章。"
-    )
-    for warning in issue.import_warnings:
-        messages.warning(request, warning)
-    return redirect("desk:import_done", pk=issue.pk)
+    return redirect(JOB_PAGE, pk=job.pk)
 
 
 @desk_view(*IMPORTERS, message="只有编辑和主任可以导入往期刊物。")
@@ -158,7 +160,11 @@ def done(request, pk):
     """The result of an import: where to see the issue (internal issues are not on the reader
     site for every desk user, so the desk preview is linked as well)."""
     issue = get_object_or_404(Issue.objects.select_related("publication", "focus_article"), pk=pk)
-    return render(request, "desk/import_done.html", {"issue": issue, "layout": issue_layout(issue)})
+    job = import_jobs.latest_import_of(issue)
+    return render(request, "desk/import_done.html", {
+        "issue": issue, "layout": issue_layout(issue), "job": job,
+        "warnings": (job.result or {}).get("warnings", []) if job else [],
+    })
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Chronicle exports as jobs, with real commits on PostgreSQL: the task is queued when the request
-commits and the db_worker loop runs it; two readers asking for the same export at the same moment
-get one job and one file."""
+"""The back-issue import and the chronicle exports as jobs, with real commits on PostgreSQL: the
+task is queued when the request commits and the db_worker loop runs it; two readers asking for
+the same export at the same moment get one job and one file."""
 
 from __future__ import annotations
 
@@ -14,8 +14,31 @@ from bulletin.models import BackgroundJob, Issue
 from common.storage import private_storage, walk
 from tests.integration.conftest import _run_concurrently
 from tests.unit.test_chronicle_exports import run_worker
+from tests.unit.test_import_issue import INVENTED_TXT, upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def publication(publication):
+    from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
+
+    return start_series_at(publication, BACK_ISSUE_SERIES_START)
+
+
+def test_the_import_job_is_queued_by_the_commit_and_written_by_the_worker(client, publication, editor):
+    client.force_login(editor)
+    token = upload(client, "issue.txt", INVENTED_TXT, publication=publication.pk).context["token"]
+    response = client.post(reverse("desk:import_confirm"), {"token": token})
+    job = BackgroundJob.objects.get(kind="back_issue_import")
+    assert response["Location"] == reverse("desk:job_detail", args=[job.pk]) and job.task_id  # queued at commit
+    assert not Issue.objects.exists()
+    run_worker()
+    job.refresh_from_db()
+    issue = Issue.objects.get(serial_number=101)
+    assert job.status == BackgroundJob.Status.DONE and job.result["issue"] == issue.pk
+    assert issue.placements.count() == 2 and not list(walk(private_storage(), "imports"))
+    assert f'href="{reverse("desk:import_done", args=[issue.pk])}"' in client.get(response["Location"]).content.decode()
 
 
 def test_two_readers_at_once_get_one_chronicle_export(publication, make_article):

@@ -145,8 +145,8 @@ def _ok(response, what):
 
 def build(publication, editor, approver, head, own_issue) -> XssWorld:
     """Every input written through the desk's own forms (the admin's fields through the ORM)."""
-    from bulletin import publishing
-    from bulletin.models import Issue, Section
+    from bulletin import jobs, publishing
+    from bulletin.models import BackgroundJob, Issue, Section
     from editorial import workflow
     from editorial.models import Article
 
@@ -170,6 +170,8 @@ def build(publication, editor, approver, head, own_issue) -> XssWorld:
                                  {"file": _issue_file(own_issue), "publication": publication.pk}), "import upload")
     token = re.search(r'name="token" value="([^"]+)"', preview.content.decode()).group(1)
     _ok(as_editor.post(reverse("desk:import_confirm"), {"token": token}), "import confirm")
+    # The confirm started the import's job: run it here, as the worker would.
+    jobs.run_job(BackgroundJob.objects.filter(kind="back_issue_import").latest("pk").pk)
     imported = Issue.objects.get(publication=publication, serial_number=own_issue.serial_number)
 
     articles = []

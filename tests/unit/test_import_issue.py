@@ -17,9 +17,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from bulletin.models import Issue, IssueArticle, Publication, Section
+from bulletin.models import BackIssueReplacement, Issue, IssueArticle, Publication, Section
 from editorial.models import Article, Revision
 from tests.conftest import BACK_ISSUE_SERIES_START, start_series_at
+from tests.unit.test_chronicle_exports import run_worker
 
 
 @pytest.fixture
@@ -472,7 +473,7 @@ def upload(client, name, content, **extra):
     )
 
 
-def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
+def test_desk_upload_preview_confirm(client, publication, editor, sample_issue, django_capture_on_commit_callbacks):
     s = sample_issue
     client.force_login(editor)
     assert client.get(reverse("desk:import_upload")).status_code == 200
@@ -489,11 +490,14 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     assert Issue.objects.count() == 0  # the preview writes nothing
     token = response.context["token"]
 
-    response = client.post(reverse("desk:import_confirm"), {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("desk:import_confirm"), {"token": token})
+    assert response.status_code == 302 and "/desk/jobs/" in response.url  # the worker writes it
+    run_worker()
     issue = Issue.objects.get(serial_number=s.serial_number)
-    assert response.status_code == 302 and response.url == reverse("desk:import_done", args=[issue.pk])
     assert issue.placements.count() == s.article_count
-    page = client.get(response.url).content.decode()
+    assert f'href="{reverse("desk:import_done", args=[issue.pk])}"' in client.get(response.url).content.decode()
+    page = client.get(reverse("desk:import_done", args=[issue.pk])).content.decode()
     assert "已导入" in page and "刊尾“主办”与刊物设置不一致" in page
     assert f'href="/test-dsyb/{s.serial_number}/"' in page
     assert s.focus_title in client.get(f"/test-dsyb/{s.serial_number}/").content.decode()
@@ -504,7 +508,7 @@ def test_desk_upload_preview_confirm(client, publication, editor, sample_issue):
     assert Issue.objects.count() == 1
 
 
-def test_desk_duplicate_needs_replace(client, publication, editor, head, tmp_path):
+def test_desk_duplicate_needs_replace(client, publication, editor, head, tmp_path, django_capture_on_commit_callbacks):
     run(write(tmp_path, "a.txt", INVENTED_TXT), "--as", "editor")
     before = counts()
     client.force_login(editor)
@@ -517,12 +521,15 @@ def test_desk_duplicate_needs_replace(client, publication, editor, head, tmp_pat
     assert "导入失败，未写入任何内容" in response.content.decode()
     assert counts() == before
 
-    response = client.post(reverse("desk:import_confirm"), {"token": token, "replace": "1"})
-    assert response.status_code == 302 and "/desk/import/replacements/" in response["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("desk:import_confirm"), {"token": token, "replace": "1"})
+    assert response.status_code == 302 and "/desk/jobs/" in response["Location"]
+    run_worker()  # files the request
     assert counts() == before  # a request: nothing replaced until the head approves
+    request = BackIssueReplacement.objects.get()
 
     client.force_login(head)
-    response = client.post(response["Location"] + "approve/", {"confirm": "1"})
+    response = client.post(reverse("desk:import_replacement", args=[request.pk]) + "approve/", {"confirm": "1"})
     assert response.status_code == 302
     assert Issue.objects.filter(serial_number=101, status=Issue.Status.PUBLISHED).count() == 1
     assert Issue.objects.filter(serial_number=101, status=Issue.Status.REPLACED).count() == 1
@@ -541,7 +548,8 @@ def test_desk_broken_file_gets_a_chinese_message(client, publication, head):
     assert Issue.objects.count() == 0
 
 
-def test_desk_import_is_for_editors_and_head_only(client, publication, reader, approver, editor):
+def test_desk_import_is_for_editors_and_head_only(client, publication, reader, approver, editor,
+                                                 django_capture_on_commit_callbacks):
     assert client.get(reverse("desk:import_upload")).status_code == 302  # to the login page
     for user in (reader, approver):
         client.force_login(user)
@@ -550,7 +558,9 @@ def test_desk_import_is_for_editors_and_head_only(client, publication, reader, a
         assert response.status_code == 403
     client.force_login(editor)
     run_issue = upload(client, "x.txt", INVENTED_TXT, publication=publication.pk).context["token"]
-    client.post(reverse("desk:import_confirm"), {"token": run_issue})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("desk:import_confirm"), {"token": run_issue})
+    run_worker()
     imported = Issue.objects.get(serial_number=101)
     client.force_login(reader)
     assert client.get(reverse("desk:import_done", args=[imported.pk])).status_code == 403

@@ -189,7 +189,10 @@ def test_a_year_number_already_taken_is_refused(publication, editor):
     assert not Issue.objects.filter(serial_number=98).exists()
 
 
-def test_desk_preview_says_when_the_file_has_no_year_number(client, publication, editor):
+def test_desk_preview_says_when_the_file_has_no_year_number(client, publication, editor,
+                                                           django_capture_on_commit_callbacks):
+    from tests.unit.test_chronicle_exports import run_worker
+
     client.force_login(editor)
     response = upload(client, publication, issue_text().encode())
     assert response.status_code == 200
@@ -200,8 +203,10 @@ def test_desk_preview_says_when_the_file_has_no_year_number(client, publication,
     html = text_of(response)
     assert "年度期号：2020年第10期" in html
     token = response.context["token"]
-    response = client.post(reverse("desk:import_confirm"), {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("desk:import_confirm"), {"token": token})
     assert response.status_code == 302
+    run_worker()  # the import's writing step
     assert Issue.objects.get(serial_number=97).year_number == 10
 
     response = upload(client, publication, issue_text().encode(), year_number="0")
