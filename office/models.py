@@ -50,6 +50,8 @@ class Notification(models.Model):
         ERRATUM_PROPOSED = "erratum_proposed", "勘误待批准"
         DEADLINE = "deadline", "截止日期提醒"
         SCHEDULE_FAILED = "schedule_failed", "定时发布未完成"
+        REPLACEMENT_REQUESTED = "replacement_requested", "往期替换待批准"
+        REPLACEMENT_DECIDED = "replacement_decided", "往期替换申请已处理"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="收件人"

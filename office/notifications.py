@@ -10,6 +10,10 @@
     issue signed off         → the editors
     issue published          → the editors
     erratum proposed         → the heads
+    back-issue replacement   → the heads of its publication (never the requester)
+      requested
+    replacement approved     → the requester (refused: with the head's reason)
+      or refused
     deadline reminder        → who still has work for it (office.reminders), once
 
 Never the person who acted. The triggers are the audit rows bulletin and editorial write for
@@ -29,9 +33,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bulletin.models import Issue, IssueEvent
+from bulletin.models import BackIssueReplacement, Issue, IssueEvent
 from common.roles import APPROVER, EDITOR, HEAD, has_role
 from editorial import workflow
+from editorial.membership import is_member
 from editorial.models import Article, ArticleTransition, ReviewLevel
 
 from . import tasks
@@ -53,6 +58,14 @@ def _active_ids(ids) -> set[int]:
 def role_members(role: str) -> set[int]:
     User = get_user_model()
     return set(User.objects.filter(groups__name=role, is_active=True).values_list("pk", flat=True))
+
+
+def heads_of(publication) -> set[int]:
+    """The heads who work in `publication` (editorial.membership's rule, read for each: an
+    office has a few heads), so another publication's heads are not asked."""
+    User = get_user_model()
+    heads = User.objects.filter(groups__name=HEAD, is_active=True).distinct()
+    return {user.pk for user in heads if is_member(user, publication)}
 
 
 def reviewers_at(article: Article, level: int) -> set[int]:
@@ -241,6 +254,44 @@ def issue_changed(event: IssueEvent) -> None:
     elif event.action == Action.ERRATUM_PROPOSED:
         notify(role_members(HEAD), kind=Kind.ERRATUM_PROPOSED, actor=actor, link=detail,
                text=f"{_name(actor)}对已发布的{label}提出勘误，待主任批准：{event.comment}")
+    elif event.action in (Action.REPLACEMENT_REQUESTED, Action.REPLACED, Action.REPLACEMENT_REFUSED):
+        _replacement_changed(event)
+
+
+def _replacement_changed(event: IssueEvent) -> None:
+    """A back-issue replacement was asked for, approved or refused. The event is written on the
+    old issue just after the request row changed (bulletin.importing.service), so the request
+    is the newest one of that issue in the state the event names; the approval's second event,
+    on the new issue, finds none and is not told twice."""
+    Action = IssueEvent.Action
+    Status = BackIssueReplacement.Status
+    status = {
+        Action.REPLACEMENT_REQUESTED: Status.PENDING,
+        Action.REPLACED: Status.APPROVED,
+        Action.REPLACEMENT_REFUSED: Status.REFUSED,
+    }[event.action]
+    request = (
+        BackIssueReplacement.objects.filter(issue_id=event.issue_id, status=status)
+        .select_related("publication", "issue", "requested_by")
+        .defer("data")
+        .order_by("-pk")
+        .first()
+    )
+    if request is None:
+        return
+    actor = event.actor
+    link = reverse("desk:import_replacement", args=[request.pk])
+    what = str(request.issue)
+    if status == Status.PENDING:
+        # The requester may be a head too; notify() never tells the actor.
+        notify(heads_of(request.publication), kind=Kind.REPLACEMENT_REQUESTED, actor=actor, link=link,
+               text=f"{_name(actor)}申请用文件“{request.filename}”替换{what}（{request.summary}），待主任批准。")
+    elif status == Status.APPROVED:
+        notify({request.requested_by_id}, kind=Kind.REPLACEMENT_DECIDED, actor=actor, link=link,
+               text=f"您申请替换{what}，已由{_name(actor)}批准，新文件已替换原有内容。")
+    else:
+        notify({request.requested_by_id}, kind=Kind.REPLACEMENT_DECIDED, actor=actor, link=link,
+               text=f"您申请替换{what}，{_name(actor)}不同意，原有内容不变。理由：{request.comment}")
 
 
 # ---------------------------------------------------------------------------------------------
