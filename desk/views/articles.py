@@ -76,7 +76,11 @@ def article_list(request):
         if filters.cleaned_data["month"]:
             year, month = filters.cleaned_data["month"]
             articles = articles.filter(event_date__year=year, event_date__month=month)
-    counts = dict(articles.order_by().values_list("status").annotate(n=Count("pk")))
+    # The counts and the recent approvals cover the publications the user works in (刊物成员),
+    # as every other desk list does; the user's own lists below are theirs in any publication.
+    # publication_ids is read once per request (the filter form above already asked).
+    mine = articles.filter(publication_id__in=membership.publication_ids(user))
+    counts = dict(mine.order_by().values_list("status").annotate(n=Count("pk")))
     # Each list is paged on its own (?returned_page=, …): the page costs the same few queries
     # and bytes whatever the size of the archive (issue #15).
     returned = _list_page(request, articles.filter(author=user, status=Status.RETURNED), "returned_page")
@@ -92,7 +96,7 @@ def article_list(request):
         "submitted_mine": _list_page(
             request, articles.filter(author=user, status=Status.SUBMITTED), "submitted_page"
         ),
-        "approved": articles.filter(status=Status.APPROVED).order_by("-updated_at")[:10],
+        "approved": mine.filter(status=Status.APPROVED).order_by("-updated_at")[:10],
         "can_create": has_role(user, EDITOR),
     }
     return render(request, "desk/article_list.html", context)

@@ -172,3 +172,41 @@ def test_todo_and_the_review_queue_hold_only_my_publications(client, editor, edi
     client.force_login(head)
     page = client.get(reverse("desk:dashboard")).content.decode()
     assert "测试区志鉴通讯" not in page
+
+
+def test_the_article_overview_counts_and_lists_only_my_publications(client, editor, editor2, head, publication, second):
+    # editor2 writes in both publications; the head works in the first only.
+    from tests.conftest import make_user
+
+    PublicationMembership.objects.create(user=editor2, publication=second)
+
+    def article(pub, title, status):
+        return Article.objects.create(
+            publication=pub, section=pub.sections.first(), title=title, body=f"<p>{title}。</p>",
+            author=editor2, last_edited_by=editor2, status=status, review_level=1,
+        )
+
+    article(publication, "本刊通过稿件", Article.Status.APPROVED)
+    article(second, "别刊通过稿件一", Article.Status.APPROVED)
+    article(second, "别刊通过稿件二", Article.Status.APPROVED)
+    article(second, "别刊待审稿件", Article.Status.SUBMITTED)
+
+    def overview(user):
+        client.force_login(user)
+        html = client.get(reverse("desk:article_list")).content.decode()
+        counts = dict(
+            (label, int(n)) for n, label in re.findall(
+                r'<li class="status-\w+"><span class="n">(\d+)</span><span class="label">([^<]*)</span>', html
+            )
+        )
+        recent = html.split('id="approved"', 1)[1]
+        return counts, recent
+
+    counts, recent = overview(head)
+    assert counts["已通过"] == 1 and counts["待审"] == 0
+    assert "本刊通过稿件" in recent and "别刊通过稿件" not in recent
+
+    boss = make_user("boss", is_superuser=True, is_staff=True)
+    counts, recent = overview(boss)
+    assert counts["已通过"] == 3 and counts["待审"] == 1
+    assert "本刊通过稿件" in recent and "别刊通过稿件一" in recent and "别刊通过稿件二" in recent
