@@ -73,15 +73,39 @@ def pdf_storage():
     return private_storage()
 
 
+def _design_files() -> tuple[Path, ...]:
+    return (BASE_DIR / "templates" / TEMPLATE_NAME, PDF_CSS_PATH)
+
+
+def _stat_key(path: Path):
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+# (the files' mtimes and sizes, the fingerprint): every PDF request asks for the content version,
+# and re-reading and hashing the template and stylesheet each time cost more than the rest of the
+# check. A stat per file still notices an edit (a deploy, a designer's change) at once.
+_fingerprint_cache: tuple[tuple, str] | None = None
+
+
 def _design_fingerprint() -> str:
     """Changes when the print template, stylesheet or tagging changes, so old renders are replaced."""
+    global _fingerprint_cache
+    files = _design_files()
+    key = (TAGGED, *(_stat_key(path) for path in files))
+    if _fingerprint_cache is not None and _fingerprint_cache[0] == key:
+        return _fingerprint_cache[1]
     digest = hashlib.sha256(f"tagged={TAGGED}".encode())
-    for path in (BASE_DIR / "templates" / TEMPLATE_NAME, PDF_CSS_PATH):
+    for path in files:
         try:
             digest.update(path.read_bytes())
         except OSError:
             pass
-    return digest.hexdigest()
+    _fingerprint_cache = (key, digest.hexdigest())
+    return _fingerprint_cache[1]
 
 
 def content_version(issue: Issue) -> str:
