@@ -80,7 +80,8 @@ def test_the_same_export_is_made_once_for_two_requests_and_served_from_the_bucke
     page = client.get(first)
     html = page.content.decode()
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
-    assert '<meta http-equiv="refresh" content="2">' in html and "正在排队" in html
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html and "正在排队" in html
+    assert "js/export-progress.js" in html  # with script the page follows the job without reloading
     assert "导出大事记（PDF）" in html and "测试区大事月报 2021年大事记" in html
 
     run_worker()
