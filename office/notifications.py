@@ -9,14 +9,17 @@
     issue returned           → the editors, with the head's comment
     issue signed off         → the editors
     issue published          → the editors
+    schedule cancelled       → the heads (unless a head took it back)
     erratum proposed         → the heads
-    back-issue replacement   → the heads of its publication (never the requester)
+    back-issue replacement   → the heads (never the requester)
       requested
     replacement approved     → the requester (refused: with the head's reason)
       or refused
     deadline reminder        → who still has work for it (office.reminders), once
 
-Never the person who acted. The triggers are the audit rows bulletin and editorial write for
+Reviewers, heads and editors are always those who work in the article's or issue's publication
+(editorial.membership, the rule the services enforce): another publication's people are not
+told. Never the person who acted. The triggers are the audit rows bulletin and editorial write for
 every state change (ArticleTransition, IssueEvent): office.hooks listens to them, so a change
 made by the desk, a management command or the worker notifies alike, and bulletin/editorial need
 not know office exists. The messages are written in the action's own transaction (an action
@@ -60,17 +63,25 @@ def role_members(role: str) -> set[int]:
     return set(User.objects.filter(groups__name=role, is_active=True).values_list("pk", flat=True))
 
 
+def working_in(ids, publication) -> set[int]:
+    """Of the active users `ids`, those who work in `publication` (editorial.membership's rule,
+    read for each: an office has a few heads, editors, reviewers), so a message about one
+    publication's work never reaches another publication's people."""
+    users = get_user_model().objects.filter(pk__in=set(ids), is_active=True)
+    return {user.pk for user in users if is_member(user, publication)}
+
+
 def heads_of(publication) -> set[int]:
-    """The heads who work in `publication` (editorial.membership's rule, read for each: an
-    office has a few heads), so another publication's heads are not asked."""
-    User = get_user_model()
-    heads = User.objects.filter(groups__name=HEAD, is_active=True).distinct()
-    return {user.pk for user in heads if is_member(user, publication)}
+    return working_in(role_members(HEAD), publication)
+
+
+def editors_of(publication) -> set[int]:
+    return working_in(role_members(EDITOR), publication)
 
 
 def reviewers_at(article: Article, level: int) -> set[int]:
     """The members of the group that reviews `level` of the article's publication (without
-    levels configured: the approver role at level 1), as office.deadlines counts them."""
+    levels configured: the approver role at level 1) who work in that publication."""
     group_id = (
         ReviewLevel.objects.filter(publication_id=article.publication_id, level=level)
         .values_list("group_id", flat=True)
@@ -80,8 +91,12 @@ def reviewers_at(article: Article, level: int) -> set[int]:
         return set()
     User = get_user_model()
     if group_id is None:
-        return role_members(APPROVER) if level == 1 else set()
-    return set(User.objects.filter(groups__pk=group_id, is_active=True).values_list("pk", flat=True))
+        reviewers = role_members(APPROVER) if level == 1 else set()
+    else:
+        reviewers = set(User.objects.filter(groups__pk=group_id, is_active=True).values_list("pk", flat=True))
+    # A review group may be shared by several publications; only its members who work in this
+    # one may review the article (editorial.workflow refuses the others).
+    return working_in(reviewers, article.publication)
 
 
 def round_approvers(article: Article) -> set[int]:
@@ -222,37 +237,37 @@ def article_changed(entry: ArticleTransition) -> None:
 
 
 def issue_changed(event: IssueEvent) -> None:
-    """An IssueEvent was written: tell the editors or the heads."""
+    """An IssueEvent was written: tell the editors or the heads who work in its publication."""
     issue = event.issue
     actor = event.actor
     label = f"{issue.publication.name} {issue.month_label}期"
     detail = reverse("desk:issue_detail", args=[issue.pk])
     Action = IssueEvent.Action
     if event.action == Action.SUBMITTED:
-        notify(role_members(HEAD), kind=Kind.ISSUE_SUBMITTED, actor=actor,
+        notify(heads_of(issue.publication), kind=Kind.ISSUE_SUBMITTED, actor=actor,
                link=reverse("desk:issue_signoff", args=[issue.pk]),
                text=f"{_name(actor)}将{label}提交签发，待您签发。")
     elif event.action == Action.RETURNED:
-        notify(role_members(EDITOR), kind=Kind.ISSUE_RETURNED, actor=actor, link=detail,
+        notify(editors_of(issue.publication), kind=Kind.ISSUE_RETURNED, actor=actor, link=detail,
                text=f"{label}被{_name(actor)}退回修改。退回意见：{event.comment}")
     elif event.action == Action.SIGNED_OFF:
-        notify(role_members(EDITOR), kind=Kind.ISSUE_SIGNED_OFF, actor=actor, link=detail,
+        notify(editors_of(issue.publication), kind=Kind.ISSUE_SIGNED_OFF, actor=actor, link=detail,
                text=f"{_name(actor)}已签发{label}，可以发布。")
     elif event.action == Action.PUBLISHED:
         # Only a publish after 签发: a back issue recorded by an import is no news.
         if not issue.sign_offs.filter(voided_at__isnull=True).exists():
             return
         issue = Issue.objects.get(pk=issue.pk)
-        notify(role_members(EDITOR), kind=Kind.ISSUE_PUBLISHED, actor=actor,
+        notify(editors_of(issue.publication), kind=Kind.ISSUE_PUBLISHED, actor=actor,
                link=issue.get_absolute_url() or detail,
                text=f"{label}已发布：{issue.numbers_label}。")
     elif event.action == Action.UNSCHEDULED and not has_role(actor, HEAD):
         # Not a head taking the schedule back: the worker could not publish at the time, or an
         # editor's change voided the sign-off. The heads decide what now.
-        notify(role_members(HEAD), kind=Kind.SCHEDULE_FAILED, link=detail,
+        notify(heads_of(issue.publication), kind=Kind.SCHEDULE_FAILED, link=detail,
                text=f"{label}的定时发布已取消：{event.comment}")
     elif event.action == Action.ERRATUM_PROPOSED:
-        notify(role_members(HEAD), kind=Kind.ERRATUM_PROPOSED, actor=actor, link=detail,
+        notify(heads_of(issue.publication), kind=Kind.ERRATUM_PROPOSED, actor=actor, link=detail,
                text=f"{_name(actor)}对已发布的{label}提出勘误，待主任批准：{event.comment}")
     elif event.action in (Action.REPLACEMENT_REQUESTED, Action.REPLACED, Action.REPLACEMENT_REFUSED):
         _replacement_changed(event)
