@@ -91,7 +91,7 @@ def request_export(chronicle: chron.Chronicle, fmt: str) -> ExportState:
     if private_storage().exists(name):
         return ExportState(params, name=name)
     # Started by the system on the reader's behalf: readers, even anonymous, may ask for exports.
-    return ExportState(params, job=start_job(KIND, params, by=None))
+    return ExportState(params, job=start_job(KIND, params, by=None, publication=chronicle.publication))
 
 
 def stored_file(job: BackgroundJob) -> str | None:

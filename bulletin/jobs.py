@@ -66,6 +66,7 @@ from django_tasks import task
 
 from common.errors import BulletinError
 from common.roles import EDITOR, HEAD, has_role
+from editorial import membership
 
 from .models import BackgroundJob
 
@@ -164,10 +165,17 @@ def may_start(user, kind: str) -> bool:
     return spec is not None and has_role(user, *spec.roles)
 
 
+def may_handle(user, job: BackgroundJob) -> bool:
+    """May `user` retry `job`: the kind's role, and membership of the job's publication."""
+    return may_start(user, job.kind) and (
+        job.publication_id is None or job.publication_id in membership.publication_ids(user)
+    )
+
+
 def may_see(user, job: BackgroundJob) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return job.requested_by_id == user.pk or may_start(user, job.kind)
+    return job.requested_by_id == user.pk or may_handle(user, job)
 
 
 def visible_jobs(user):
@@ -175,7 +183,8 @@ def visible_jobs(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return BackgroundJob.objects.none()
     allowed = [name for name in kinds() if may_start(user, name)]
-    return BackgroundJob.objects.filter(Q(requested_by=user) | Q(kind__in=allowed))
+    in_my_publications = Q(publication__isnull=True) | Q(publication_id__in=membership.publication_ids(user))
+    return BackgroundJob.objects.filter(Q(requested_by=user) | (Q(kind__in=allowed) & in_my_publications))
 
 
 def result_link(job: BackgroundJob) -> tuple[str, str] | None:
@@ -205,16 +214,21 @@ def latest_job(kind: str, **params_lookup) -> BackgroundJob | None:
     return BackgroundJob.objects.filter(kind=kind, **lookups).order_by("-pk").first()
 
 
-def start_job(kind: str, params: dict | None = None, *, by) -> BackgroundJob:
+def start_job(kind: str, params: dict | None = None, *, by, publication=None) -> BackgroundJob:
     """Queue a job of `kind` (or return the same job already queued or running).
 
     `by` is the user who asks (checked against the kind's roles), or None for work the system
-    starts itself (publishing's PDF, a reader's download). Call it inside the action's
+    starts itself (publishing's PDF, a reader's download). `publication` (an id or object) is the
+    publication the work concerns, if any: who works elsewhere neither sees nor retries it, and a
+    user who asks must work in it. Call it inside the action's
     transaction or outside one: the row is written at once, the task is queued after the commit.
     """
     spec = kind_of(kind)
     if by is not None and not has_role(by, *spec.roles):
         raise JobError(f"您没有权限启动“{spec.label}”。")
+    publication_id = getattr(publication, "pk", publication)
+    if by is not None and publication_id is not None and publication_id not in membership.publication_ids(by):
+        raise JobError(f"您不在该刊物的成员中，不能启动“{spec.label}”。")
     params = json.loads(json.dumps(params or {}, sort_keys=True))  # JSON only, as stored
     key = params_key(kind, params)
     with transaction.atomic():
@@ -228,6 +242,7 @@ def start_job(kind: str, params: dict | None = None, *, by) -> BackgroundJob:
                 job = BackgroundJob.objects.create(
                     kind=kind, params=params, params_key=key, status=Status.QUEUED,
                     requested_by=by if getattr(by, "pk", None) else None, queued_at=timezone.now(),
+                    publication_id=publication_id,
                     step="等待后台处理",
                 )
         except IntegrityError:
@@ -242,7 +257,7 @@ def start_job(kind: str, params: dict | None = None, *, by) -> BackgroundJob:
 
 def retry_job(job: BackgroundJob, *, by) -> BackgroundJob:
     """Queue a failed job again. Returns the job (or the same work already under way)."""
-    if not may_start(by, job.kind):
+    if not may_handle(by, job):
         raise JobError("您没有权限重试这项后台任务。")
     with transaction.atomic():
         locked = BackgroundJob.objects.select_for_update().get(pk=job.pk)

@@ -32,6 +32,12 @@ class BackgroundJob(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    # The publication the work concerns (none for office-wide work such as the search re-index):
+    # only people who work in it (editorial.membership) see and retry it besides the requester.
+    publication = models.ForeignKey(
+        "bulletin.Publication", verbose_name="刊物", null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     queued_at = models.DateTimeField("排队时间", null=True, blank=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)

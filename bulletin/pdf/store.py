@@ -337,7 +337,7 @@ def schedule_issue_pdf(issue: Issue) -> None:
     issue_pk = issue.pk
     try:
         if mode == "task":
-            start_job(PDF_JOB, {"issue": issue_pk}, by=None)
+            start_job(PDF_JOB, {"issue": issue_pk}, by=None, publication=issue.publication_id)
         else:
             transaction.on_commit(lambda: _render_after_commit(issue_pk))
     except Exception:
@@ -363,7 +363,7 @@ def request_pdf_job(issue: Issue):
     if last is not None and last.status == last.Status.FAILED and last.finished_at \
             and timezone.now() - last.finished_at < FAILED_JOB_PAUSE:
         return None
-    return start_job(PDF_JOB, {"issue": issue.pk}, by=None)
+    return start_job(PDF_JOB, {"issue": issue.pk}, by=None, publication=issue.publication_id)
 
 
 def render_pdf_job(job, progress) -> dict:

@@ -147,7 +147,8 @@ def confirm(request):
                 duplicate_message(parsed, clashes)
                 + "如需用该文件替换原有内容，请选择“申请替换已有期刊”，由主任批准后生效。"
             )
-        job = start_job(import_jobs.KIND, import_jobs.job_params(token, replace=replace), by=request.user)
+        job = start_job(import_jobs.KIND, import_jobs.job_params(token, replace=replace), by=request.user,
+                        publication=publication)
     except BulletinError as exc:
         context = _preview_context(parsed, publication, token, replace=replace, error=str(exc))
         context["filename"] = meta["filename"]

@@ -210,3 +210,32 @@ def test_the_article_overview_counts_and_lists_only_my_publications(client, edit
     counts, recent = overview(boss)
     assert counts["已通过"] == 3 and counts["待审"] == 1
     assert "本刊通过稿件" in recent and "别刊通过稿件一" in recent and "别刊通过稿件二" in recent
+
+
+def test_background_jobs_of_another_publication_are_neither_seen_nor_retried(client, head, publication, second):
+    from bulletin import jobs
+    from bulletin.models import BackgroundJob
+
+    theirs = jobs.start_job("issue_pdf", {"issue": 999}, by=None, publication=second)
+    mine = jobs.start_job("issue_pdf", {"issue": 998}, by=None, publication=publication)
+    reindex = jobs.start_job("search_reindex", {}, by=None)  # office-wide work: no publication
+    BackgroundJob.objects.filter(pk=theirs.pk).update(status=BackgroundJob.Status.FAILED, failure="测试")
+    theirs.refresh_from_db()
+
+    # The head works in the first publication only (kept when the second was added).
+    client.force_login(head)
+    listed = client.get(reverse("desk:job_list")).content.decode()
+    assert f"/desk/jobs/{mine.pk}/" in listed and f"/desk/jobs/{reindex.pk}/" in listed
+    assert f"/desk/jobs/{theirs.pk}/" not in listed
+    assert client.get(reverse("desk:job_detail", args=[theirs.pk])).status_code in (403, 404)
+    with pytest.raises(jobs.JobError):
+        jobs.retry_job(theirs, by=head)
+    with pytest.raises(jobs.JobError, match="不在该刊物的成员中"):
+        jobs.start_job("issue_pdf", {"issue": 997}, by=head, publication=second)
+
+    # Made a member of the second publication, the head sees and retries its job.
+    PublicationMembership.objects.create(user=head, publication=second)
+    head = type(head).objects.get(pk=head.pk)  # publication_ids is read once per user object
+    client.force_login(head)
+    assert client.get(reverse("desk:job_detail", args=[theirs.pk])).status_code == 200
+    assert jobs.retry_job(theirs, by=head).status == BackgroundJob.Status.QUEUED
