@@ -13,7 +13,9 @@ and publish_due (出版), set from the publication's rule (bulletin). The work e
 An article is "for" the issue it is placed in; an article not placed anywhere is for its
 publication's earliest issue still 编排中 (once an issue is submitted, new work goes to the next).
 
-Every function here costs a fixed number of queries, whatever the number of issues or articles.
+Every function here costs a fixed number of queries, whatever the number of issues or articles
+(pending_work adds the membership reads of office.notifications.working_in: per publication with
+open issues, one per head, editor and reviewer, a few in an office).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from bulletin.models import DEADLINES, Issue, IssueArticle
 from common.roles import APPROVER, EDITOR, HEAD
 from editorial import workflow
 from editorial.models import Article, ArticleTransition, ReviewLevel
+
+from .notifications import working_in
 
 OPEN = (Issue.Status.DRAFT, Issue.Status.SUBMITTED, Issue.Status.SIGNED_OFF)
 LABELS = {due: label for due, _day, label in DEADLINES}
@@ -306,7 +310,9 @@ def _reviewers(publication_id, level, levels, members, approver_ids) -> set[int]
 
 def pending_work(*, issue_ids=None) -> list[Work]:
     """Everyone's outstanding work for every deadline of the open issues (or of those of them in
-    `issue_ids`), in deadline order. Superusers count only through their groups."""
+    `issue_ids`), in deadline order. Superusers count only through their groups. Heads, editors
+    and reviewers have work only for the publications they work in (office.notifications'
+    working_in, editorial.membership's rule): another publication's deadlines are not theirs."""
     every = list(open_issues())
     current = current_issues(every)
     issues = [i for i in every if issue_ids is None or i.pk in set(issue_ids)]
@@ -315,6 +321,14 @@ def pending_work(*, issue_ids=None) -> list[Work]:
     by_id = {issue.pk: issue for issue in issues}
     roles = _role_members([EDITOR, HEAD, APPROVER])
     work: dict[tuple, Work] = {}
+    staff: dict[int, set[int]] = {}
+
+    def working(issue, user_ids) -> set[int]:
+        """Of `user_ids`, who works in the issue's publication; read once per publication."""
+        if issue.publication_id not in staff:
+            candidates = set().union(*roles.values(), *members.values())
+            staff[issue.publication_id] = working_in(candidates, issue.publication)
+        return set(user_ids) & staff[issue.publication_id]
 
     def add(issue, field_name, user_id, what, url):
         if getattr(issue, field_name) is None:
@@ -346,6 +360,8 @@ def pending_work(*, issue_ids=None) -> list[Work]:
             reviewers = _reviewers(
                 article.publication_id, article.review_level, levels, members, roles.get(APPROVER, ())
             )
+            # A review group may be shared by several publications: only who works in this one.
+            reviewers = working(issue, reviewers)
             reviewers -= {article.author_id, article.last_edited_by_id, *approved_by.get(article.pk, ())}
             for user_id in reviewers:
                 add(issue, "review_due", user_id, f"《{article.title}》待您审核", reverse("desk:review_queue"))
@@ -356,15 +372,15 @@ def pending_work(*, issue_ids=None) -> list[Work]:
         sign_url = reverse("desk:issue_signoff", args=[issue.pk])
         if issue.status == Issue.Status.DRAFT:
             what = "本期被主任退回，待修改后重新提交签发" if issue.is_returned else "本期尚未提交签发"
-            for user_id in editors:
+            for user_id in working(issue, editors):
                 add(issue, "signoff_due", user_id, what, url)
                 add(issue, "publish_due", user_id, what, url)
         elif issue.status == Issue.Status.SUBMITTED:
-            for user_id in (h for h in heads if may_sign(issue, h)):
+            for user_id in (h for h in working(issue, heads) if may_sign(issue, h)):
                 add(issue, "signoff_due", user_id, "本期待您签发", sign_url)
                 add(issue, "publish_due", user_id, "本期待您签发", sign_url)
         elif issue.status == Issue.Status.SIGNED_OFF and issue.scheduled_publish_at is None:
-            for user_id in editors | heads:
+            for user_id in working(issue, editors | heads):
                 add(issue, "publish_due", user_id, "本期已签发，待发布", url)
 
     order = {name: index for index, name in enumerate(LABELS)}

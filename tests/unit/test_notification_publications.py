@@ -89,3 +89,32 @@ def test_the_other_publications_head_gets_no_email(smtp_server, two, publication
     addressed = [rcpts for rcpts, _message in smtp_server.messages]
     assert ["chen@example.gov.cn"] in addressed
     assert ["wu@example.gov.cn"] not in addressed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadline_reminders_reach_only_the_publications_own_people(smtp_server, two, publication, editor, make_article):  # noqa: F811
+    from django.contrib.auth import get_user_model
+
+    from office import reminders
+
+    addresses = {"editor": "li@example.gov.cn", "approver": "zhao@example.gov.cn",
+                 "editor_b": "editor-b@example.gov.cn", "approver_b": "approver-b@example.gov.cn"}
+    for username, address in addresses.items():
+        get_user_model().objects.filter(username=username).update(email=address)
+    issue = ready_issue(publication, editor, make_article)  # 2020年10月期 of A, its deadlines long past
+    workflow.submit(make_article(title="区图书馆新馆开放"), by=editor)  # for A's issue in 编排
+    reminders.send_reminders(today=datetime.date(2020, 10, 20))
+    publishing.submit_for_sign_off(issue, by=editor)
+    reminders.send_reminders(today=datetime.date(2020, 10, 20))
+    run_worker()
+
+    assert told(K.DEADLINE) == {"editor", "editor2", "approver", "head", "head2"}  # no one of B
+    reminded = Notification.objects.filter(kind=K.DEADLINE)
+    assert {n.recipient.username for n in reminded if n.text.startswith("审核截止")} == {"approver"}
+    assert {n.recipient.username for n in reminded if "本期待您签发" in n.text} == {"head", "head2"}
+    mailed: dict[str, str] = {}
+    for rcpts, message in smtp_server.messages:
+        for rcpt in rcpts:
+            mailed[rcpt] = mailed.get(rcpt, "") + message.get_content()
+    assert "审核截止已逾期" in mailed["zhao@example.gov.cn"] and "签发截止已逾期" in mailed["li@example.gov.cn"]
+    assert not {"editor-b@example.gov.cn", "approver-b@example.gov.cn", "wu@example.gov.cn"} & set(mailed)
