@@ -14,8 +14,8 @@ An article is "for" the issue it is placed in; an article not placed anywhere is
 publication's earliest issue still 编排中 (once an issue is submitted, new work goes to the next).
 
 Every function here costs a fixed number of queries, whatever the number of issues or articles
-(pending_work adds the membership reads of office.notifications.working_in: per publication with
-open issues, one per head, editor and reviewer, a few in an office).
+(pending_work adds the membership reads of office.notifications.working_in: three queries per
+publication with open issues, whatever the number of heads, editors and reviewers).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from django.utils import timezone
 from bulletin.models import BackIssueReplacement, Issue, IssueEvent
 from common.roles import APPROVER, EDITOR, HEAD, has_role
 from editorial import workflow
-from editorial.membership import is_member
+from editorial.membership import members_among
 from editorial.models import Article, ArticleTransition, ReviewLevel
 
 from . import tasks
@@ -64,11 +64,9 @@ def role_members(role: str) -> set[int]:
 
 
 def working_in(ids, publication) -> set[int]:
-    """Of the active users `ids`, those who work in `publication` (editorial.membership's rule,
-    read for each: an office has a few heads, editors, reviewers), so a message about one
-    publication's work never reaches another publication's people."""
-    users = get_user_model().objects.filter(pk__in=set(ids), is_active=True)
-    return {user.pk for user in users if is_member(user, publication)}
+    """Of the active users `ids`, those who work in `publication` (editorial.membership's rule),
+    so a message about one publication's work never reaches another publication's people."""
+    return members_among(ids, publication)
 
 
 def heads_of(publication) -> set[int]:

@@ -239,3 +239,22 @@ def test_background_jobs_of_another_publication_are_neither_seen_nor_retried(cli
     client.force_login(head)
     assert client.get(reverse("desk:job_detail", args=[theirs.pk])).status_code == 200
     assert jobs.retry_job(theirs, by=head).status == BackgroundJob.Status.QUEUED
+
+
+def test_members_among_applies_the_same_rule_to_many_users_in_three_queries(
+    django_assert_num_queries, django_user_model, editor, head, publication, second
+):
+    from editorial.membership import is_member, members_among
+
+    boss = django_user_model.objects.create_superuser("boss", password="x")
+    both = django_user_model.objects.create_user("both", password="x")
+    PublicationMembership.objects.create(user=both, publication=publication)
+    PublicationMembership.objects.create(user=both, publication=second)
+    gone = django_user_model.objects.create_user("gone", password="x", is_active=False)
+    ids = [editor.pk, head.pk, boss.pk, both.pk, gone.pk]
+    for pub in (publication, second):
+        with django_assert_num_queries(3):
+            found = members_among(ids, pub)
+        # Exactly what the one-user rule says, for each of them (an inactive user: nobody).
+        assert found == {u.pk for u in (editor, head, boss, both) if is_member(u, pub)}
+    assert members_among(ids, second) == {boss.pk, both.pk}
