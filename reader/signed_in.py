@@ -172,10 +172,21 @@ def _row(sql, params):
     return rows[0] if len(rows) == 1 else None
 
 
+def _fits_the_column(serial) -> bool:
+    """Whether `serial` fits the serial number's column: the URL allows 18 digits (bigint ids),
+    the column is narrower, and PostgreSQL refuses an out-of-range parameter outright where the
+    ORM would simply find nothing."""
+    field = Issue._meta.get_field("serial_number")
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return (low is None or serial >= low) and (high is None or serial <= high)
+
+
 def read(request, slug, serial):
     """(generation, the published issue or None) in one statement; installs the session and the
     user on the request when every check passes (see the module's docstring)."""
     fast = _fast_sessions(request)
+    if not _fits_the_column(serial):
+        return public_pages.generation(), None  # no such issue: Django's path answers 404
     if connection.vendor not in ("postgresql", "sqlite") or not fast and request.COOKIES.get(settings.SESSION_COOKIE_NAME):
         return public_pages.generation(), None  # Django's path throughout
     if connection.vendor not in _statements:
