@@ -8,46 +8,24 @@ Each node is a real `gunicorn config.wsgi` writing its own access log; the reque
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.integration.test_two_nodes import _wait
 from tests.nginx_server import free_port, running_nginx
+from tests.unit.test_object_storage import http_get
 
 REPO = Path(__file__).resolve().parents[2]
 REQUESTS = 20
 
 
-def _wait_for(port, process, log):
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            pass
-        assert process.poll() is None, log.read_text()[-3000:]
-        assert time.monotonic() < deadline, f"gunicorn on {port} did not answer"
-        time.sleep(0.2)
-
-
 def _served(log: Path) -> int:
     """Requests for /healthz the node's access log records."""
     return sum(1 for line in log.read_text().splitlines() if '"GET /healthz HTTP' in line)
-
-
-def _get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 @pytest.fixture
@@ -68,7 +46,7 @@ def two_nodes(tmp_path):
                     cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 )
             nodes[name] = {"port": port, "log": log, "process": process}
-            _wait_for(port, process, log)
+            _wait(port, f"gunicorn on {port}", process, log)
         yield nodes
     finally:
         for node in nodes.values():
@@ -85,7 +63,7 @@ def test_nginx_spreads_requests_over_both_nodes_and_survives_losing_one(two_node
                        static_root=tmp_path / "static", media_root=tmp_path / "media",
                        pages_root=tmp_path / "pages") as site:
         for _ in range(REQUESTS):
-            assert _get(site + "/healthz") == (200, b"ok")
+            assert http_get(site + "/healthz") == (200, b"ok")
         time.sleep(0.5)  # the access logs are written after each answer
         on_a, on_b = _served(a["log"]), _served(b["log"])
         assert on_a + on_b == REQUESTS
@@ -97,10 +75,10 @@ def test_nginx_spreads_requests_over_both_nodes_and_survives_losing_one(two_node
         os.killpg(a["process"].pid, signal.SIGKILL)
         a["process"].wait(timeout=30)
         for _ in range(REQUESTS):
-            assert _get(site + "/healthz") == (200, b"ok")
+            assert http_get(site + "/healthz") == (200, b"ok")
         time.sleep(0.5)
         assert _served(a["log"]) == on_a
         assert _served(b["log"]) == on_b + REQUESTS
 
         # nginx's own health check answers from the container only (the loopback here).
-        assert _get(site + "/nginx-health") == (200, b"ok\n")
+        assert http_get(site + "/nginx-health") == (200, b"ok\n")
