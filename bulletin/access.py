@@ -5,6 +5,7 @@ import enum
 from django.db.models import Q
 
 from common.roles import DESK_ROLES, READER, has_role, is_desk_user
+from editorial.models import Image
 
 from .models import Issue, IssueArticle, Visibility
 
@@ -42,8 +43,6 @@ def media_access(user, name: str) -> MediaAccess:
     article showing it. The article's text as published (the revision pinned in a published
     issue) decides; a public issue makes the image public. Desk users see every upload (drafts,
     previews, withdrawn issues); anything else is the desk's alone."""
-    from editorial.models import Image
-
     image = Image.objects.filter(Q(web=name) | Q(print_file=name)).only("pk").first()
     issues = []
     if image is not None:

@@ -177,6 +177,7 @@ PRIVATE_ROOT = env.path("PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
 # check. BULLETIN_S3_PUBLIC_ENDPOINT_URL: the address browsers reach it at, if not the endpoint.
 BULLETIN_S3_BUCKET = env.str("BULLETIN_S3_BUCKET", default="")
 if BULLETIN_S3_BUCKET:
+    # Imported only when configured: it loads django-storages and boto3, which disk needs not.
     from common.s3 import s3_storages
 
     STORAGES.update(s3_storages(env, media_url=MEDIA_URL))
@@ -205,6 +206,9 @@ BULLETIN_JOB_LEASE_SECONDS = env.int("BULLETIN_JOB_LEASE_SECONDS", default=120)
 BULLETIN_JOB_MAX_ATTEMPTS = env.int("BULLETIN_JOB_MAX_ATTEMPTS", default=3)
 # Extra job kinds (tests): {"kind": {"label": …, "handler": "dotted.path", "roles": (…)}}.
 BULLETIN_JOB_KINDS: dict = {}
+
+# Search counts matches up to this many (找到 1000 篇以上) and pages go no further (bulletin/search/query.py).
+BULLETIN_SEARCH_COUNT_LIMIT = env.int("BULLETIN_SEARCH_COUNT_LIMIT", default=1000)
 
 # E-mail (notifications): printed on the console unless EMAIL_HOST names an SMTP server.
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
@@ -298,7 +302,7 @@ CONTENT_SECURITY_POLICY = {
 
 if BULLETIN_S3_BUCKET:
     # Images reach the browser by a redirect to a presigned URL of the object store.
-    from common.s3 import s3_origins
+    from common.s3 import s3_origins  # only when configured, as above
 
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += s3_origins(env)
 

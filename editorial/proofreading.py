@@ -23,6 +23,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from common.cjk import IDEOGRAPHS, PUNCTUATION
+from common.errors import BulletinError
 
 ERROR = "error"  # a certain mistake
 WARNING = "warning"  # worth a look: may be right
@@ -243,7 +244,7 @@ def plain_text(body: str) -> str:
     return "\n".join(paragraphs(body))
 
 
-class FixError(ValueError):
+class FixError(BulletinError, ValueError):
     """The fix cannot be applied to the HTML (the text moved, or formatting lies inside it)."""
 
 

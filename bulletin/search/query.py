@@ -129,7 +129,7 @@ def search(queryset, raw: str, *, sort: str = "relevance"):
 
 def count_limit() -> int:
     """Rows counted at most (BULLETIN_SEARCH_COUNT_LIMIT, 1000); pages list no more."""
-    return getattr(settings, "BULLETIN_SEARCH_COUNT_LIMIT", 1000)
+    return settings.BULLETIN_SEARCH_COUNT_LIMIT
 
 # Ranking queries tried before giving up on a query whose words are rare together.
 _LEVELS_TRIED = 8

@@ -206,7 +206,9 @@ def archive(request, slug):
     return public_page(render(
         request,
         "reader/archive.html",
-        {"publication": publication, "years": years, "hidden_internal": hidden},
+        {"publication": publication, "years": years, "hidden_internal": hidden,
+         "og": _open_graph(request, title=f"{publication.name} · 往期目录", kind="website",
+                           site_name=publication.name)},
     ))
 
 

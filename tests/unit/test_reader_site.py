@@ -358,3 +358,11 @@ def test_cached_issue_page_skips_the_article_query(client, publish, reader):
     assert len(warm) < len(cold)
     assert any("bulletin_issuearticle" in q["sql"] for q in cold.captured_queries)
     assert not any("bulletin_issuearticle" in q["sql"] for q in warm.captured_queries)
+
+
+def test_archive_page_has_the_shared_link_preview_tags(client, publish):
+    publish(count=1)
+    page = client.get("/test-dsyb/").content.decode()
+    assert '<link rel="canonical" href="http://testserver/test-dsyb/">' in page
+    assert '<meta property="og:title" content="测试区大事月报 · 往期目录">' in page
+    assert '<meta property="og:site_name" content="测试区大事月报">' in page
