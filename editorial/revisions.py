@@ -55,14 +55,6 @@ def _matches(revision: Revision | None, article: Article) -> bool:
     )
 
 
-def current_revision(article: Article) -> Revision:
-    """The revision matching the article's current content, written if the latest differs."""
-    latest = article.latest_revision()
-    if _matches(latest, article):
-        return latest
-    return record_revision(article, by=article.last_edited_by or article.author)
-
-
 def latest_revisions(article_ids) -> dict[int, Revision]:
     """Each article's latest revision, {article_id: Revision}, in one query whatever the number
     of articles (publishing pins 30 at once): the row whose number is the article's highest,
@@ -73,10 +65,9 @@ def latest_revisions(article_ids) -> dict[int, Revision]:
 
 
 def current_revisions(articles) -> dict[int, Revision]:
-    """`current_revision` for many articles, {article_id: Revision}: one query when every
-    article's latest revision matches its content (the usual case at publishing, approval
-    having written it); an article whose content differs gets its new revision written, as
-    `current_revision` would."""
+    """The revision matching each article's current content, {article_id: Revision}: one query
+    when every article's latest revision matches its content (the usual case at publishing,
+    approval having written it); an article whose content differs gets its new revision written."""
     articles = list(articles)
     latest = latest_revisions(article.pk for article in articles)
     current = {}
