@@ -310,8 +310,8 @@ def _reviewers(publication_id, level, levels, members, approver_ids) -> set[int]
 
 def pending_work(*, issue_ids=None) -> list[Work]:
     """Everyone's outstanding work for every deadline of the open issues (or of those of them in
-    `issue_ids`), in deadline order. Superusers count only through their groups. Heads, editors
-    and reviewers have work only for the publications they work in (office.notifications'
+    `issue_ids`), in deadline order. Superusers count only through their groups. Heads, editors,
+    reviewers and authors have work only for the publications they work in (office.notifications'
     working_in, editorial.membership's rule): another publication's deadlines are not theirs."""
     every = list(open_issues())
     current = current_issues(every)
@@ -355,7 +355,9 @@ def pending_work(*, issue_ids=None) -> list[Work]:
             continue
         if article.status in ARTICLE_WORK["draft_due"]:
             what = f"《{article.title}》{'退回待修改' if article.status == Article.Status.RETURNED else '未提交审核'}"
-            add(issue, "draft_due", article.author_id, what, reverse("desk:article_edit", args=[article.pk]))
+            # An author who no longer works in the publication cannot edit the draft: not theirs.
+            for user_id in working(issue, {article.author_id}):
+                add(issue, "draft_due", user_id, what, reverse("desk:article_edit", args=[article.pk]))
         else:
             reviewers = _reviewers(
                 article.publication_id, article.review_level, levels, members, roles.get(APPROVER, ())

@@ -118,3 +118,17 @@ def test_deadline_reminders_reach_only_the_publications_own_people(smtp_server, 
             mailed[rcpt] = mailed.get(rcpt, "") + message.get_content()
     assert "审核截止已逾期" in mailed["zhao@example.gov.cn"] and "签发截止已逾期" in mailed["li@example.gov.cn"]
     assert not {"editor-b@example.gov.cn", "approver-b@example.gov.cn", "wu@example.gov.cn"} & set(mailed)
+
+
+def test_an_author_who_left_the_publication_is_not_reminded_of_their_draft(two, publication, editor, editor2, make_article):
+    from office import deadlines
+
+    issue = ready_issue(publication, editor, make_article)
+    make_article(title="李编辑的草稿")
+    make_article(title="王编辑的草稿", author=editor2)
+    PublicationMembership.objects.filter(user=editor2, publication=publication).delete()
+    PublicationMembership.objects.get_or_create(user=editor2, publication=Publication.objects.get(slug="test-zjtx"))
+    drafts = {(w.user_id, what) for w in deadlines.pending_work(issue_ids=[issue.pk]) if w.field == "draft_due"
+              for what in w.what}
+    assert (editor.pk, "《李编辑的草稿》未提交审核") in drafts
+    assert not [what for user_id, what in drafts if user_id == editor2.pk]
