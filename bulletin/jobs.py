@@ -23,11 +23,16 @@ Adding a kind — one entry in KINDS (or, for tests, in settings.BULLETIN_JOB_KI
 
 Rules for a handler:
 
-- ``progress(done, total=None, step=None)`` writes the progress and renews the lease (a
-  heartbeat). Call it at least once per BULLETIN_JOB_LEASE_SECONDS (120 s), and outside your own
-  transaction (inside one, nobody sees the progress until it commits). If the lease was lost
-  (the job was given to another worker because this one looked dead) it raises JobLeaseLost: let
-  it propagate, the other worker does the work.
+- ``progress(done, total=None, step=None)`` writes the progress the page shows (and renews the
+  lease too). Call it as the work moves on, and outside your own transaction (inside one, nobody
+  sees the progress until it commits). It is no longer what keeps the job: while the handler
+  runs, a heartbeat thread of ``run_job`` renews the lease every third of
+  BULLETIN_JOB_LEASE_SECONDS (120 s), so one long step (a big issue's render, the import's
+  transaction) does not make the job look lost. The heartbeat stops after
+  BULLETIN_JOB_MAX_RUN_SECONDS (3600 s): a handler still running then (hung) loses its lease
+  like a dead worker's, and the job is queued again. If the lease was lost (the job was given to
+  another worker because this one looked dead) ``progress`` raises JobLeaseLost: let it
+  propagate, the other worker does the work.
 - Parameters are JSON (ids, not objects). The same kind with the same parameters is one job while
   it is queued or running: starting it again returns the job under way.
 - Raise a BulletinError subclass (e.g. JobError) to fail with a message the user reads; any other
@@ -47,18 +52,21 @@ queues a failed job again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -146,6 +154,10 @@ def _resolve(value):
 
 def lease_seconds() -> int:
     return int(settings.BULLETIN_JOB_LEASE_SECONDS)
+
+
+def max_run_seconds() -> int:
+    return int(settings.BULLETIN_JOB_MAX_RUN_SECONDS)
 
 
 def max_attempts() -> int:
@@ -368,6 +380,72 @@ class Progress:
             setattr(self.job, name, value)
 
 
+class Heartbeat:
+    """Renews a running job's lease from a daemon thread while its handler runs, whether or not the
+    handler reports progress: every third of the lease, with the same compare-and-set as
+    Progress. It stops when told to (the handler returned or raised), when the lease was lost
+    (another worker has the job), or after BULLETIN_JOB_MAX_RUN_SECONDS (a hung handler then
+    loses the job as a dead worker does). A beat that fails (SQLite's "database is locked" while
+    the handler holds a write transaction, a dropped connection) is logged and tried again at
+    the next beat; the thread never fails the job."""
+
+    def __init__(self, job: BackgroundJob, owner: str):
+        self.job_id = job.pk
+        self.owner = owner
+        self.interval = max(lease_seconds() / 3, 0.05)
+        self.cap = max_run_seconds()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job.pk}-heartbeat", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop beating and wait for the thread. A beat blocked on the job's row (a handler's
+        transaction holding it) is not waited for longer than a lease: once the job is finished
+        its compare-and-set no longer matches anything."""
+        self._stopped.set()
+        self._thread.join(lease_seconds())
+        if self._thread.is_alive():
+            logger.warning("Job %s: the heartbeat thread did not stop in time; left behind", self.job_id)
+
+    def _run(self) -> None:
+        started = last_renewed = time.monotonic()
+        try:
+            while not self._stopped.wait(self.interval):
+                if time.monotonic() - started >= self.cap:
+                    logger.warning(
+                        "Job %s has run longer than BULLETIN_JOB_MAX_RUN_SECONDS (%s s); its lease is "
+                        "no longer renewed and it will count as lost", self.job_id, self.cap,
+                    )
+                    return
+                try:
+                    changed = self.beat()
+                except Exception:
+                    late = time.monotonic() - last_renewed >= lease_seconds() / 2
+                    (logger.warning if late else logger.debug)(
+                        "Job %s: a heartbeat failed; trying again at the next one", self.job_id, exc_info=True,
+                    )
+                    with contextlib.suppress(Exception):  # a broken connection: a new one next beat
+                        connection.close_if_unusable_or_obsolete()
+                    continue
+                if changed != 1:
+                    logger.warning("Job %s: the heartbeat found the lease of %s lost; stopping it",
+                                   self.job_id, self.owner)
+                    return
+                last_renewed = time.monotonic()
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()  # this thread's own connection
+
+    def beat(self) -> int:
+        now = timezone.now()
+        return BackgroundJob.objects.filter(
+            pk=self.job_id, status=Status.RUNNING, lease_owner=self.owner,
+        ).update(lease_until=_lease_until(now), heartbeat_at=now)
+
+
 def failure_reason(exc: BaseException) -> str:
     """What the progress page says about a failure: a refusal's own Chinese message; otherwise
     the exception's class (the details are in the worker's log, not shown to users)."""
@@ -394,9 +472,13 @@ def run_job(job_id: int, *, owner: str | None = None) -> str:
     if job is None:
         return "not claimed"
     progress = Progress(job, owner)
+    heartbeat = Heartbeat(job, owner).start()
     try:
-        spec = kind_of(job.kind)
-        result = _resolve(spec.handler)(job, progress)
+        try:
+            spec = kind_of(job.kind)
+            result = _resolve(spec.handler)(job, progress)
+        finally:
+            heartbeat.stop()  # the handler returned or raised: no beat once _finish runs
     except JobLeaseLost:
         logger.warning("Job %s: lease lost while running; left to the worker that has it", job.pk)
         return "lease lost"

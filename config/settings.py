@@ -199,10 +199,14 @@ BULLETIN_AUTOSAVE_SITTING_MINUTES = env.int("BULLETIN_AUTOSAVE_SITTING_MINUTES",
 # Background work (django-tasks): e-mails, scheduled publishing, deadline reminders. The database
 # backend keeps the queue in the site's own database; `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Long work on the queue (bulletin/jobs.py): a worker holds a job under a lease it renews while
-# the job reports progress; a job whose lease ran out (its worker died) is queued again by the
-# periodic tick, at most BULLETIN_JOB_MAX_ATTEMPTS times before it is marked failed.
+# Long work on the queue (bulletin/jobs.py): a worker holds a job under a lease that a heartbeat
+# thread renews while the handler runs (every third of the lease); a job whose lease ran out (its
+# worker died) is queued again by the periodic tick, at most BULLETIN_JOB_MAX_ATTEMPTS times
+# before it is marked failed.
 BULLETIN_JOB_LEASE_SECONDS = env.int("BULLETIN_JOB_LEASE_SECONDS", default=120)
+# The heartbeat stops renewing after this long: a handler still running (hung) then loses the
+# job as a dead worker does (queued again, or failed after BULLETIN_JOB_MAX_ATTEMPTS runs).
+BULLETIN_JOB_MAX_RUN_SECONDS = env.int("BULLETIN_JOB_MAX_RUN_SECONDS", default=3600)
 BULLETIN_JOB_MAX_ATTEMPTS = env.int("BULLETIN_JOB_MAX_ATTEMPTS", default=3)
 # Extra job kinds (tests): {"kind": {"label": …, "handler": "dotted.path", "roles": (…)}}.
 BULLETIN_JOB_KINDS: dict = {}

@@ -11,6 +11,7 @@ KINDS = {
     "test.count": {"label": "测试：数数", "handler": "tests.job_handlers.count", "roles": ("head",)},
     "test.refuse": {"label": "测试：拒绝", "handler": "tests.job_handlers.refuse", "roles": ("head",)},
     "test.crash": {"label": "测试：出错", "handler": "tests.job_handlers.crash", "roles": ("head",)},
+    "test.sleep": {"label": "测试：一步很久", "handler": "tests.job_handlers.sleep", "roles": ("head",)},
 }
 
 
@@ -40,3 +41,9 @@ def refuse(job, progress):
 def crash(job, progress):
     progress(0, 1, "马上出错")
     raise ValueError("a bug, with details the user should not read")
+
+
+def sleep(job, progress):
+    """One long step: sleeps params["seconds"] without reporting progress (a big render)."""
+    time.sleep(float(job.params["seconds"]))
+    return {"slept": job.params["seconds"], "by": "the first run"}

@@ -6,6 +6,7 @@ on request, and is queued again when its worker dies. Run by the real db_worker 
 import datetime
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -202,3 +203,23 @@ def test_a_queued_job_whose_task_went_missing_is_queued_again(head, django_captu
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.requeue_lost_jobs() == []  # its task is waiting now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_heartbeat_is_tried_again_and_never_fails_the_job(head, settings, monkeypatch):
+    settings.BULLETIN_JOB_LEASE_SECONDS = 1  # a beat every third of a second
+    beats = []
+    real_beat = jobs.Heartbeat.beat
+
+    def beat(self):
+        beats.append(self.job_id)
+        if len(beats) <= 2:  # SQLite while the handler holds a write transaction
+            raise OperationalError("database is locked")
+        return real_beat(self)
+
+    monkeypatch.setattr(jobs.Heartbeat, "beat", beat)
+    job = jobs.start_job("test.sleep", {"seconds": 1.5}, by=head)
+    assert jobs.run_job(job.pk, owner="worker-a") == "done"
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.result["by"]) == (Status.DONE, 1, "the first run")
+    assert len(beats) >= 3  # the failed beats were followed by more
