@@ -112,6 +112,15 @@ def test_compose_runs_the_background_worker_on_the_same_database():
     assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_bin_serve_shows_the_demo_with_debug_off_unless_asked():
+    """The demo is what the office evaluates: Chinese error pages, not Django's debug pages."""
+    serve = (ROOT / "bin" / "serve").read_text()
+    assert 'export DEBUG="${DEBUG:-false}"' in serve
+    setup = serve.index('export DEBUG="${DEBUG:-false}"')
+    assert setup < serve.index("manage.py collectstatic") < serve.index("manage.py runserver")
+    assert "SESSION_COOKIE_SECURE" in serve and "var/demo-secret-key" in serve
+
+
 def test_bin_serve_starts_the_worker_beside_the_web_server():
     serve = (ROOT / "bin" / "serve").read_text()
     assert "manage.py db_worker" in serve and "runserver" in serve
