@@ -362,7 +362,11 @@ def _doubled(text: str):
             yield (DOUBLED_PUNCT, m.start(), m.end(), f"两个标点连用：“{s}”，只应保留一个。", None, ERROR)
 
 
-_SPACE_RE = re.compile(f"(?<={CJK})[{SPACES}]+(?={CJK})")
+# Between two Chinese characters, or a Chinese character and full-width punctuation (。  区长),
+# a space is a typing slip: Chinese text is set without spaces.
+_SPACE_RE = re.compile(
+    f"(?<=[{IDEOGRAPHS}{_FULL_PUNCT}])[{SPACES}]+(?=[{IDEOGRAPHS}])|(?<=[{IDEOGRAPHS}])[{SPACES}]+(?=[{_FULL_PUNCT}])"
+)
 # A byline in parentheses spaces its parts by custom: （记者 张伟）, （通讯员 李明 摄）,
 # （记者 张伟 通讯员 李明）. Its spaces are not stray: a parenthesis that opens with a byline's
 # role and holds only names, spaces and name separators.
@@ -381,7 +385,7 @@ def _spaces(text: str):
     for m in _SPACE_RE.finditer(text):
         if any(start < m.start() and m.end() < end for start, end in bylines):
             continue
-        yield (STRAY_SPACE, m.start(), m.end(), "汉字之间有多余的空格。", "", ERROR)
+        yield (STRAY_SPACE, m.start(), m.end(), "中文里有多余的空格（汉字、中文标点旁不空格）。", "", ERROR)
 
 
 _ZERO_CHARS = "O0oＯｏ０○零Ο"

@@ -81,6 +81,16 @@ def test_stray_spaces_between_chinese_characters():
     assert find("\u3000\u3000召开 2020 年度第九次会议，APP 上线。", context=OCT_2020) == []
 
 
+def test_stray_spaces_beside_chinese_punctuation():
+    # Typed after a full stop (often saved as &nbsp; by the editor), before a comma, after a quote.
+    f = only("排查隐患。\u00a0 区长强调，要抓好落实。")
+    assert (f.kind, f.text, f.fix) == (pr.STRAY_SPACE, "\u00a0 ", "")
+    assert only("会议 ，部署工作。").text == " "
+    assert only("“十四五” 规划编制启动。").text == " "
+    # Not: a space between punctuation and digits, nor after a colon before a number.
+    assert find("电话： 0371-61290268。", context=OCT_2020) == []
+
+
 @pytest.mark.parametrize("byline", [
     "（记者 张伟）", "（通讯员 李明）", "（记者 张伟 通讯员 李明）", "（通讯员\u3000李明 摄）",
     "（记者 张伟、王芳）", "(记者 张伟)", "（特约记者 欧阳 明）", "（文/图 李明）",
