@@ -33,6 +33,7 @@ from editorial.diff import compare, has_changes
 from editorial.docx_import import DocxImportError
 from editorial.images import ImageRejected
 from editorial.models import Article, Comment
+from editorial.resubmission import changes_since_return
 from editorial.revisions import listed_revisions
 from editorial.sanitize import clean_html, count_words
 from editorial.uploads import import_docx, store_image
@@ -463,6 +464,8 @@ def article_detail(request, pk):
         "comments": article.comments.select_related("author"),
         "comment_form": CommentForm(),
         "return_entry": workflow.last_return(article) if article.status in (Status.RETURNED, Status.DRAFT) else None,
+        # Back under review after a return: the return comment and what changed since (退回后的修改).
+        "since_return": changes_since_return(article),
     }
     if article.status != Status.PUBLISHED:
         # 校对, read-only: the approver sees what the checker found in the title and text
