@@ -65,7 +65,8 @@ def bench_database(redis_url: str | None = None):
 def load_demo():
     from bulletin.demo import load_demo as load
 
-    return load(today=datetime.date(2026, 11, 20)).publication
+    # Before the 15th: the demo assembles 2026年11月 (back issues 8–10月), leaving 12月 and on to the benches.
+    return load(today=datetime.date(2026, 11, 5)).publication
 
 
 def big_issue(publication, *, year: int, month: int, count: int = 30, publish: bool = True):

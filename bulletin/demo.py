@@ -4,6 +4,7 @@ All article texts here are invented for the demo. `load_demo` is idempotent: eve
 is found by a natural key before it is created.
 """
 
+import calendar
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -54,15 +55,18 @@ def _p(*paragraphs):
     return "".join(f"<p>{text}</p>" for text in paragraphs)
 
 
-# (section, title, day-of-month of the event, body) per issue; months are relative to today.
+# (section, title, day-of-month of the event, body) per issue. As in the office's real issues,
+# the issue of month M reports the events of month M−1: `{m}` in a body is the events' month.
+# The texts name no season or holiday, so they read right whatever month the demo is loaded in.
+# `months_ago` counts back from the issue being assembled (DemoLoader.current_month).
 BACK_ISSUES = [
     {
         "months_ago": 3,
         "visibility": Visibility.PUBLIC,
         "articles": [
-            ("本期焦点", "全区防汛应急演练在西流湖畔举行", 12, _p(
-                "{m}月12日，区防汛抗旱指挥部在西流湖公园组织开展年度防汛应急综合演练，区应急管理局、水利局、各街道抢险队伍共300余人参加。",
-                "演练模拟持续强降雨引发低洼路段积水、河道水位上涨等险情，检验了预警发布、人员转移、排涝抢险等环节的协同能力。",
+            ("本期焦点", "全区应急救援综合演练在西流湖畔举行", 12, _p(
+                "{m}月12日，区应急管理局在西流湖公园组织开展应急救援综合演练，区消防救援大队、水利局、各街道应急队伍共300余人参加。",
+                "演练模拟公园人员密集区域突发险情，检验了预警发布、人员疏散、医疗救护等环节的协同能力。",
             )),
             ("民生视点", "社区食堂试点惠及老年居民", 20, _p(
                 "{m}月20日，区民政局在三个街道试点开办的社区食堂全部投入运营，为辖区六十岁以上老人提供平价午餐。",
@@ -74,9 +78,9 @@ BACK_ISSUES = [
         "months_ago": 2,
         "visibility": Visibility.INTERNAL,
         "articles": [
-            ("本期焦点", "区政府召开第三季度经济运行分析会", 8, _p(
-                "{m}月8日，区政府召开第三季度经济运行分析会，通报主要经济指标完成情况，分析存在的问题，部署下一阶段重点工作。",
-                "会议要求各部门紧盯全年目标，抓项目、稳投资、促消费，确保全年任务圆满完成。",
+            ("本期焦点", "区政府召开经济运行分析会", 8, _p(
+                "{m}月8日，区政府召开经济运行分析会，通报主要经济指标完成情况，分析存在的问题，部署下一阶段重点工作。",
+                "会议要求各部门紧盯年度目标，抓项目、稳投资、促消费，推动各项任务按进度完成。",
             )),
             ("文化亮点", "“书香中原”全民阅读月启动", 23, _p(
                 "{m}月23日，“书香中原”全民阅读月活动在区图书馆启动，现场发布了二十项阅读推广活动。",
@@ -99,15 +103,15 @@ BACK_ISSUES = [
             ("创文看点", "志愿服务队走进背街小巷", 14, _p(
                 "{m}月14日，区文明办组织二百余名志愿者走进背街小巷，清理卫生死角，劝导不文明行为。",
             )),
-            ("经济热点", "第三批重点项目集中开工", 22, _p(
-                "{m}月22日，全区第三批重点项目集中开工，共涉及产业、城建、民生项目十一个，总投资约五十亿元。",
+            ("经济热点", "新一批重点项目集中开工", 22, _p(
+                "{m}月22日，全区新一批重点项目集中开工，共涉及产业、城建、民生项目十一个，总投资约五十亿元。",
                 "项目建成后将进一步完善区域功能配套，带动就业岗位约三千个。",
             )),
-            ("文化亮点", "教师节座谈会聚焦教育高质量发展", 10, _p(
-                "{m}月10日，区委、区政府召开教师节座谈会，优秀教师代表围绕减负、待遇和新校建设等话题交流发言。",
+            ("文化亮点", "教育发展座谈会聚焦教育高质量发展", 10, _p(
+                "{m}月10日，区委、区政府召开教育发展座谈会，优秀教师代表围绕减负、待遇和新校建设等话题交流发言。",
             )),
-            ("民生视点", "秋季学校食堂安全检查全覆盖", 3, _p(
-                "开学前后，区市场监管局对全区学校和幼儿园食堂开展食品安全专项检查，{m}月3日完成全覆盖检查。",
+            ("民生视点", "学校食堂食品安全检查全覆盖", 3, _p(
+                "区市场监管局对全区学校和幼儿园食堂开展食品安全专项检查，{m}月3日完成全覆盖检查。",
                 "检查重点包括原料采购查验、食品贮存、餐具消毒和从业人员健康管理等，发现的问题已全部督促整改。",
             )),
         ],
@@ -115,7 +119,7 @@ BACK_ISSUES = [
 ]
 
 CURRENT_ISSUE_ARTICLES = [
-    # section, title, day, body, state, placed in the current issue
+    # section, title, day, body, state, placed in the issue being assembled
     ("本期焦点", "智慧政务服务中心正式启用", 6, _p(
         "{m}月6日，区智慧政务服务中心正式启用，三百余项政务服务事项实现“一窗受理、一次办结”。",
         "中心设置了自助服务区和“办不成事”反映窗口，群众办事平均等候时间缩短一半。",
@@ -123,11 +127,11 @@ CURRENT_ISSUE_ARTICLES = [
     ("时政要点", "区委理论学习中心组开展专题学习", 4, _p(
         "{m}月4日，区委理论学习中心组召开专题学习会，围绕基层治理现代化进行交流研讨。",
     ), Article.Status.APPROVED, True),
-    ("经济热点", "前十个月重点项目投资完成情况通报", 12, _p(
-        "{m}月12日，区发展改革委通报前十个月重点项目投资完成情况，多数项目进度符合预期。",
+    ("经济热点", "区发展改革委通报重点项目投资进度", 12, _p(
+        "{m}月12日，区发展改革委通报重点项目投资完成情况，多数项目进度符合预期。",
     ), Article.Status.SUBMITTED, False),
-    ("民生视点", "冬季供暖准备工作全面就绪", 10, _p(
-        "{m}月10日，区城市管理局检查了辖区换热站和供热管网，冬季供暖准备工作已全面就绪。",
+    ("民生视点", "老旧供水管网改造进展顺利", 10, _p(
+        "{m}月10日，区城市管理局检查了辖区老旧供水管网改造工地，已完工路段全部恢复通水。",
     ), Article.Status.RETURNED, False),
     ("文化亮点", "社区合唱节在文化馆开幕", 15, _p(
         "{m}月15日，区第三届社区合唱节在区文化馆开幕，十八支社区合唱团参加展演。",
@@ -138,6 +142,11 @@ CURRENT_ISSUE_ARTICLES = [
 def _month_back(year: int, month: int, months_ago: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) - months_ago
     return index // 12, index % 12 + 1
+
+
+def _event_date(year: int, month: int, day: int, today: datetime.date) -> datetime.date:
+    """`day` of year/month, moved back to the month's last day or to today if it lies past them."""
+    return min(datetime.date(year, month, min(day, calendar.monthrange(year, month)[1])), today)
 
 
 class DemoLoader:
@@ -164,9 +173,42 @@ class DemoLoader:
             publication=self.publication, level=1,
             defaults={"name": "审核", "group": Group.objects.get(name=APPROVER)},
         )
+        if self.loaded_on_another_day():
+            self.log("演示期刊已按此前载入的日期生成，保持不变（要按今天的日期重新生成，请换一个新数据库再载入）。")
+            self.fill_missing_deadlines()
+            return
         for spec in BACK_ISSUES:
             self.load_back_issue(spec)
         self.load_current_issue()
+
+    def current_month(self) -> tuple[int, int]:
+        """The issue being assembled: the first whose publish deadline is today or later (this
+        month's up to its 出版 day, else next month's)."""
+        year, month = self.today.year, self.today.month
+        if self.publication.schedule_for(year, month)["publish_due"] < self.today:
+            year, month = _month_back(year, month, -1)
+        return year, month
+
+    def back_issue_months(self) -> dict[int, tuple[int, int]]:
+        """{serial number: (year, month)} of the back issues 总第95–97期."""
+        first = PUBLICATION["first_serial_number"] - len(BACK_ISSUES)
+        return {
+            first + index: _month_back(*self.current_month(), spec["months_ago"])
+            for index, spec in enumerate(BACK_ISSUES)
+        }
+
+    def loaded_on_another_day(self) -> bool:
+        """The demo's back issue numbers are taken by issues of other months: the database holds a
+        demo loaded on an earlier date (or a back issue imported in its place). Its issues stay."""
+        wanted = self.back_issue_months()
+        taken = self.publication.issues.filter(
+            status=Issue.Status.PUBLISHED, serial_number__in=wanted
+        ).values_list("serial_number", "year", "month")
+        return any(wanted[serial] != (year, month) for serial, year, month in taken)
+
+    def fill_missing_deadlines(self):
+        for issue in self.publication.issues.filter(status=Issue.Status.DRAFT, draft_due__isnull=True):
+            Issue.objects.filter(pk=issue.pk).update(**self.publication.schedule_for(issue.year, issue.month))
 
     def load_users(self):
         User = get_user_model()
@@ -194,15 +236,15 @@ class DemoLoader:
         publication, created = Publication.objects.get_or_create(slug=slug, defaults=fields)
         return publication
 
-    def _article(self, section, title, day, body, year, month, status):
+    def _article(self, section, title, event_date, body, status):
         editor = self.users["editor"]
         article, created = Article.objects.get_or_create(
             publication=self.publication,
             title=title,
             defaults={
                 "section": self.sections[section],
-                "event_date": datetime.date(year, month, day),
-                "body": body.format(m=month),
+                "event_date": event_date,
+                "body": body.format(m=event_date.month),
                 "author": editor,
                 "last_edited_by": editor,
                 "status": status,
@@ -224,7 +266,7 @@ class DemoLoader:
                 ArticleTransition.objects.create(
                     article=article, actor=self.users["approver"], action="return",
                     from_status=Article.Status.SUBMITTED, to_status=Article.Status.RETURNED, review_level=1,
-                    comment="请补充换热站数量和供暖起止日期。",
+                    comment="请补充改造管网长度和完工路段名称。",
                 )
             if status == Article.Status.SUBMITTED:
                 article.review_level = 1
@@ -242,21 +284,26 @@ class DemoLoader:
             positions[article.section_id] = position + 1
 
     def load_back_issue(self, spec):
-        year, month = _month_back(self.today.year, self.today.month, spec["months_ago"])
+        year, month = _month_back(*self.current_month(), spec["months_ago"])
+        schedule = self.publication.schedule_for(year, month)
+        published = schedule["publish_due"]  # the 15th unless the publication's rule says otherwise
         issue, created = Issue.objects.get_or_create(
             publication=self.publication, year=year, month=month,
             defaults={
                 "visibility": spec["visibility"],
-                "publication_date": datetime.date(year, month, 15),
+                "publication_date": published,
                 # Published on its day, as the schedule planned it (the calendar shows both).
-                "published_at": timezone.make_aware(datetime.datetime(year, month, 15, 10, 0)),
-                **self.publication.schedule_for(year, month),
+                "published_at": timezone.make_aware(datetime.datetime.combine(published, datetime.time(10, 0))),
+                **schedule,
             },
         )
         if issue.status == Issue.Status.PUBLISHED:
             return issue
+        event_year, event_month = _month_back(year, month, 1)
         articles = [
-            self._article(section, title, day, body, year, month, Article.Status.APPROVED)
+            self._article(
+                section, title, _event_date(event_year, event_month, day, self.today), body, Article.Status.APPROVED
+            )
             for section, title, day, body in spec["articles"]
         ]
         self._place(issue, articles)
@@ -268,17 +315,19 @@ class DemoLoader:
         return issue
 
     def load_current_issue(self):
-        year, month = self.today.year, self.today.month
+        year, month = self.current_month()
         schedule = self.publication.schedule_for(year, month)
         issue, _ = Issue.objects.get_or_create(
             publication=self.publication, year=year, month=month, defaults=schedule
         )
         if issue.draft_due is None and not issue.is_frozen:  # a demo database from before deadlines
             Issue.objects.filter(pk=issue.pk).update(**schedule)
+        # Its events are last month's, and none lies past today.
+        event_year, event_month = _month_back(year, month, 1)
         placed = []
         for section, title, day, body, status, in_issue in CURRENT_ISSUE_ARTICLES:
-            day = min(day, 28)
-            article = self._article(section, title, day, body, year, month, status)
+            event_date = _event_date(event_year, event_month, day, self.today)
+            article = self._article(section, title, event_date, body, status)
             if in_issue:
                 placed.append(article)
         if issue.status == Issue.Status.DRAFT:

@@ -5,7 +5,7 @@ from common.roles import ROLE_LABELS
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：刊物、栏目、各角色演示账号、三期往期和本月编排中的一期（可重复运行）。"
+    help = "载入演示数据：刊物、栏目、各角色演示账号、三期往期和编排中的下一期（可重复运行）。"
 
     def handle(self, *args, **options):
         loader = load_demo(stdout=self.stdout)
