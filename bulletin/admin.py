@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from common import periods
-from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
+from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline, person_column
 from editorial.models import PublicationMembership
 
 from . import jobs
@@ -317,8 +317,12 @@ class ErratumInline(admin.StackedInline):
 
 class IssueEventInline(ReadOnlyInline, admin.TabularInline):
     model = IssueEvent
-    fields = ["created_at", "action", "actor", "comment"]
+    fields = ["created_at", "action", "actor_name", "comment"]
     readonly_fields = fields
+    actor_name = person_column("actor", "操作人")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Issue)
@@ -431,11 +435,12 @@ class SignOffAdmin(ReadOnlyAdmin):
 class IssueEventAdmin(ReadOnlyAdmin):
     """本期记录: written by the services, only ever added to (common.history)."""
 
-    list_display = ["created_at", "issue", "action", "actor"]
+    list_display = ["created_at", "issue", "action", "actor_name"]
     list_filter = ["action"]
     list_select_related = ["issue__publication", "actor"]
-    fields = ["issue", "created_at", "action", "actor", "comment"]
+    fields = ["issue", "created_at", "action", "actor_name", "comment"]
     readonly_fields = fields
+    actor_name = person_column("actor", "操作人")
 
 
 @admin.register(BackgroundJob)

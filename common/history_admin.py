@@ -29,6 +29,9 @@ class ReadOnlyInline(_ViewOnly):
     can_delete = False
     extra = 0
 
+    class Media:
+        css = {"all": ["css/admin-history.css"]}
+
 
 def without_history(perms_needed) -> set:
     """The admin's delete confirmation asks for delete permission on every related row; a draft
@@ -70,3 +73,20 @@ class DraftDeletionMixin:
             self.message_user(request, self._kept_message(obj), messages.ERROR)
         with deleting_history():
             super().delete_queryset(request, queryset.exclude(pk__in=[obj.pk for obj in kept]))
+
+
+def person(user) -> str:
+    """How the admin names who did something: 王小明, or the username when no name is set."""
+    return (user.get_full_name() or user.username) if user else "-"
+
+
+def person_column(field: str, description: str):
+    """An admin column (list_display, readonly fields) naming the user in `field` by person();
+    the admin's query should select_related it (list_select_related, the inline's queryset)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        return person(getattr(obj, field))
+
+    column.__name__ = f"{field}_name"
+    return column

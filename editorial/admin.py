@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline
+from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInline, person_column
 
 from . import workflow
 from .models import (
@@ -18,35 +18,50 @@ from .proofreading import KIND_LABELS
 
 class RevisionInline(ReadOnlyInline, admin.TabularInline):
     model = Revision
-    fields = ["number", "title", "created_by", "created_at", "note"]
+    fields = ["number", "title", "created_by_name", "created_at", "note"]
     readonly_fields = fields
+    created_by_name = person_column("created_by", "保存人")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
 
 
 class TransitionInline(ReadOnlyInline, admin.TabularInline):
     model = ArticleTransition
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "review_level", "comment"]
+    # 原状态 → 新状态 in one column: seven columns squeezed the comment at 1280 px.
+    fields = ["created_at", "actor_name", "action", "status_change", "review_level", "comment"]
     readonly_fields = fields
+    actor_name = person_column("actor", "操作人")
+
+    @admin.display(description="状态变化")
+    def status_change(self, obj):
+        return f"{obj.get_from_status_display()} → {obj.get_to_status_display()}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin):
     """Every save of an article: only ever added to (common.history)."""
 
-    list_display = ["article", "number", "created_by", "created_at", "note"]
+    list_display = ["article", "number", "created_by_name", "created_at", "note"]
     list_select_related = ["article", "created_by"]
-    fields = ["article", "number", "title", "event_date", "section", "body", "created_by", "created_at", "note"]
+    fields = ["article", "number", "title", "event_date", "section", "body", "created_by_name", "created_at", "note"]
     readonly_fields = fields
+    created_by_name = person_column("created_by", "保存人")
 
 
 @admin.register(ArticleTransition)
 class ArticleTransitionAdmin(ReadOnlyAdmin):
     """The workflow's audit trail: only ever added to (common.history)."""
 
-    list_display = ["created_at", "article", "action", "from_status", "to_status", "actor"]
+    list_display = ["created_at", "article", "action", "from_status", "to_status", "actor_name"]
     list_filter = ["action"]
     list_select_related = ["article", "actor"]
-    fields = ["article", "created_at", "actor", "action", "from_status", "to_status", "review_level", "comment"]
+    fields = ["article", "created_at", "actor_name", "action", "from_status", "to_status", "review_level", "comment"]
     readonly_fields = fields
+    actor_name = person_column("actor", "操作人")
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -84,10 +99,13 @@ class ArticleAdminForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(DraftDeletionMixin, admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "publication", "section", "event_date", "status", "author", "updated_at"]
+    list_display = ["title", "publication", "section", "event_date", "status", "author_name", "updated_at"]
+    list_select_related = ["publication", "section", "author"]
+    author_name = person_column("author", "作者")
     list_filter = ["publication", "status", "section"]
     search_fields = ["title"]
-    readonly_fields = ["status", "review_level", "version", "last_edited_by"]
+    readonly_fields = ["status", "review_level", "version", "last_edited_by_name"]
+    last_edited_by_name = person_column("last_edited_by", "最后编辑人")
     inlines = [RevisionInline, TransitionInline]
     actions = ["submit_selected", "approve_selected"]
 
@@ -106,8 +124,12 @@ class ArticleAdmin(DraftDeletionMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += ["publication", "author"]
+            fields += ["publication", "author_name"]
         return fields
+
+    def get_exclude(self, request, obj=None):
+        # A saved article's author is shown by name (author_name), not edited.
+        return ["author"] if obj is not None else super().get_exclude(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -128,13 +128,23 @@ class SupersededAutosave(models.Model):
 class ArticleTransition(models.Model):
     """Audit trail of the workflow: who moved an article from which state to which, and why."""
 
+    # The workflow's actions (editorial.workflow names them; its ACTION_LABELS are these labels).
+    ACTIONS = [
+        ("submit", "提交审核"),
+        ("approve", "审核通过"),
+        ("return", "退回修改"),
+        ("revise", "退回后修改"),
+        ("reopen", "通过后修改，重新送审"),
+        ("restart", "审核中修改，重新从第一级审核"),
+    ]
+
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="transitions", verbose_name="稿件"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
     )
-    action = models.CharField("操作", max_length=30)
+    action = models.CharField("操作", max_length=30, choices=ACTIONS)
     from_status = models.CharField("原状态", max_length=20, choices=Article.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=Article.Status.choices)
     review_level = models.PositiveSmallIntegerField("审核级别", default=0)
@@ -148,7 +158,7 @@ class ArticleTransition(models.Model):
         triggers = append_only()
 
     def __str__(self):
-        return f"{self.article}: {self.from_status} → {self.to_status}"
+        return f"{self.article}：{self.get_action_display()}（{self.get_from_status_display()} → {self.get_to_status_display()}）"
 
 
 class Comment(models.Model):

@@ -46,14 +46,7 @@ REVISE = "revise"  # implicit: a returned article is edited
 REOPEN = "reopen"  # implicit: an approved article is edited
 RESTART = "restart"  # implicit: an article under review past level 1 is edited
 
-ACTION_LABELS = {
-    SUBMIT: "提交审核",
-    APPROVE: "审核通过",
-    RETURN: "退回修改",
-    REVISE: "退回后修改",
-    REOPEN: "通过后修改，重新送审",
-    RESTART: "审核中修改，重新从第一级审核",
-}
+ACTION_LABELS = dict(ArticleTransition.ACTIONS)
 
 # Actions a user triggers explicitly (buttons); REVISE and REOPEN happen by saving.
 USER_ACTIONS = (SUBMIT, APPROVE, RETURN)

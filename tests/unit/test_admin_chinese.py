@@ -242,3 +242,55 @@ def test_sign_off_cannot_be_made_by_hand(client, superuser):
     listing = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert listing.status_code == 200
     assert reverse(f"admin:{opts.app_label}_{opts.model_name}_add") not in listing.content.decode()
+
+
+def test_history_lists_name_actions_states_and_people_in_chinese(
+    client, superuser, make_article, editor, approver, head, django_assert_max_num_queries
+):
+    """流转记录, 版本 and 本期记录 show the workflow's actions and states by their labels and people
+    by their names (李编辑), never the stored codes (submit, draft) or user names (editor)."""
+    from bulletin.models import Issue, IssueEvent
+    from editorial import workflow
+    from editorial.models import ArticleTransition
+
+    article = make_article(title="秋季防汛演练")
+    workflow.perform(workflow.SUBMIT, article, by=editor)
+    workflow.perform(workflow.RETURN, article, by=approver, comment="请补充演练时间。")
+    submitted = ArticleTransition.objects.get(article=article, action=workflow.SUBMIT)
+    assert str(submitted) == "秋季防汛演练：提交审核（草稿 → 待审）"
+    issue = Issue.objects.create(publication=article.publication, year=2020, month=10)
+    IssueEvent.objects.create(issue=issue, action=IssueEvent.Action.RETURNED, actor=head, comment="重排")
+    client.force_login(superuser)
+
+    pages = {
+        "transitions": reverse("admin:editorial_articletransition_changelist"),
+        "transition": reverse("admin:editorial_articletransition_change", args=[submitted.pk]),
+        "revisions": reverse("admin:editorial_revision_changelist"),
+        "articles": reverse("admin:editorial_article_changelist"),
+        "article": reverse("admin:editorial_article_change", args=[article.pk]),
+        "issue events": reverse("admin:bulletin_issueevent_changelist"),
+        "issue": reverse("admin:bulletin_issue_change", args=[issue.pk]),
+    }
+    text = {}
+    for page, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, page
+        text[page] = visible_text(response.content.decode())
+        for code in ("submit", "return", "draft", "submitted", "returned", "editor", "approver", "head"):
+            assert not re.search(rf"\b{code}\b", text[page]), (page, code)
+    # the list, its filter (every action by its label) and the article's own table
+    assert "提交审核" in text["transitions"] and "退回修改" in text["transitions"]
+    for label in workflow.ACTION_LABELS.values():
+        assert label in text["transitions"]
+    assert "李编辑" in text["transitions"] and "赵审核" in text["transitions"]
+    assert "草稿 → 待审" in text["article"] and "待审 → 退回" in text["article"]
+    assert "李编辑" in text["article"] and "赵审核" in text["article"] and "请补充演练时间。" in text["article"]
+    assert "李编辑" in text["revisions"] and "李编辑" in text["articles"]
+    assert "陈主任" in text["issue events"] and "陈主任" in text["issue"]
+
+    # names cost no query per row
+    for _ in range(5):
+        workflow.perform(workflow.SUBMIT, article, by=editor)
+        workflow.perform(workflow.RETURN, article, by=approver, comment="再改。")
+    with django_assert_max_num_queries(12):
+        client.get(pages["transitions"])
