@@ -6,7 +6,7 @@ from django_ckeditor_5.widgets import CKEditor5Widget
 from bulletin.models import Publication, Section
 from common.numbers import parse_int
 from editorial import membership
-from editorial.models import Article
+from editorial.models import TITLE_TOO_LONG, Article
 
 
 class ArticleForm(forms.Form):
@@ -18,7 +18,10 @@ class ArticleForm(forms.Form):
         label="刊物", queryset=Publication.objects.none(), empty_label=None, required=False,
         error_messages={"invalid_choice": "您不能在所选刊物中新建稿件，请选择您所在的刊物。"},
     )
-    title = forms.CharField(label="标题", max_length=200)
+    title = forms.CharField(
+        label="标题", max_length=Article._meta.get_field("title").max_length,
+        error_messages={"max_length": TITLE_TOO_LONG},
+    )
     event_date = forms.DateField(
         label="事件日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="刊物中显示为“9月17日”。",

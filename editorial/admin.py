@@ -5,6 +5,7 @@ from common.history_admin import DraftDeletionMixin, ReadOnlyAdmin, ReadOnlyInli
 
 from . import workflow
 from .models import (
+    TITLE_TOO_LONG,
     Article,
     ArticleTransition,
     Comment,
@@ -73,6 +74,7 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["publication", "section", "title", "event_date", "body", "author"]
+        error_messages = {"title": {"max_length": TITLE_TOO_LONG}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,9 @@ from django.utils import timezone
 from common.dates import month_day_label
 from common.history import append_only
 
+# The forms' message for a title past its max_length (Django's own speaks of 变量 and 字符).
+TITLE_TOO_LONG = "标题不能超过%(limit_value)d字（现为%(show_value)d字）"
+
 
 class Article(models.Model):
     class Status(models.TextChoices):

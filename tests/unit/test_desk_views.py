@@ -197,6 +197,29 @@ def test_autosave_saves_drafts_and_reports_conflicts(client, editor, editor2, ma
 
 
 @pytest.mark.django_db
+def test_too_long_title_is_refused_in_plain_chinese(client, editor, make_article, publication):
+    article = make_article()
+    client.force_login(editor)
+    expected = "标题不能超过200字（现为500字）"
+    response = client.post(reverse("desk:article_edit", args=[article.pk]), form_data(article, title="长" * 500))
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == [expected]
+    assert expected in text(response) and "确保" not in text(response)
+    response = client.post(reverse("desk:article_autosave", args=[article.pk]), form_data(article, title="长" * 500))
+    assert response.status_code == 400 and response.json()["message"] == f"未自动保存：标题：{expected}"
+    section = publication.sections.get(name="时政要点")
+    response = client.post(reverse("desk:article_new"), {"title": "长" * 500, "section": section.pk})
+    assert response.context["form"].errors["title"] == [expected]
+    article.refresh_from_db()
+    assert article.title == "测试稿件"
+    # the admin's article form says the same
+    from editorial.admin import ArticleAdminForm
+
+    assert ArticleAdminForm.base_fields["title"].error_messages["max_length"] % {
+        "limit_value": 200, "show_value": 500} == expected
+
+
+@pytest.mark.django_db
 def test_autosave_does_not_touch_articles_under_review(client, editor, make_article):
     article = make_article(status=S.APPROVED)
     client.force_login(editor)
