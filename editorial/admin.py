@@ -127,6 +127,10 @@ class ArticleAdmin(DraftDeletionMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields += ["publication", "author_name"]
+        if obj is not None and obj.status not in workflow.EDITABLE:
+            # Published: nothing here may change (corrections are errata); the page shows the
+            # text, and a save is still refused by the workflow (ArticleAdminForm.clean).
+            fields += ["section", "title", "event_date", "body"]
         return fields
 
     def get_exclude(self, request, obj=None):

@@ -487,6 +487,32 @@ def test_admin_edit_goes_through_the_workflow(client, approver, editor, make_art
 
 
 @pytest.mark.django_db
+def test_admin_shows_a_published_article_read_only(client, editor, make_article, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    article = make_article(title="已发布的稿件", status=S.PUBLISHED)
+    client.force_login(root)
+    url = reverse("admin:editorial_article_change", args=[article.pk])
+    page = text(client.get(url))
+    for field in ("title", "body", "section", "event_date"):
+        assert f'name="{field}"' not in page, field
+    assert "已发布的稿件" in page and "9月17日，已发布的稿件的正文。" in page
+    # a save sent anyway is still refused
+    data = {
+        "section": article.section_id, "title": "发布后偷改", "event_date": "2020-09-17", "body": "<p>改</p>",
+        "expected_version": article.version,
+        "revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0,
+        "transitions-TOTAL_FORMS": 0, "transitions-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "已发布" in text(response)
+    article.refresh_from_db()
+    assert article.title == "已发布的稿件" and article.version == 1
+    # an article still in the workflow keeps its form
+    draft = make_article(title="草稿")
+    assert 'name="title"' in text(client.get(reverse("admin:editorial_article_change", args=[draft.pk])))
+
+
+@pytest.mark.django_db
 def test_review_page_explains_the_four_eyes_rule(client, editor, approver, make_article):
     article = make_article()
     workflow.submit(article, by=editor)
