@@ -88,7 +88,7 @@ def test_editor_assembles_head_returns_then_signs_off_and_publishes(
     # A reader (no login needed: the test publication is public) opens the issue.
     logout(page)
     page.goto(live_server.url + "/test-dsyb/97/")
-    assert page.locator(".masthead-serial").inner_text() == "（总第97期）"
+    assert page.locator(".masthead-serial").inner_text() == "第1期（总第97期）"
     toc = page.locator(".toc li").all_inner_texts()
     assert toc == ["区政务服务中心启用新大厅", "区长调研重点项目", "区委常委会召开会议"]
     assert page.locator(".preview-banner").count() == 0

@@ -82,7 +82,7 @@ def test_a_quarterly_is_numbered_archived_and_in_the_chronicle_by_quarter(
     assert "2020年第一季度 第1期 · 总第97期" in archive
 
     issue_page = text(client.get(second.get_absolute_url()))
-    assert "测试区大事月报 2020年第二季度 （总第98期）" in issue_page
+    assert "测试区大事月报 2020年第二季度 第2期（总第98期）" in issue_page
 
     chronicle = text(client.get(reverse("reader:chronicle", args=[publication.slug, 2020])))
     assert "2020年第一季度（第1期，总第97期）" in chronicle

@@ -366,3 +366,19 @@ def test_archive_page_has_the_shared_link_preview_tags(client, publish):
     assert '<link rel="canonical" href="http://testserver/test-dsyb/">' in page
     assert '<meta property="og:title" content="测试区大事月报 · 往期目录">' in page
     assert '<meta property="og:site_name" content="测试区大事月报">' in page
+
+
+def test_issue_masthead_gives_the_year_number_like_the_pdf(client, publish, publication, make_article):
+    from bulletin.publishing import publish_back_issue
+    from editorial.models import Article
+
+    issue = publish(count=1)
+    page = client.get(issue.get_absolute_url()).content.decode()
+    assert '<p class="masthead-serial">第1期（总第97期）</p>' in page
+    # A back issue whose file gave no 第N期 shows 总第N期 alone, as its PDF does.
+    back = Issue.objects.create(publication=publication, year=2019, month=5, visibility=Visibility.PUBLIC)
+    article = make_article(title="往期稿件", status=Article.Status.APPROVED)
+    IssueArticle.objects.create(issue=back, article=article, section=article.section, position=0)
+    back = publish_back_issue(back, year_number=None, serial_number=80)
+    page = client.get(back.get_absolute_url()).content.decode()
+    assert '<p class="masthead-serial">（总第80期）</p>' in page
