@@ -74,6 +74,16 @@ def test_chronicle_page_lists_entries_by_event_date_undated_last(client, year_20
 
 
 @pytest.mark.django_db
+def test_chronicle_breadcrumb_starts_at_the_home_page_like_the_archive(client, year_2021):
+    html = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021])).content.decode()
+    home, archive = reverse("reader:home"), reverse("reader:archive", args=["test-dsyb"])
+    assert (
+        f'<nav class="breadcrumbs" aria-label="位置"><a href="{home}">首页</a> › '
+        f'<a href="{archive}">测试区大事月报</a> › 2021年大事记</nav>'
+    ) in html
+
+
+@pytest.mark.django_db
 def test_chronicle_shows_internal_entries_to_readers(client, year_2021, reader):
     client.force_login(reader)
     chronicle = client.get(reverse("reader:chronicle", args=["test-dsyb", 2021])).context["chronicle"]
