@@ -81,7 +81,7 @@ def search_page(params, base, *, link, issues=None) -> dict:
         return context
     parsed = parse_query(query)
     if parsed.empty:
-        context["message"] = "请输入要查找的字词（只输入标点或引号无法检索）。"
+        context["message"] = "检索词中没有可检索的文字，请输入汉字、字母或数字。"
         return context
     # Counted up to count_limit() + 1 and paged over at most that many results (issue #15).
     most = count_limit()

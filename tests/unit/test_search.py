@@ -140,7 +140,17 @@ def test_one_character_and_quote_only_queries(client, corpus):
         response = client.get(url, {"q": query})
         assert response.status_code == 200
         assert titles(response) == []
-    assert "只输入标点或引号" in client.get(url, {"q": "“”"}).content.decode()
+    no_text = "检索词中没有可检索的文字，请输入汉字、字母或数字。"
+    for query in ["“”", "😀", "👍🏽✅"]:
+        page = client.get(url, {"q": query}).content.decode()
+        assert no_text in page and "标点" not in page, query
+
+
+@pytest.mark.django_db
+def test_desk_search_gives_the_same_message_for_a_query_without_text(client, corpus, editor):
+    client.force_login(editor)
+    page = client.get(reverse("desk:search"), {"q": "😀"}).content.decode()
+    assert "检索词中没有可检索的文字，请输入汉字、字母或数字。" in page
 
 
 @pytest.mark.django_db
