@@ -382,3 +382,13 @@ def test_issue_masthead_gives_the_year_number_like_the_pdf(client, publish, publ
     back = publish_back_issue(back, year_number=None, serial_number=80)
     page = client.get(back.get_absolute_url()).content.decode()
     assert '<p class="masthead-serial">（总第80期）</p>' in page
+
+
+def test_article_breadcrumb_starts_at_the_home_page(client, publish):
+    issue = publish(count=1)
+    article = issue.placements.first().article
+    page = client.get(f"/test-dsyb/97/{article.pk}/").content.decode()
+    crumbs = page[page.index('<nav class="breadcrumbs"'):]
+    crumbs = crumbs[:crumbs.index("</nav>")]
+    assert crumbs.startswith('<nav class="breadcrumbs" aria-label="位置"><a href="/">首页</a> › ')
+    assert 'href="/test-dsyb/"' in crumbs and 'href="/test-dsyb/97/"' in crumbs
