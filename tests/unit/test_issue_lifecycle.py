@@ -146,6 +146,24 @@ def test_head_returns_with_a_comment(issue, make_article, editor, head):
     assert (event.actor, event.comment) == (head, "焦点换成时政稿件")
 
 
+def test_a_returned_issue_is_badged_returned_on_every_desk_page(client, issue, make_article, editor, head):
+    from django.urls import reverse
+
+    ready_issue(issue, make_article, editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    publishing.return_issue(issue, by=head, comment="焦点换成时政稿件")
+    client.force_login(editor)
+    badge = '<span class="status-badge status-returned">退回修改</span>'
+    for name in ("desk:issue_detail", "desk:issue_signoff"):
+        page = client.get(reverse(name, args=[issue.pk])).content.decode()
+        assert badge in page and ">编排中</span>" not in page, name
+    assert badge in client.get(reverse("desk:issue_list")).content.decode()
+    # submitted again: the badge follows the status
+    publishing.submit_for_sign_off(issue, by=editor)
+    page = client.get(reverse("desk:issue_detail", args=[issue.pk])).content.decode()
+    assert '<span class="status-badge status-submitted">待签发</span>' in page
+
+
 def test_sign_off_records_who_and_the_exact_content(issue, make_article, editor, head):
     from bulletin.publishing import issue_fingerprint
 
