@@ -180,21 +180,23 @@ def remove_article(issue: Issue, article_id, *, by) -> None:
         _sync_focus(locked, by)
 
 
-def move_article(issue: Issue, article_id, direction: str, *, by) -> None:
-    """Move an article one place up or down inside its section."""
+def move_article(issue: Issue, article_id, direction: str, *, by) -> IssueArticle | None:
+    """Move an article one place up or down inside its section; the placement moved, or None
+    when it was already first/last."""
     with changing_issue(issue, by=by) as locked:
         placement = _placement(locked, article_id)
         siblings = _normalise_positions(locked, placement.section_id)
         index = next(i for i, p in enumerate(siblings) if p.pk == placement.pk)
         target = index - 1 if direction == "up" else index + 1
         if direction not in ("up", "down") or not 0 <= target < len(siblings):
-            return  # already first/last: nothing changes, the sign-off stays valid
+            return None  # already first/last: nothing changes, the sign-off stays valid
         reopen(locked, by, f"将《{placement.article.title}》{'上移' if direction == 'up' else '下移'}一位")
         a, b = siblings[index], siblings[target]
         a.position, b.position = b.position, a.position
         a.save(update_fields=["position"])
         b.save(update_fields=["position"])
         _sync_focus(locked, by)
+    return placement
 
 
 def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
@@ -218,8 +220,9 @@ def reorder_section(issue: Issue, section_id, article_ids, *, by) -> None:
         _sync_focus(locked, by)
 
 
-def change_section(issue: Issue, article_id, section_id, *, by) -> None:
-    """Place an article in another section of this issue (at the end of it)."""
+def change_section(issue: Issue, article_id, section_id, *, by) -> IssueArticle | None:
+    """Place an article in another section of this issue (at the end of it); the placement
+    moved, or None when it was in that section already."""
     with changing_issue(issue, by=by) as locked:
         placement = _placement(locked, article_id)
         try:
@@ -227,7 +230,7 @@ def change_section(issue: Issue, article_id, section_id, *, by) -> None:
         except (Section.DoesNotExist, ValueError, TypeError, OverflowError):
             raise IssueError("请选择本刊物的一个栏目。") from None
         if section.pk == placement.section_id:
-            return
+            return None
         reopen(locked, by, f"将《{placement.article.title}》移至“{section.name}”")
         old_section = placement.section_id
         last = locked.placements.filter(section=section).aggregate(m=Max("position"))["m"]
@@ -236,6 +239,7 @@ def change_section(issue: Issue, article_id, section_id, *, by) -> None:
         placement.save(update_fields=["section", "position"])
         _normalise_positions(locked, old_section)
         _sync_focus(locked, by)
+    return placement
 
 
 def move_section(issue: Issue, section_id, direction: str, *, by) -> None:

@@ -254,8 +254,12 @@ def _apply_op(request, issue: Issue, op: str):
         publishing.remove_article(issue, arg, by=user)
         return "已移出本期。"
     if verb in ("up", "down"):
-        publishing.move_article(issue, arg, verb, by=user)
-        return None
+        where = "上移" if verb == "up" else "下移"
+        moved = publishing.move_article(issue, arg, verb, by=user)
+        if moved is None:  # already first/last (a page older than the order)
+            messages.info(request, f"稿件已在本栏目{'最前' if verb == 'up' else '最后'}，无法{where}。")
+            return None
+        return f"已将《{moved.article.title}》{where}。"
     if verb in ("section_up", "section_down"):
         publishing.move_section(issue, arg, verb.removeprefix("section_"), by=user)
         return None
@@ -266,8 +270,11 @@ def _apply_op(request, issue: Issue, op: str):
         section = parse_id(request.POST.get(f"section-{arg}"))
         if section is None:
             raise IssueError("请选择本刊物的一个栏目。")
-        publishing.change_section(issue, arg, section, by=user)
-        return "已调整栏目。"
+        moved = publishing.change_section(issue, arg, section, by=user)
+        if moved is None:
+            messages.info(request, "稿件已在所选栏目中，栏目没有变化。")
+            return None
+        return f"已将《{moved.article.title}》移到“{moved.section.name}”。"
     if verb == "reorder":
         ids = [parse_id(x) for x in request.POST.get("order", "").split(",") if x]
         if None in ids:

@@ -235,3 +235,35 @@ def test_assembly_changes_come_back_to_the_row_and_sections_take_a_whole_order(
     assert "顺序数据有误，请刷新页面后重试。" in messages_of(response)
     issue.refresh_from_db()
     assert [s.pk for s in publishing.effective_section_order(issue)] == wanted
+
+
+def test_moving_an_article_says_what_moved_once(client, publication, editor, make_article):
+    issue = publishing.create_issue(publication, year=2020, month=10, by=editor)
+    first = make_article(title="甲", section="时政要点", status=Article.Status.APPROVED)
+    second = make_article(title="乙", section="时政要点", status=Article.Status.APPROVED)
+    publishing.add_article(issue, first, by=editor)
+    publishing.add_article(issue, second, by=editor)
+    client.force_login(editor)
+    assembly = reverse("desk:issue_assemble", args=[issue.pk])
+
+    def said(data):
+        response = client.post(assembly, data, follow=True)
+        shown = messages_of(response)
+        for message in shown:  # each message once on the page
+            assert response.content.decode().count(message) == 1, message
+        return shown
+
+    assert said({"op": f"up:{second.pk}"}) == ["已将《乙》上移。"]
+    assert said({"op": f"down:{second.pk}"}) == ["已将《乙》下移。"]
+    assert said({"op": f"down:{second.pk}"}) == ["稿件已在本栏目最后，无法下移。"]  # a stale page
+    economy = publication.sections.get(name="经济热点")
+    assert said({"op": f"section:{first.pk}", f"section-{first.pk}": economy.pk}) == ["已将《甲》移到“经济热点”。"]
+    assert said({"op": f"section:{first.pk}", f"section-{first.pk}": economy.pk}) == ["稿件已在所选栏目中，栏目没有变化。"]
+    # Dragging posts the same form (no fetch) and says nothing: the new order is what it shows.
+    third = make_article(title="丙", section="时政要点", status=Article.Status.APPROVED)
+    publishing.add_article(issue, third, by=editor)
+    politics = publication.sections.get(name="时政要点")
+    assert said({"op": f"reorder:{politics.pk}", "order": f"{third.pk},{second.pk}"}) == []
+    assert [p.article.title for p in issue.placements.filter(section=politics).order_by("position")] == ["丙", "乙"]
+    order = [s.pk for s in publishing.effective_section_order(issue)]
+    assert said({"op": "section_order", "order": ",".join(map(str, order[::-1]))}) == []
