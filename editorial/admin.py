@@ -133,6 +133,13 @@ class ArticleAdmin(DraftDeletionMixin, admin.ModelAdmin):
             fields += ["section", "title", "event_date", "body"]
         return fields
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.status not in workflow.EDITABLE:
+            # Read-only (get_readonly_fields): no 保存 buttons that could only be refused; the
+            # page stays viewable with its history inlines, and 关闭 leads back to the list.
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def get_exclude(self, request, obj=None):
         # A saved article's author is shown by name (author_name), not edited.
         return ["author"] if obj is not None else super().get_exclude(request, obj)

@@ -496,6 +496,10 @@ def test_admin_shows_a_published_article_read_only(client, editor, make_article,
     for field in ("title", "body", "section", "event_date"):
         assert f'name="{field}"' not in page, field
     assert "已发布的稿件" in page and "9月17日，已发布的稿件的正文。" in page
+    # no save buttons that could only be refused; the history stays on the page
+    for button in ('name="_save"', 'name="_continue"', 'name="_addanother"'):
+        assert button not in page, button
+    assert "保存人" in page and "状态变化" in page and "关闭" in page
     # a save sent anyway is still refused
     data = {
         "section": article.section_id, "title": "发布后偷改", "event_date": "2020-09-17", "body": "<p>改</p>",
@@ -507,9 +511,10 @@ def test_admin_shows_a_published_article_read_only(client, editor, make_article,
     assert response.status_code == 200 and "已发布" in text(response)
     article.refresh_from_db()
     assert article.title == "已发布的稿件" and article.version == 1
-    # an article still in the workflow keeps its form
+    # an article still in the workflow keeps its form and its buttons
     draft = make_article(title="草稿")
-    assert 'name="title"' in text(client.get(reverse("admin:editorial_article_change", args=[draft.pk])))
+    page = text(client.get(reverse("admin:editorial_article_change", args=[draft.pk])))
+    assert 'name="title"' in page and 'name="_save"' in page and 'name="_continue"' in page
 
 
 @pytest.mark.django_db
