@@ -42,6 +42,13 @@ def period_months(frequency: str, month: int) -> tuple[int, int]:
     return first, first + SPAN.get(frequency, 1) - 1
 
 
+def next_period(frequency: str, year: int, month: int) -> tuple[int, int]:
+    """(year, first month) of the period after the one that contains `month` of `year`: a
+    monthly's 12 → January of the next year, a quarterly's 8 (third quarter) → 10."""
+    start = period_start(frequency, month) + SPAN.get(frequency, 1)
+    return (year + 1, start - 12) if start > 12 else (year, start)
+
+
 def period_name(frequency: str, month: int, title: str = "") -> str:
     """The period without the year: 9月, 9–10月, 第三季度, 专刊（…）."""
     first, last = period_months(frequency, month)

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bulletin.models import DEADLINES, Issue, IssueArticle
+from common import periods
 from common.roles import APPROVER, EDITOR, HEAD
 from editorial import workflow
 from editorial.models import Article, ArticleTransition, ReviewLevel
@@ -95,10 +96,19 @@ def due(issue: Issue | None, field: str, today: datetime.date) -> Due | None:
     return Due(field, getattr(issue, field), today, issue.publication.reminder_days)
 
 
-def open_issues():
-    """Issues still on the desk, earliest month first, with the head's last hand-over annotated."""
+def open_issues(*, with_latest: bool = False):
+    """Issues still on the desk, earliest month first, with the head's last hand-over annotated;
+    `with_latest`: also each publication's latest issue of its period (not 专刊、增刊, not
+    replaced) whatever its state, in the same query (待办's next issue)."""
+    wanted = Q(status__in=OPEN)
+    if with_latest:
+        latest = (
+            Issue.objects.filter(publication=OuterRef("publication_id")).exclude(status=Issue.Status.REPLACED)
+            .exclude(frequency=periods.IRREGULAR).order_by("-year", "-month", "-pk").values("pk")[:1]
+        )
+        wanted |= Q(pk=Subquery(latest))
     return (
-        Issue.objects.filter(status__in=OPEN)
+        Issue.objects.filter(wanted)
         .with_handover()
         .select_related("publication")
         .order_by("year", "month", "pk")

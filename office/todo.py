@@ -9,6 +9,8 @@
     issue_returned   issues the head returned to the editors, with the head's comment (editors)
     issue_submit     issues still 编排中 whose 签发截止 is near or past (editors)
     publish          signed-off issues waiting to be published (editors and the head)
+    next_issue       publications with no open issue: the next period's issue is still to be
+                     created (editors and the head; shown only when there is one)
 
 A list that cannot concern the user's roles is not computed and not shown. `for_user` costs a
 fixed number of queries whatever the size of the archive; `counts` fewer (the navigation's
@@ -27,7 +29,15 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from bulletin.models import BackIssueReplacement, Erratum, Issue, attach_return_events
+from bulletin.models import (
+    BackIssueReplacement,
+    Erratum,
+    Issue,
+    IssueArticle,
+    attach_return_events,
+)
+from bulletin.publishing.base import ASSEMBLERS
+from common import periods
 from common.roles import APPROVER, EDITOR, HEAD, group_ids, has_role
 from editorial import workflow
 from editorial.membership import publication_ids
@@ -40,6 +50,7 @@ Status = Article.Status
 
 # key → the label of its count card (who may see which list: concerned_lists)
 LISTS = {
+    "next_issue": "待创建的下一期",
     "review": "待我审核",
     "returned": "退回给我的稿件",
     "drafts": "截稿临近的草稿",
@@ -52,7 +63,7 @@ LISTS = {
 }
 
 # Lists in the navigation's "期刊编排" badge (the rest count in "审核" and "待办").
-ISSUE_LISTS = ("signoff", "errata", "replacements", "issue_returned", "issue_submit", "publish")
+ISSUE_LISTS = ("next_issue", "signoff", "errata", "replacements", "issue_returned", "issue_submit", "publish")
 
 
 def _name(user) -> str:
@@ -70,6 +81,8 @@ class Item:
     note: str = ""  # a returning reviewer's or the head's comment
     note_by: str = ""
     action: str = ""  # what to do, as a button label
+    extra: str = ""  # one more line under the meta
+    post: dict | None = None  # the action is a form posted to `url` with these fields
 
     @property
     def kind_label(self) -> str:
@@ -141,6 +154,8 @@ def concerned_lists(user) -> list[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     keys = []
+    if has_role(user, *ASSEMBLERS):
+        keys.append("next_issue")  # dropped when there is nothing to create (for_user, counts)
     if _is_reviewer(user):
         keys.append("review")
     if has_role(user, EDITOR):
@@ -220,7 +235,11 @@ class _Context:
         self.today = today
         # Only the publications the user works in (刊物成员): their issues, deadlines and schedule.
         mine = publication_ids(user)
-        self.issues = [issue for issue in deadlines.open_issues() if issue.publication_id in mine]
+        rows = [issue for issue in deadlines.open_issues(with_latest=True) if issue.publication_id in mine]
+        self.issues = [issue for issue in rows if issue.status in deadlines.OPEN]
+        # publication id → its latest issue of its period when that one is no longer open
+        # (published, withdrawn): the publication has no issue in hand (next_issue).
+        self.finished = {issue.publication_id: issue for issue in rows if issue.status not in deadlines.OPEN}
         self.by_id = {issue.pk: issue for issue in self.issues}
         self.current = deadlines.current_issues(self.issues)
 
@@ -381,7 +400,69 @@ def _replacements(user, ctx, limit):
     return TodoList("replacements", count, reverse("desk:import_replacements"), items)
 
 
+# ---------------------------------------------------------------------------------------------
+# The next issue (a publication with no issue in hand)
+# ---------------------------------------------------------------------------------------------
+
+LEFTOVER = (Status.DRAFT, Status.RETURNED)
+
+
+def _without_next_issue(ctx) -> list[tuple]:
+    """The periodic publications the user works in whose latest issue is no longer open and that
+    have no other open issue of their period: [(publication, (year, month) of the next period)],
+    read with the open issues (no query of their own)."""
+    busy = {i.publication_id for i in ctx.issues if i.frequency != periods.IRREGULAR}
+    found = []
+    for publication_id, latest in ctx.finished.items():
+        publication = latest.publication
+        if publication_id in busy or not periods.is_periodic(publication.frequency):
+            continue
+        found.append((publication, periods.next_period(publication.frequency, latest.year, latest.month)))
+    return sorted(found, key=lambda row: (row[0].schedule_for(*row[1])["draft_due"], row[0].name))
+
+
+def _leftover(publications) -> dict[int, int]:
+    """publication id → its drafts and returned articles not placed in any issue: one query."""
+    if not publications:
+        return {}
+    placed = IssueArticle.objects.exclude(issue__status=Issue.Status.WITHDRAWN).values("article_id")
+    rows = (
+        Article.objects.filter(publication__in=[p.pk for p in publications], status__in=LEFTOVER)
+        .exclude(pk__in=placed).values("publication_id").annotate(n=Count("pk")).order_by()
+    )
+    return {row["publication_id"]: row["n"] for row in rows}
+
+
+def _next_issue_item(publication, year, month, leftover, ctx):
+    schedule = publication.schedule_for(year, month)
+    label = periods.period_label(publication.frequency, year, month)
+    plan = " · ".join(f"{deadlines.LABELS[name]} {day.month}月{day.day}日" for name, day in schedule.items())
+    item = Item(
+        "next_issue", f"下一期尚未创建：《{publication.name}》{label}", reverse("desk:issue_list"),
+        due=deadlines.Due("draft_due", schedule["draft_due"], ctx.today, publication.reminder_days),
+        meta=f"计划日程：{plan}", action="创建下一期",
+        post={"publication": publication.pk, "year": year, "month": month},
+    )
+    if leftover:
+        item.extra = f"另有{leftover}篇稿件未编入期刊"
+    return item
+
+
+def _next_issue(user, ctx, limit):
+    found = _without_next_issue(ctx)
+    shown = found[:limit]
+    leftover = _leftover([publication for publication, _period in shown])
+    items = [_next_issue_item(p, year, month, leftover.get(p.pk, 0), ctx) for p, (year, month) in shown]
+    return TodoList("next_issue", len(found), reverse("desk:issue_list"), items)
+
+
+def _shown(lists):
+    """The next issue's list only when there is one to create (no empty card)."""
+    return [lst for lst in lists if lst.key != "next_issue" or lst.count]
+
+
 BUILDERS = {
+    "next_issue": _next_issue,
     "review": _review,
     "returned": _returned,
     "drafts": _drafts,
@@ -402,7 +483,7 @@ def for_user(user, *, limit: int = 10, today: datetime.date | None = None) -> To
     if not keys:
         return Todo([], today)
     ctx = _Context(today, user)
-    lists = [BUILDERS[key](user, ctx, limit) for key in keys]
+    lists = _shown([BUILDERS[key](user, ctx, limit) for key in keys])
     steps = deadlines.issue_steps(ctx.issues, today=today, current=ctx.current)
     schedule = [(issue, steps[issue.pk]) for issue in ctx.issues]
     return Todo(lists, today, schedule)
@@ -451,7 +532,7 @@ def counts(user, *, today: datetime.date | None = None) -> Todo:
             lists.append(TodoList(key, counted[key], _ARTICLE_LIST_URLS[key]()))
         else:  # drafts with no 截稿 near: nothing to count; the issue lists: no query
             lists.append(BUILDERS[key](user, ctx, 0))
-    return Todo(lists, today)
+    return Todo(_shown(lists), today)
 
 
 _ARTICLE_LIST_URLS = {

@@ -1,6 +1,8 @@
 """待办 in a real browser: the editor submits, the approver finds the article in 待我处理 with a
 badge in the navigation, approves it from there, and the badge goes; the calendar on a phone."""
 
+import os
+
 import pytest
 
 from editorial.models import Article
@@ -62,3 +64,44 @@ def test_the_calendar_is_a_list_on_a_phone(browser, live_server, login, publicat
     # No sideways scrolling on a phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_editor_creates_the_next_issue_from_todo(
+    page, live_server, login, publication, editor, head, make_article, tmp_path
+):
+    from django.utils import timezone
+
+    from bulletin import publishing
+    from bulletin.models import Issue
+    from common import periods
+
+    today = timezone.localdate()
+    issue = publishing.create_issue(publication, year=today.year, month=today.month, by=editor)
+    focus = make_article(title="本月焦点", section="本期焦点", status=Article.Status.APPROVED)
+    publishing.add_article(issue, focus, by=editor)
+    publishing.set_focus(issue, focus.pk, by=editor)
+    publishing.submit_for_sign_off(issue, by=editor)
+    publishing.sign_off(issue, by=head)
+    publishing.publish_issue(issue, by=head)
+    make_article(title="没赶上本月的草稿")
+    year, month = periods.next_period(publication.frequency, today.year, today.month)
+
+    login(page, "editor")
+    page.goto(live_server.url + "/desk/")
+    first = page.locator("#todo > li").first
+    assert first.get_attribute("data-kind") == "next_issue"
+    text = first.inner_text()
+    assert f"下一期尚未创建：《测试区大事月报》{year}年{month}月" in text
+    assert f"截稿 {month}月5日" in text and "另有1篇稿件未编入期刊" in text
+    assert page.locator("#nav-issues .badge").inner_text() == "1"
+    # BULLETIN_SCREENSHOTS=<folder> keeps it for a person to look at.
+    shots = os.environ.get("BULLETIN_SCREENSHOTS") or tmp_path
+    page.screenshot(path=os.path.join(shots, "todo-next-issue.png"), full_page=True)
+    first.locator("button:has-text('创建下一期')").click()
+    created = Issue.objects.get(publication=publication, year=year, month=month)
+    page.wait_for_url(f"**/desk/issues/{created.pk}/")
+    assert f"已创建 {year}年{month}月 期" in page.locator(".messages").inner_text()
+    page.goto(live_server.url + "/desk/")
+    assert page.locator("#todo .kind-next_issue").count() == 0
+    assert created.status == Issue.Status.DRAFT

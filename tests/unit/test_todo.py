@@ -305,3 +305,123 @@ def test_a_head_is_not_asked_to_approve_their_own_work(publication, make_article
     publishing.propose_erratum(issue, text="第1页有误。", by=head)
     assert listed(head)[0]["errata"] == []
     assert listed(other)[0]["errata"] == ["测试区大事月报 2026年9月 第1期（总第97期） 勘误"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The next issue: once the month's issue is published, 待办 asks the editors to create the next
+# ---------------------------------------------------------------------------------------------
+
+
+def published(publication, make_article, editor, head, year, month):
+    issue = publishing.create_issue(publication, year=year, month=month, by=editor)
+    ready(issue, make_article, editor, f"{month}月焦点")
+    publishing.submit_for_sign_off(issue, by=editor)
+    publishing.sign_off(issue, by=head)
+    publishing.publish_issue(issue, by=head)
+    return issue
+
+
+def next_issue_items(user, today):
+    return [item for item in todo.for_user(user, today=today).items if item.kind == "next_issue"]
+
+
+def test_after_the_months_issue_is_published_the_editor_is_asked_to_create_the_next(
+    client, publication, make_article, editor, head
+):
+    published(publication, make_article, editor, head, 2026, 11)
+    draft = make_article(title="没赶上11月的草稿")  # unplaced: it had 11月's 截稿, and now none
+    today = datetime.date(2026, 12, 3)
+    assert todo.for_user(editor, today=today).count("drafts") == 0
+
+    (item,) = next_issue_items(editor, today)
+    assert item.title == "下一期尚未创建：《测试区大事月报》2026年12月"
+    assert item.due.text == "截稿 12月5日（还有2天）" and item.due.state == "near"
+    assert item.meta == "计划日程：截稿 12月5日 · 审核截止 12月8日 · 签发截止 12月12日 · 出版 12月15日"
+    assert item.extra == "另有1篇稿件未编入期刊"
+    assert item.post == {"publication": publication.pk, "year": 2026, "month": 12}
+    # First in 待办 (the earliest deadline), counted in the badges, the same in todo.counts.
+    waiting = todo.for_user(editor, today=today)
+    assert waiting.items[0] is not None and waiting.items[0].kind == "next_issue"
+    assert waiting.keys[0] == "next_issue" and waiting.issue_count == 1
+    assert todo.counts(editor, today=today).count("next_issue") == 1
+    assert [i.kind for i in next_issue_items(head, today)] == ["next_issue"]
+
+    # The page's button posts to the issue list's create action.
+    client.force_login(editor)
+    page = client.get(reverse("desk:dashboard")).content.decode()
+    assert "下一期尚未创建：《测试区大事月报》2026年12月" in page and "另有1篇稿件未编入期刊" in page
+    assert f'<form method="post" action="{reverse("desk:issue_list")}" class="todo-action">' in page
+    assert f'name="publication" value="{publication.pk}"' in page and 'name="month" value="12"' in page
+    response = client.post(reverse("desk:issue_list"), item.post)
+    december = Issue.objects.get(publication=publication, year=2026, month=12)
+    assert response.status_code == 302 and response.url == reverse("desk:issue_detail", args=[december.pk])
+    assert (december.status, december.draft_due) == (Issue.Status.DRAFT, datetime.date(2026, 12, 5))
+
+    # The item is gone, and the leftover draft is due again, for December's 截稿.
+    waiting = todo.for_user(editor, today=today)
+    assert "next_issue" not in waiting.keys
+    (listed_draft,) = waiting.lists[waiting.keys.index("drafts")].items
+    assert listed_draft.title == draft.title and listed_draft.due.text == "截稿 12月5日（还有2天）"
+
+
+def test_a_monthly_in_december_asks_for_january_of_the_next_year(publication, make_article, editor, head):
+    published(publication, make_article, editor, head, 2026, 12)
+    (item,) = next_issue_items(editor, datetime.date(2026, 12, 20))
+    assert item.title == "下一期尚未创建：《测试区大事月报》2027年1月"
+    assert item.due.date == datetime.date(2027, 1, 5) and item.extra == ""
+    assert item.post == {"publication": publication.pk, "year": 2027, "month": 1}
+
+
+def test_a_quarterly_asks_for_the_next_quarter(publication, make_article, editor, head):
+    from common import periods
+
+    publication.frequency = periods.QUARTERLY
+    publication.save()
+    published(publication, make_article, editor, head, 2026, 7)
+    (item,) = next_issue_items(editor, datetime.date(2026, 9, 20))
+    assert item.title == "下一期尚未创建：《测试区大事月报》2026年第四季度"
+    assert item.due.date == datetime.date(2026, 12, 5)  # in the period's last month
+    assert item.post["month"] == 10
+    assert periods.next_period(periods.QUARTERLY, 2026, 11) == (2027, 1)
+    assert periods.next_period(periods.BIMONTHLY, 2026, 9) == (2026, 11)
+
+
+def test_no_next_issue_for_approvers_readers_non_members_or_once_it_exists(
+    publication, make_article, editor, editor2, head, approver, reader
+):
+    from bulletin.models import Publication
+    from editorial.models import PublicationMembership
+
+    published(publication, make_article, editor, head, 2026, 11)
+    today = datetime.date(2026, 11, 20)
+    assert next_issue_items(approver, today) == [] and todo.for_user(reader, today=today).lists == []
+    assert "next_issue" not in todo.counts(approver, today=today).keys
+    # editor2 works only in another publication: not asked about this one's next issue.
+    other = Publication.objects.create(name="另一份刊物", slug="other")  # the desk keeps its members
+    PublicationMembership.objects.filter(user=editor2).update(publication=other)
+    assert next_issue_items(editor2, today) == []
+    assert [i.title for i in next_issue_items(editor, today)] == ["下一期尚未创建：《测试区大事月报》2026年12月"]
+    # Once December exists (in 编排), nothing to create; nor for a publication without any issue.
+    publishing.create_issue(publication, year=2026, month=12, by=editor)
+    assert next_issue_items(editor, today) == []
+    assert "next_issue" not in todo.counts(editor, today=today).keys
+
+
+def test_the_next_issue_costs_the_same_queries_for_any_number_of_publications(publication, make_article, editor, head):
+    from bulletin.models import Publication
+    from editorial.models import PublicationMembership
+
+    published(publication, make_article, editor, head, 2026, 11)
+    today = datetime.date(2026, 11, 20)
+    todo.for_user(editor, today=today)
+    with CaptureQueriesContext(connection) as one:
+        assert len(next_issue_items(editor, today)) == 1
+    for n in range(3):
+        other = Publication.objects.create(name=f"刊物{n}", slug=f"pub{n}")
+        PublicationMembership.objects.create(user=editor, publication=other)
+        Issue.objects.create(publication=other, year=2026, month=10, status=Issue.Status.PUBLISHED)
+    editor = type(editor).objects.get(pk=editor.pk)  # no cached memberships
+    todo.for_user(editor, today=today)
+    with CaptureQueriesContext(connection) as four:
+        assert len(next_issue_items(editor, today)) == 4
+    assert len(four) == len(one)
