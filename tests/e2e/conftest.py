@@ -69,3 +69,15 @@ def logout(live_server):
         page.context.clear_cookies()
 
     return do_logout
+
+
+def add_sentence_and_resubmit(page, article, sentence):
+    """In the open editor of `article`: type `sentence` at the end of the body, then 保存并提交审核
+    and wait for the article's page (the editor's side of a round after a return)."""
+    page.locator(".ck-editor__editable").wait_for()
+    page.locator(".ck-editor__editable p").last.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(sentence)
+    page.click("button:has-text('保存并提交审核')")
+    page.wait_for_url(f"**/desk/articles/{article.pk}/")
+    article.refresh_from_db()

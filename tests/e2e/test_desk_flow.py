@@ -6,6 +6,7 @@ import pytest
 from PIL import Image as PILImage
 
 from editorial.models import Article, Image
+from tests.e2e.conftest import add_sentence_and_resubmit
 
 
 @pytest.fixture(autouse=True)
@@ -87,13 +88,7 @@ def test_editor_writes_approver_returns_editor_revises_approver_approves(
     assert "请补充新大厅的窗口数量。" in returned.inner_text()
     returned.locator("text=区政务服务中心新大厅启用").click()
     assert "请补充新大厅的窗口数量。" in page.locator(".return-banner").inner_text()
-    page.locator(".ck-editor__editable").wait_for()
-    page.locator(".ck-editor__editable p").last.click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type("新大厅共设窗口48个。")
-    page.click("button:has-text('保存并提交审核')")
-    page.wait_for_url(f"**/desk/articles/{article.pk}/")
-    article.refresh_from_db()
+    add_sentence_and_resubmit(page, article, "新大厅共设窗口48个。")
     assert article.status == Article.Status.SUBMITTED
     assert "新大厅共设窗口48个。" in article.body and "<strong>新大厅</strong>" in article.body
 

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from editorial import workflow
 from editorial.models import Article
+from tests.e2e.conftest import add_sentence_and_resubmit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,13 +45,7 @@ def test_the_approver_sees_what_changed_after_the_return(
     logout(page)
     login(page, "editor")
     page.goto(f"{live_server.url}/desk/articles/{article.pk}/edit/")
-    page.locator(".ck-editor__editable").wait_for()
-    page.locator(".ck-editor__editable p").last.click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type("新大厅共设窗口48个。")
-    page.click("button:has-text('保存并提交审核')")
-    page.wait_for_url(f"**/desk/articles/{article.pk}/")
-    article.refresh_from_db()
+    add_sentence_and_resubmit(page, article, "新大厅共设窗口48个。")
     assert article.status == Article.Status.SUBMITTED
 
     # The approver opens it again from 审核: the box names the return and shows the new sentence.

@@ -34,3 +34,16 @@ def _run_concurrently(calls):
 @pytest.fixture
 def run_concurrently():
     return _run_concurrently
+
+
+@pytest.fixture
+def test_job_kinds(settings):
+    """The tests' own background-job kinds (tests/job_handlers.py), on PostgreSQL only: the job
+    tests run real workers and threads against committed rows."""
+    from django.db import connection
+
+    from tests import job_handlers
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    settings.BULLETIN_JOB_KINDS = job_handlers.KINDS

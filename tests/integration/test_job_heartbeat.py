@@ -7,11 +7,10 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from bulletin import jobs
 from bulletin.models import BackgroundJob
-from tests import job_handlers
 
 Status = BackgroundJob.Status
 
@@ -19,10 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    settings.BULLETIN_JOB_KINDS = job_handlers.KINDS
+def _job_kinds(test_job_kinds, settings):
     settings.BULLETIN_JOB_MAX_ATTEMPTS = 3
 
 

@@ -16,19 +16,11 @@ from django.db import connection
 from bulletin import jobs
 from bulletin.models import BackgroundJob
 from office.periodic import start_ticking
-from tests import job_handlers
 
 REPO = Path(__file__).resolve().parents[2]
 Status = BackgroundJob.Status
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    settings.BULLETIN_JOB_KINDS = job_handlers.KINDS
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("test_job_kinds")]
 
 
 def test_two_workers_claiming_one_job_at_once_one_gets_it(head, run_concurrently):
