@@ -8,6 +8,11 @@ decides what is *tidy*: it drops images that are not ours, empty paragraphs
 left behind by Word/WPS, anchors whose URL was rejected, and maps headings
 onto the levels the site templates use.
 
+``class`` is removed everywhere except on ``<figure>``, where only the
+values the desk's CKEditor emits survive (:data:`FIGURE_CLASSES`): without
+``class="image"`` the editor reads a block image back as an inline image in a
+paragraph, and the next save would change the layout.
+
 The second pass uses :mod:`html.parser` only on nh3's output, never on raw
 input: that output is serialised by html5ever with every element explicitly
 closed, so the simple stdlib parser reads it unambiguously.
@@ -26,7 +31,7 @@ import nh3
 
 from common.cjk import WORD_COUNT_RE
 
-__all__ = ["clean_html", "count_words", "html_to_text"]
+__all__ = ["FIGURE_CLASSES", "clean_html", "count_words", "html_to_text"]
 
 # Tags that survive sanitising.  h1/h5/h6 and div are accepted from nh3 only so
 # the tidy pass can *map* them (h1 -> h2, h5/h6 -> h4, div -> p or unwrap);
@@ -51,6 +56,13 @@ _CLEAN_CONTENT_TAGS = frozenset(
         "select", "button", "frame", "frameset", "noembed", "noframes",
     }
 )  # fmt: skip
+
+# The classes CKEditor 5 (django-ckeditor-5, config/settings.py CKEDITOR_5_CONFIGS) puts on the
+# figures it emits: "image" for a block image, "table" for a table. The image style classes
+# (image-style-side, image-style-align-*) are left out: the desk's image toolbar offers no
+# style buttons, and neither the reader site nor the PDF lays them out. "image_resized" is
+# left out too: it only marks the width kept in a style attribute, which is always removed.
+FIGURE_CLASSES = frozenset({"image", "table"})
 
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -258,6 +270,8 @@ def _tidy(nodes: list[_Element | str]) -> list[_Element | str]:
         node.children = _tidy(node.children)
         node.tag = _RENAME.get(node.tag, node.tag)
 
+        if node.tag == "figure" and "class" in node.attrs:
+            _normalise_figure_class(node)
         if node.tag == "img" and "src" not in node.attrs:
             continue  # not our media (or an unsafe URL): drop the image entirely
         if node.tag == "a" and "href" not in node.attrs:
@@ -285,6 +299,19 @@ def _tidy(nodes: list[_Element | str]) -> list[_Element | str]:
         for index, node in enumerate(result)
         if not (isinstance(node, str) and _is_interblock_space(result, index))
     ]
+
+
+def _normalise_figure_class(node: _Element) -> None:
+    """Keep each allowed class once, in its first place; no ``class=""`` when none is left.
+
+    nh3 has already removed the classes outside :data:`FIGURE_CLASSES`, but leaves an empty
+    attribute behind when it removed them all.
+    """
+    kept = list(dict.fromkeys(name for name in node.attrs["class"].split() if name in FIGURE_CLASSES))
+    if kept:
+        node.attrs["class"] = " ".join(kept)
+    else:
+        del node.attrs["class"]
 
 
 def _is_block(node: _Element | str | None) -> bool:
@@ -356,7 +383,8 @@ def clean_html(html: str, *, media_url: str = "/media/") -> str:
 
     Only a small editorial vocabulary survives (paragraphs, h2–h4, basic
     inline formatting, lists, quotes, tables, links, figures and images).
-    Scripts, styles, event handlers, ``style``/``class`` attributes, comments,
+    Scripts, styles, event handlers, ``style`` attributes, ``class`` attributes
+    (except CKEditor's ``image``/``table`` on ``<figure>``), comments,
     SVG/MathML, frames and forms are removed; links may only use http, https
     or mailto and get ``rel="noopener noreferrer"``.  Images are kept only
     when their ``src`` lies under ``media_url``.  Empty paragraphs and
@@ -386,6 +414,7 @@ def clean_html(html: str, *, media_url: str = "/media/") -> str:
         tags=set(_NH3_TAGS),
         clean_content_tags=set(_CLEAN_CONTENT_TAGS),
         attributes={tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()},
+        allowed_classes={"figure": set(FIGURE_CLASSES)},
         attribute_filter=attribute_filter,
         url_schemes=set(_URL_SCHEMES),
         strip_comments=True,

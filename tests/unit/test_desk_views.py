@@ -1,5 +1,6 @@
 """The editor desk in the browser's place: pages, forms, uploads, conflicts, admin routing."""
 
+import html as html_lib
 import io
 import re
 
@@ -149,6 +150,30 @@ def test_new_article_then_edit_with_hostile_html(client, editor, publication):
     assert '<a href="https://example.org/" rel="noopener noreferrer">好链接</a>' in article.body
     assert '<img src="/media/images/web/ok.jpg" alt="图">' in article.body
     assert article.version == 2 and article.revisions.count() == 2
+
+
+@pytest.mark.django_db
+def test_block_image_and_table_stay_figures_through_save_and_reload(client, editor, make_article):
+    """CKEditor's figure classes survive the desk's save: without class="image" the editor would
+    read the block image back as an inline one and the next save would store <p><img></p>."""
+    article = make_article(author=editor, body="<p>正文。</p>")
+    client.force_login(editor)
+    image = '<figure class="image"><img src="/media/images/web/a.jpg" alt="新大厅"><figcaption>新大厅</figcaption></figure>'
+    table = '<figure class="table"><table><tbody><tr><td>窗口</td><td>12</td></tr></tbody></table></figure>'
+    hostile_image = image.replace('class="image"', 'class="image evil"')
+    body = f"<p>正文。</p>{hostile_image}{table}"
+    url = reverse("desk:article_edit", args=[article.pk])
+    assert client.post(url, form_data(article, body=body)).status_code == 302
+    article.refresh_from_db()
+    assert article.body == f"<p>正文。</p>{image}{table}"
+
+    # What the editor gets back on reload (escaped into the widget's textarea) keeps the classes,
+    # and saving it unchanged stores the same body.
+    page = text(client.get(url))
+    assert html_lib.escape(image) in page and html_lib.escape(table) in page
+    assert client.post(url, form_data(article)).status_code == 302
+    article.refresh_from_db()
+    assert article.body == f"<p>正文。</p>{image}{table}"
 
 
 @pytest.mark.django_db

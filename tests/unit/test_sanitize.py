@@ -328,3 +328,45 @@ def test_html_to_text_empty():
 )
 def test_count_words(html, expected):
     assert count_words(html) == expected
+
+
+# -- CKEditor's figures ------------------------------------------------------
+# Without class="image" CKEditor reads a block image back as an inline image in a paragraph,
+# and the next save changes the layout; so figure keeps CKEditor's own classes, and only those.
+
+
+def test_ckeditor_block_image_keeps_its_figure_class():
+    html = (
+        '<figure class="image"><img src="/media/images/web/a.jpg" alt="图"><figcaption>说明</figcaption></figure>'
+    )
+    assert clean_html(html) == html
+
+
+def test_ckeditor_table_keeps_its_figure_class():
+    html = '<figure class="table"><table><tbody><tr><td>1</td></tr></tbody></table></figure>'
+    assert clean_html(html) == html
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<figure class="evil image">x</figure>', '<figure class="image">x</figure>'),
+        ('<figure class="image image">x</figure>', '<figure class="image">x</figure>'),
+        ('<figure class="evil">x</figure>', "<figure>x</figure>"),
+        ('<figure class="IMAGE">x</figure>', "<figure>x</figure>"),
+        ('<figure class="&quot;&gt;&lt;script&gt;">x</figure>', "<figure>x</figure>"),
+        # The width of a resized image lives in the style attribute, which never survives.
+        ('<figure class="image image_resized image-style-side" style="width:40%">x</figure>',
+         '<figure class="image">x</figure>'),
+    ],
+)
+def test_figure_drops_every_other_class(html, expected):
+    assert clean_html(html) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    ['<p class="image">x</p>', '<img class="image" src="/media/a.png">', '<table class="table"><tr><td>x</td></tr></table>'],
+)
+def test_class_is_still_removed_from_everything_but_figure(html):
+    assert "class" not in clean_html(html)
