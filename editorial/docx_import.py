@@ -18,15 +18,18 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import BinaryIO
 
 import mammoth
+
+from common.dates import leading_event_date
 
 from .docx_safety import DEFAULT_LIMITS, MSG_CORRUPT, DocxImportError, DocxLimits, open_docx
 from .images import ImageRejected
 from .sanitize import clean_html, html_to_text
 
-__all__ = ["DocxImportError", "DocxResult", "docx_to_html"]
+__all__ = ["DocxImportError", "DocxResult", "docx_to_html", "event_date_from_body"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +106,19 @@ def _guess_title(html: str) -> str:
         if "\n" not in text and len(text) <= _MAX_TITLE_PARAGRAPH_CHARS:
             return text
     return ""
+
+
+def event_date_from_body(html: str, *, today: date) -> date | None:
+    """The date the body's first paragraph starts with (“11月20日，区政府…”), or None.
+
+    A 大事月报 article begins with its event date; see common.dates.leading_event_date for
+    the year. The first paragraph is the first <p> with text (a picture-only one is skipped).
+    """
+    for paragraph in re.finditer(r"<p>(.*?)</p>", html, re.S):
+        text = html_to_text(paragraph.group(0)).strip()
+        if text:
+            return leading_event_date(text, today=today)
+    return None
 
 
 def docx_to_html(

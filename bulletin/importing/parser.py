@@ -50,6 +50,7 @@ from datetime import date
 
 from common import periods
 from common.cjk import FOLD_WIDTH, IDEOGRAPHS, PUNCTUATION
+from common.dates import leading_month_day
 from common.errors import BulletinError
 
 __all__ = [
@@ -210,6 +211,7 @@ _RE_YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月(?![0-9])|第(\d{1,2})期
 # A quarterly's or bimonthly's masthead: 2020年第三季度, 2020年3季度, 2020年7—9月, 2020年9-10月.
 _RE_YEAR_QUARTER = re.compile(r"(\d{4})年第?([一二三四1-4])季度")
 _RE_YEAR_MONTHS = re.compile(r"(\d{4})年(\d{1,2})\s*[-–—―~～至到]\s*(\d{1,2})月(?![0-9])")
+# Layout only (titles, paragraph starts); the article's event date is read by common.dates.
 _RE_EVENT_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 _RE_PARA_DATE_START = re.compile(
     r"^(?:\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底)?"
@@ -1016,12 +1018,11 @@ class _Parser:
             if not art.body_paragraphs:
                 self.warnings.append(f"第 {art.line_no} 行：“{art.title}”没有正文。")
                 continue
-            m = _RE_EVENT_DATE.match(art.body_paragraphs[0])
-            if not m:
+            found = leading_month_day(art.body_paragraphs[0])
+            if found is None:
                 self.warnings.append(f"第 {art.line_no} 行：“{art.title}”正文开头没有日期。")
                 continue
-            explicit_year = int(m.group(1)) if m.group(1) else None
-            month, day = int(m.group(2)), int(m.group(3))
+            explicit_year, month, day = found
             art.event_month_day = (month, day)
             art.event_date = _resolve_event_date(
                 issue.year, issue.last_month or issue.month, month, day, explicit_year

@@ -30,7 +30,7 @@ from common.roles import EDITOR, has_role
 from editorial import membership, proofing, workflow
 from editorial.checks import article_checks
 from editorial.diff import compare, has_changes
-from editorial.docx_import import DocxImportError
+from editorial.docx_import import DocxImportError, event_date_from_body
 from editorial.images import ImageRejected
 from editorial.models import Article, Comment
 from editorial.resubmission import changes_since_return
@@ -621,6 +621,10 @@ def _import(request, upload):
     return result
 
 
+def _recognised_date_note(event_date) -> str:
+    return f"已从正文开头识别事件日期：{month_day_label(event_date)}（可修改）" if event_date else ""
+
+
 @desk_view(EDITOR, message="只有编辑可以新建稿件。", redirect_to="desk:dashboard")
 @require_POST
 def article_import_new(request):
@@ -661,15 +665,17 @@ def article_import_new(request):
             if body.startswith(first):
                 body = body[len(first):]
                 break
+    event_date = event_date_from_body(body, today=timezone.localdate())
     try:
         article = workflow.create_article(
             by=request.user, publication=section.publication, section=section,
-            title=(result.title or stem)[:200], body=body, note="从 Word 导入",
+            title=(result.title or stem)[:200], body=body, event_date=event_date, note="从 Word 导入",
         )
     except workflow.WorkflowError as exc:
         refused(request, exc)
         return redirect("desk:article_new")
-    messages.success(request, f"已从 Word 文件“{upload.name}”创建稿件，请核对标题、日期和正文。")
+    messages.success(request, f"已从 Word 文件“{upload.name}”创建稿件，请核对标题、日期和正文。"
+                     + _recognised_date_note(event_date))
     return redirect("desk:article_edit", article.pk)
 
 
@@ -689,15 +695,18 @@ def article_import(request, pk):
     result = _import(request, form.cleaned_data["docx"])
     if result is None:
         return redirect("desk:article_edit", article.pk)
+    # The editor's own date is never replaced (an edit in between is caught by the version).
+    event_date = None if article.event_date else event_date_from_body(result.html, today=timezone.localdate())
     try:
         workflow.save_article(
             article, by=request.user, version=form.cleaned_data["version"],
-            note="从 Word 导入", body=result.html,
+            note="从 Word 导入", body=result.html, **({"event_date": event_date} if event_date else {}),
         )
     except workflow.WorkflowError as exc:
         refused(request, exc, suffix=" Word 内容未导入。")
         return redirect("desk:article_edit", article.pk)
-    messages.success(request, "已用 Word 文件的内容替换正文；原正文可在版本记录中对比和恢复。")
+    messages.success(request, "已用 Word 文件的内容替换正文；原正文可在版本记录中对比和恢复。"
+                     + _recognised_date_note(event_date))
     return redirect("desk:article_edit", article.pk)
 
 

@@ -1,17 +1,23 @@
 """Tests for editorial.docx_import.docx_to_html, using real .docx files."""
 
+import datetime
 import io
 import os
 import re
 import zipfile
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from docx import Document
 from docx.shared import Inches, Pt, RGBColor
 from PIL import Image
 
-from editorial.docx_import import DocxImportError, DocxResult, docx_to_html
+from common.dates import leading_event_date
+from editorial.docx_import import DocxImportError, DocxResult, docx_to_html, event_date_from_body
 from editorial.images import ImageRejected
+from editorial.models import Article
 
 CORRUPT_MESSAGE = "无法读取该 Word 文件：文件已损坏或不是 .docx 格式。"
 
@@ -233,3 +239,118 @@ def test_zip_bomb_rejected():
     assert len(data) < 100 * 1024
     with pytest.raises(DocxImportError):
         docx_to_html(data, save_image=FakeStorage(), max_bytes=1024 * 1024)
+
+
+# -- event date from the first paragraph ----------------------------------------
+
+
+TODAY = datetime.date(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("11月20日，区政府召开常务会议。", datetime.date(2025, 11, 20)),  # after today this year: last year's
+        ("1月5日，区政府召开常务会议。", datetime.date(2026, 1, 5)),
+        ("1月10日，今天。", datetime.date(2026, 1, 10)),
+        ("1月11日，明天。", datetime.date(2025, 1, 11)),
+        ("2025年3月5日，区政府召开常务会议。", datetime.date(2025, 3, 5)),
+        ("２０２５年３月５日，全角。", datetime.date(2025, 3, 5)),
+        ("１１月２０日，全角。", datetime.date(2025, 11, 20)),
+        ("  11 月 20 日，有空格。", datetime.date(2025, 11, 20)),
+        ("2月30日，不存在的日期。", None),
+        ("2月29日，去年十二个月内没有闰日。", None),
+        ("13月1日，不存在的月份。", None),
+        ("近日，区政府召开常务会议。", None),
+        ("区政府于11月20日召开常务会议。", None),
+    ],
+)
+def test_leading_event_date(text, expected):
+    assert leading_event_date(text, today=TODAY) == expected
+
+
+def test_leading_event_date_leap_day_within_the_past_year():
+    assert leading_event_date("2月29日，闰日。", today=datetime.date(2025, 1, 10)) == datetime.date(2024, 2, 29)
+
+
+def test_event_date_from_body_reads_the_first_paragraph_with_text():
+    body = '<h3>概况</h3><p><img src="/media/a.png"></p><p>11月20日，区政府召开常务会议。</p><p>12月1日，另一件事。</p>'
+    assert event_date_from_body(body, today=TODAY) == datetime.date(2025, 11, 20)
+    assert event_date_from_body("<p>本报讯</p><p>11月20日，……</p>", today=TODAY) is None
+    assert event_date_from_body("", today=TODAY) is None
+
+
+def dated_docx(first_paragraph: str) -> bytes:
+    document = Document()
+    document.add_heading("区政府召开常务会议", level=1)
+    document.add_paragraph(first_paragraph)
+    document.add_paragraph("会议研究了有关事项。")
+    return save_docx(document)
+
+
+@pytest.fixture
+def frozen_today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: TODAY)
+
+
+def success_messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "success"]
+
+
+def import_new(client, publication, first_paragraph):
+    section = publication.sections.get(name="时政要点")
+    upload = SimpleUploadedFile("会议.docx", dated_docx(first_paragraph))
+    return client.post(reverse("desk:article_import_new"), {"docx": upload, "section": section.pk})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first_paragraph", "expected", "label"),
+    [
+        ("11月20日，区政府召开常务会议。", datetime.date(2025, 11, 20), "11月20日"),
+        ("１１月２０日，区政府召开常务会议。", datetime.date(2025, 11, 20), "11月20日"),
+        ("2025年3月5日，区政府召开常务会议。", datetime.date(2025, 3, 5), "3月5日"),
+    ],
+)
+def test_word_import_as_new_article_reads_the_event_date(
+    client, editor, publication, frozen_today, first_paragraph, expected, label
+):
+    client.force_login(editor)
+    response = import_new(client, publication, first_paragraph)
+    article = Article.objects.get()
+    assert response["Location"] == reverse("desk:article_edit", args=[article.pk])
+    assert article.title == "区政府召开常务会议" and article.event_date == expected
+    assert article.revisions.get().event_date == expected
+    [message] = success_messages(response)
+    assert message.endswith(f"已从正文开头识别事件日期：{label}（可修改）")
+
+
+@pytest.mark.django_db
+def test_word_import_with_an_impossible_date_sets_nothing(client, editor, publication, frozen_today):
+    client.force_login(editor)
+    response = import_new(client, publication, "2月30日，区政府召开常务会议。")
+    article = Article.objects.get()
+    assert article.event_date is None and article.body.startswith("<p>2月30日，")
+    [message] = success_messages(response)
+    assert "识别事件日期" not in message
+
+
+@pytest.mark.django_db
+def test_word_import_into_an_article_fills_only_an_empty_event_date(client, editor, make_article, frozen_today):
+    client.force_login(editor)
+    dated = make_article(title="已有日期", event_date=datetime.date(2025, 12, 1))
+    undated = make_article(title="没有日期", event_date=None)
+    for article in (dated, undated):
+        response = client.post(
+            reverse("desk:article_import", args=[article.pk]),
+            {"docx": SimpleUploadedFile("稿.docx", dated_docx("11月20日，区政府召开常务会议。")), "version": 1},
+        )
+        article.refresh_from_db()
+        assert article.version == 2 and "11月20日，区政府召开常务会议。" in article.body
+        message = success_messages(response)[-1]  # the first import's message is still unread
+        if article == dated:
+            assert article.event_date == datetime.date(2025, 12, 1)  # the editor's date is kept
+            assert "识别事件日期" not in message
+        else:
+            assert article.event_date == datetime.date(2025, 11, 20)
+            assert message.endswith("已从正文开头识别事件日期：11月20日（可修改）")
