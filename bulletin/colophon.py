@@ -1,9 +1,10 @@
 """The masthead and colophon (版记) an issue prints, frozen when the issue becomes the record.
 
-While an issue is prepared it shows the publication's current values; publishing and the
-back-issue import copy them into `Issue.colophon` (`freeze`), the import taking the file's own
-values first. A later change in the admin is the default for the next issue and never rewrites
-a published one, on the web or in the PDF.
+While an issue is prepared it shows the publication's current values; publishing copies them
+into `Issue.colophon` (`freeze`). A back issue imported from a file records only what its file
+printed (`freeze_from_file`): a permit number, printer, print run or 免费交流 line the
+publication has today was never on it. A later change in the admin is the default for the next
+issue and never rewrites a published or imported one, on the web or in the PDF.
 
 An internal issue (内部资料) must also carry what 《内部资料性出版物管理规定》 (art. 14) requires;
 `missing_for_internal` lists what is empty, and the sign-off refuses while it lists anything.
@@ -89,6 +90,19 @@ def freeze(issue: Issue, *, overrides: dict | None = None) -> None:
     print_date = _print_date(issue)
     values["print_date"] = print_date.isoformat() if print_date else ""
     issue.colophon = values
+
+
+def freeze_from_file(issue: Issue, values: dict) -> None:
+    """Record a back issue's 版记 as its file printed it: `values` only, nothing of the
+    publication's except its name for a masthead the file left unnamed.
+
+    The print date is the issue's own printed date. The caller saves the issue.
+    """
+    recorded = {name: _text(values.get(name)) for name in TEXT_FIELDS}
+    recorded["name"] = recorded["name"] or _text(issue.publication.name)
+    print_date = _print_date(issue)
+    recorded["print_date"] = print_date.isoformat() if print_date else ""
+    issue.colophon = recorded
 
 
 def missing_for_internal(issue: Issue) -> list[str]:

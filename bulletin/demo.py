@@ -310,6 +310,8 @@ class DemoLoader:
         issue.focus_article = articles[0]
         issue.save(update_fields=["focus_article"])
         serial = PUBLICATION["first_serial_number"] - len(BACK_ISSUES) + BACK_ISSUES.index(spec)
+        # Not imported from a file: like an issue published in Bulletin it records the publication's
+        # full 版记 (permit, printer, print run) as it stands now, and keeps it.
         publish_back_issue(issue, year_number=month, serial_number=serial, by=self.users["head"])
         self.log(f"已发布演示期刊：{issue}")
         return issue

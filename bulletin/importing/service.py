@@ -13,7 +13,8 @@ ParsedIssue into a published Issue with its original numbers:
   its 第N期; otherwise the issue has no 第N期 and is shown as 总第N期 alone (a number is not
   made up from the month);
 * the colophon fills the publication's empty colophon fields; a value that differs from what
-  the publication already has is reported as a warning and never overwritten.
+  the publication already has is reported as a warning and never overwritten. The issue
+  itself records only the file's colophon (bulletin.colophon.freeze_from_file);
 
 What a file may touch is checked first (import_refusal): its 总第N期 lies below Bulletin's own
 series, and it never meets an issue Bulletin itself assembled or published. Importing an issue
@@ -58,7 +59,7 @@ from editorial.models import Article
 from editorial.revisions import record_revision
 from editorial.sanitize import clean_html
 
-from ..colophon import freeze as freeze_colophon
+from ..colophon import freeze_from_file as freeze_colophon
 from ..models import (
     FOCUS_SECTION,
     BackIssueReplacement,
@@ -530,8 +531,9 @@ def import_parsed_issue(
                 focus = article
             progress(done, total, f"正在写入文章（{done}/{count}）：{title[:40]}")
         issue.focus_article = focus or issue.placements.order_by("pk").first().article
-        # The back issue prints its own 版记: the file's values first, the publication's for the rest.
-        freeze_colophon(issue, overrides={**(parsed.colophon or {}), "name": parsed.publication_name})
+        # The back issue prints its own 版记, only what the file had (never today's permit number,
+        # printer, print run or 免费交流 line).
+        freeze_colophon(issue, {**(parsed.colophon or {}), "name": parsed.publication_name})
         issue.save()
         progress(count + 1, total, "正在登记期号并发布")
         try:

@@ -132,3 +132,70 @@ def test_the_pdf_s_last_page_carries_every_field_of_an_internal_issue(
         f"印刷日期：{date.year}年{date.month}月{date.day}日", "300份",
     ]:
         assert expected in text, expected
+
+
+PUBLICATION_ONLY = ["准印证号", "印刷单位", "印数", "免费交流", "测内资准字", "测试区机关印刷厂", "300份"]
+
+
+def _import_back_issue(publication, own_issue):
+    """Import the tests' own back issue into an internal publication whose current colophon
+    carries a permit, a printer, a print run and the free-exchange line (the file has none)."""
+    publication.default_visibility = Visibility.INTERNAL
+    publication.free_notice = "内部资料，免费交流"
+    publication.first_serial_number = own_issue.serial_number + 1  # a back issue precedes the first
+    publication.save()
+    call_command("import_issue", str(own_issue.path), "--as", "editor", stdout=None)
+    return Issue.objects.get(publication=publication, serial_number=own_issue.serial_number)
+
+
+def test_an_imported_back_issue_prints_only_the_colophon_its_file_had(
+    client, publication, editor, own_issue, signed_off_issue, head, tmp_path
+):
+    issue = _import_back_issue(publication, own_issue)
+    assert issue.imported and issue.is_internal
+    for key in ("permit_number", "printer", "print_run", "free_notice"):
+        assert not issue.colophon.get(key), key
+
+    text = last_page_text(render_pdf_bytes(issue), tmp_path).replace(" ", "")
+    for expected in ["内部资料", "注意保存", "区直各单位", "桐湾区人民政府", "编辑出版", "twqszb@example.org"]:
+        assert expected in text, expected
+    for absent in PUBLICATION_ONLY:
+        assert absent not in text, absent
+    client.force_login(editor)  # an internal issue is read signed in
+    html = page_text(client, issue)
+    assert "twqszb@example.org" in html and "区直各单位" in html
+    for absent in PUBLICATION_ONLY:
+        assert absent not in html, absent
+
+    # An issue published in Bulletin still prints the publication's full colophon.
+    own = publish_issue(signed_off_issue(visibility=Visibility.INTERNAL), by=head)
+    own_text = last_page_text(render_pdf_bytes(own), tmp_path).replace(" ", "")
+    own_html = page_text(client, own)
+    for expected in ["准印证号：测内资准字（2020）第001号", "印刷单位：测试区机关印刷厂", "300份", "内部资料，免费交流"]:
+        assert expected in own_text, expected
+    for expected in ["测内资准字（2020）第001号", "测试区机关印刷厂", "300份", "内部资料，免费交流"]:
+        assert expected in own_html, expected
+
+
+def test_the_migration_clears_what_an_earlier_import_took_from_the_publication(
+    publication, editor, own_issue, signed_off_issue, head
+):
+    import importlib
+
+    from django.apps import apps
+
+    from bulletin import colophon
+
+    migration = importlib.import_module("bulletin.migrations.0026_imported_colophon_file_only")
+    imported = _import_back_issue(publication, own_issue)
+    colophon.freeze(imported, overrides=imported.colophon)  # as imports recorded it before
+    imported.save()
+    assert imported.colophon["permit_number"]
+    own = publish_issue(signed_off_issue(visibility=Visibility.INTERNAL), by=head)
+
+    migration.forwards(apps, None)
+    imported.refresh_from_db()
+    own.refresh_from_db()
+    assert not any(imported.colophon[key] for key in migration.NOT_IN_FILES)
+    assert imported.colophon["email"] == "twqszb@example.org"
+    assert own.colophon["permit_number"] == "测内资准字（2020）第001号" and own.colophon["print_run"] == "300"
