@@ -270,7 +270,7 @@ def _tidy(nodes: list[_Element | str]) -> list[_Element | str]:
         node.children = _tidy(node.children)
         node.tag = _RENAME.get(node.tag, node.tag)
 
-        if node.tag == "figure" and "class" in node.attrs:
+        if node.tag == "figure":
             _normalise_figure_class(node)
         if node.tag == "img" and "src" not in node.attrs:
             continue  # not our media (or an unsafe URL): drop the image entirely
@@ -305,13 +305,35 @@ def _normalise_figure_class(node: _Element) -> None:
     """Keep each allowed class once, in its first place; no ``class=""`` when none is left.
 
     nh3 has already removed the classes outside :data:`FIGURE_CLASSES`, but leaves an empty
-    attribute behind when it removed them all.
+    attribute behind when it removed them all. A figure without a class that is shaped like
+    CKEditor's (an image, possibly linked, or a table, each with an optional caption) gets
+    CKEditor's class back: bodies saved before the class was kept lost it.
     """
-    kept = list(dict.fromkeys(name for name in node.attrs["class"].split() if name in FIGURE_CLASSES))
+    kept = list(dict.fromkeys(name for name in node.attrs.get("class", "").split() if name in FIGURE_CLASSES))
+    if not kept:
+        kept = [kind] if (kind := _ckeditor_figure_kind(node)) else []
     if kept:
         node.attrs["class"] = " ".join(kept)
     else:
-        del node.attrs["class"]
+        node.attrs.pop("class", None)
+
+
+def _ckeditor_figure_kind(node: _Element) -> str | None:
+    """"image" or "table" when ``node`` holds what CKEditor puts in such a figure, else None."""
+    if any(isinstance(child, str) and not _BLANK_RE.match(child) for child in node.children):
+        return None
+    elements = [child for child in node.children if isinstance(child, _Element)]
+    content = [child for child in elements if child.tag != "figcaption"]
+    if len(content) != 1 or len(elements) - len(content) > 1:
+        return None
+    (main,) = content
+    if main.tag == "a" and [c.tag for c in main.children if isinstance(c, _Element)] == ["img"]:
+        main = next(c for c in main.children if isinstance(c, _Element))
+    if main.tag == "img":
+        return "image"
+    if main.tag == "table":
+        return "table"
+    return None
 
 
 def _is_block(node: _Element | str | None) -> bool:

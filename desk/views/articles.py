@@ -296,7 +296,9 @@ def article_edit(request, pk):
             article=article,
             initial={
                 "title": article.title, "event_date": article.event_date, "section": article.section,
-                "body": article.body, "version": article.version,
+                # Cleaned again so a figure saved before its class was kept reaches CKEditor as
+                # a block image (or table), not as an inline image the next save would store.
+                "body": workflow.clean_body(article.body), "version": article.version,
             },
         )
     return render(request, "desk/article_form.html", _edit_context(request, article, form))

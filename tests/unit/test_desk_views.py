@@ -177,6 +177,16 @@ def test_block_image_and_table_stay_figures_through_save_and_reload(client, edit
 
 
 @pytest.mark.django_db
+def test_figure_stored_without_its_class_reaches_the_editor_as_a_block_image(client, editor, make_article):
+    legacy = '<p>正文。</p><figure><img src="/media/images/web/a.jpg" alt="图"></figure>'
+    article = make_article(author=editor, body=legacy)
+    assert Article.objects.get(pk=article.pk).body == legacy  # stored as saved before the fix
+    client.force_login(editor)
+    page = text(client.get(reverse("desk:article_edit", args=[article.pk])))
+    assert html_lib.escape('<figure class="image"><img src="/media/images/web/a.jpg" alt="图"></figure>') in page
+
+
+@pytest.mark.django_db
 def test_second_stale_save_shows_conflict_page_and_keeps_both_texts(client, editor, editor2, make_article):
     article = make_article(body="<p>原来的正文。</p>")
     url = reverse("desk:article_edit", args=[article.pk])

@@ -138,8 +138,8 @@ def test_own_media_image_kept_with_safe_attributes():
         'height="400" style="float:left" class="x" onerror="alert(1)">'
         "<figcaption>图注</figcaption></figure>"
     )
-    assert out == (
-        '<figure><img src="/media/articles/2024/a.jpg" alt="说明" width="600" height="400">'
+    assert out == (  # the figure is shaped like CKEditor's block image: it gets its class
+        '<figure class="image"><img src="/media/articles/2024/a.jpg" alt="说明" width="600" height="400">'
         "<figcaption>图注</figcaption></figure>"
     )
 
@@ -370,3 +370,24 @@ def test_figure_drops_every_other_class(html, expected):
 )
 def test_class_is_still_removed_from_everything_but_figure(html):
     assert "class" not in clean_html(html)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<figure><img src="/media/a.jpg"><figcaption>说明</figcaption></figure>',
+         '<figure class="image"><img src="/media/a.jpg"><figcaption>说明</figcaption></figure>'),
+        ('<figure><a href="https://example.org/"><img src="/media/a.jpg"></a></figure>',
+         '<figure class="image"><a href="https://example.org/" rel="noopener noreferrer"><img src="/media/a.jpg"></a></figure>'),
+        ('<figure class="evil"><table><tr><td>1</td></tr></table></figure>',
+         '<figure class="table"><table><tbody><tr><td>1</td></tr></tbody></table></figure>'),
+        # Not shaped like CKEditor's figures: left without a class.
+        ('<figure>文字<img src="/media/a.jpg"></figure>', '<figure>文字<img src="/media/a.jpg"></figure>'),
+        ('<figure><img src="/media/a.jpg"><img src="/media/b.jpg"></figure>',
+         '<figure><img src="/media/a.jpg"><img src="/media/b.jpg"></figure>'),
+        ('<figure><img src="https://evil.example/a.jpg"></figure>', "<figure></figure>"),
+    ],
+)
+def test_figure_saved_without_its_class_gets_ckeditors_back(html, expected):
+    assert clean_html(html) == expected
+    assert clean_html(expected) == expected
