@@ -78,18 +78,12 @@ def colophon_of(issue: Issue) -> Colophon:
     return Colophon(**values, print_date=print_date)
 
 
-def freeze(issue: Issue, *, overrides: dict | None = None) -> None:
-    """Copy the publication's values (then `overrides`, e.g. a file's own) into the issue.
+def freeze(issue: Issue) -> None:
+    """Copy the publication's values into the issue.
 
-    The caller saves the issue, inside the transaction that publishes or imports it.
+    The caller saves the issue, inside the transaction that publishes it.
     """
-    values = current_values(issue.publication)
-    for name, value in (overrides or {}).items():
-        if name in values and _text(value):
-            values[name] = _text(value)
-    print_date = _print_date(issue)
-    values["print_date"] = print_date.isoformat() if print_date else ""
-    issue.colophon = values
+    _record(issue, current_values(issue.publication))
 
 
 def freeze_from_file(issue: Issue, values: dict) -> None:
@@ -100,9 +94,13 @@ def freeze_from_file(issue: Issue, values: dict) -> None:
     """
     recorded = {name: _text(values.get(name)) for name in TEXT_FIELDS}
     recorded["name"] = recorded["name"] or _text(issue.publication.name)
+    _record(issue, recorded)
+
+
+def _record(issue: Issue, values: dict) -> None:
+    """`values` with the issue's print date, as the issue's own colophon."""
     print_date = _print_date(issue)
-    recorded["print_date"] = print_date.isoformat() if print_date else ""
-    issue.colophon = recorded
+    issue.colophon = {**values, "print_date": print_date.isoformat() if print_date else ""}
 
 
 def missing_for_internal(issue: Issue) -> list[str]:
