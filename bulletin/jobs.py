@@ -355,6 +355,12 @@ def _give_up(job: BackgroundJob, now) -> None:
     logger.warning("Job %s gave up after %s interrupted attempts", job.pk, job.attempts)
 
 
+def _update_held(job_id: int, owner: str, **fields) -> int:
+    """Write `fields` to the job only while `owner` holds its running lease (a compare-and-set:
+    a worker that lost the job writes nothing). Returns the rows changed, 1 or 0."""
+    return BackgroundJob.objects.filter(pk=job_id, status=Status.RUNNING, lease_owner=owner).update(**fields)
+
+
 class Progress:
     """The callback a handler reports progress with; each call is a heartbeat."""
 
@@ -371,10 +377,7 @@ class Progress:
             fields["progress_total"] = max(0, int(total))
         if step is not None:
             fields["step"] = step[:200]
-        changed = BackgroundJob.objects.filter(
-            pk=self.job.pk, status=Status.RUNNING, lease_owner=self.owner,
-        ).update(**fields)
-        if changed != 1:
+        if _update_held(self.job.pk, self.owner, **fields) != 1:
             raise JobLeaseLost(f"job {self.job.pk}: the lease of {self.owner} was lost")
         for name, value in fields.items():
             setattr(self.job, name, value)
@@ -441,9 +444,7 @@ class Heartbeat:
 
     def beat(self) -> int:
         now = timezone.now()
-        return BackgroundJob.objects.filter(
-            pk=self.job_id, status=Status.RUNNING, lease_owner=self.owner,
-        ).update(lease_until=_lease_until(now), heartbeat_at=now)
+        return _update_held(self.job_id, self.owner, lease_until=_lease_until(now), heartbeat_at=now)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -457,8 +458,8 @@ def failure_reason(exc: BaseException) -> str:
 def _finish(job: BackgroundJob, owner: str, **fields) -> bool:
     """Finish the job if `owner` still holds its lease; False if another worker has it now."""
     now = timezone.now()
-    changed = BackgroundJob.objects.filter(pk=job.pk, status=Status.RUNNING, lease_owner=owner).update(
-        lease_owner="", lease_until=None, finished_at=now, heartbeat_at=now, **fields,
+    changed = _update_held(
+        job.pk, owner, lease_owner="", lease_until=None, finished_at=now, heartbeat_at=now, **fields,
     )
     if changed != 1:
         logger.warning("Job %s: %s lost its lease; its outcome is discarded", job.pk, owner)
