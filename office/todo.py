@@ -38,6 +38,7 @@ from bulletin.models import (
 )
 from bulletin.publishing.base import ASSEMBLERS
 from common import periods
+from common.dates import month_day_label
 from common.roles import APPROVER, EDITOR, HEAD, group_ids, has_role
 from editorial import workflow
 from editorial.membership import publication_ids
@@ -436,7 +437,7 @@ def _leftover(publications) -> dict[int, int]:
 def _next_issue_item(publication, year, month, leftover, ctx):
     schedule = publication.schedule_for(year, month)
     label = periods.period_label(publication.frequency, year, month)
-    plan = " · ".join(f"{deadlines.LABELS[name]} {day.month}月{day.day}日" for name, day in schedule.items())
+    plan = " · ".join(f"{deadlines.LABELS[name]} {month_day_label(day)}" for name, day in schedule.items())
     item = Item(
         "next_issue", f"下一期尚未创建：《{publication.name}》{label}", reverse("desk:issue_list"),
         due=deadlines.Due("draft_due", schedule["draft_due"], ctx.today, publication.reminder_days),
